@@ -1,0 +1,90 @@
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Data;
+
+/// <summary>Float32 features [Count, ..SampleShape] with either class labels (classification) or
+/// float targets [Count, outputs] (regression). Features are stored already preprocessed (the
+/// preprocessing that produced them travels in <see cref="Preprocessor"/> and is copied into the
+/// model at training time).</summary>
+public sealed class Dataset
+{
+    public Dataset(Tensor features, int[]? classLabels, Tensor? targets, IReadOnlyList<string>? classNames = null, string name = "dataset")
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Shape.Rank < 2)
+            throw new DataFormatException($"Dataset '{name}': features must be [count, ...] but have shape {features.Shape}.");
+        int n = features.Rows;
+        if (classLabels is not null && classLabels.Length != n)
+            throw new DataFormatException($"Dataset '{name}': {n} samples but {classLabels.Length} labels.");
+        if (targets is not null && targets.Rows != n)
+            throw new DataFormatException($"Dataset '{name}': {n} samples but {targets.Rows} targets.");
+        if (classLabels is not null && targets is not null)
+            throw new DataFormatException($"Dataset '{name}': give class labels or regression targets, not both.");
+        if (classLabels is not null)
+        {
+            int classes = classNames?.Count ?? (classLabels.Length == 0 ? 0 : classLabels.Max() + 1);
+            for (int i = 0; i < classLabels.Length; i++)
+            {
+                if ((uint)classLabels[i] >= (uint)Math.Max(classes, 1))
+                    throw new DataFormatException($"Dataset '{name}': sample {i} has label {classLabels[i]} outside 0..{classes - 1}.");
+            }
+            ClassCount = classes;
+        }
+        Features = features;
+        ClassLabels = classLabels;
+        Targets = targets;
+        ClassNames = classNames?.ToArray();
+        Name = name;
+    }
+
+    public string Name { get; set; }
+    public Tensor Features { get; }
+    public int[]? ClassLabels { get; }
+    public Tensor? Targets { get; }
+    public IReadOnlyList<string>? ClassNames { get; }
+    public int ClassCount { get; }
+
+    /// <summary>The preprocessing already applied to <see cref="Features"/>, if any.</summary>
+    public FeaturePreprocessor? Preprocessor { get; set; }
+
+    public int Count => Features.Rows;
+    public Shape SampleShape => Features.Shape.WithoutBatch();
+    public bool IsClassification => ClassLabels is not null;
+    public bool HasLabels => ClassLabels is not null || Targets is not null;
+
+    /// <summary>A new dataset with the samples at <paramref name="indices"/>, in that order (copies).</summary>
+    public Dataset Subset(ReadOnlySpan<int> indices)
+    {
+        int f = Features.Columns;
+        var feats = new Tensor(SampleShape.WithBatch(indices.Length));
+        int[]? labels = ClassLabels is null ? null : new int[indices.Length];
+        Tensor? targets = Targets is null ? null : new Tensor(Targets.Shape.WithoutBatch().WithBatch(indices.Length));
+        int t = Targets?.Columns ?? 0;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int s = indices[i];
+            if ((uint)s >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"Sample index {s} is outside 0..{Count - 1}.");
+            Features.Data.AsSpan(s * f, f).CopyTo(feats.Data.AsSpan(i * f, f));
+            if (labels is not null) labels[i] = ClassLabels![s];
+            if (targets is not null) Targets!.Data.AsSpan(s * t, t).CopyTo(targets.Data.AsSpan(i * t, t));
+        }
+        return new Dataset(feats, labels, targets, ClassNames, Name) { Preprocessor = Preprocessor };
+    }
+
+    /// <summary>Splits off the last <paramref name="validationFraction"/> of a seeded permutation
+    /// (stratification is not attempted; the permutation is uniform).</summary>
+    public (Dataset Train, Dataset Validation) Split(double validationFraction, NeuralRandom random)
+    {
+        if (!(validationFraction > 0 && validationFraction < 1))
+            throw new InvalidConfigurationException($"Validation split must be between 0 and 1 (exclusive) but is {validationFraction}.");
+        int nVal = (int)Math.Round(Count * validationFraction);
+        if (nVal < 1 || nVal >= Count)
+            throw new InvalidConfigurationException($"A validation split of {validationFraction} leaves no samples on one side of {Count} samples.");
+        var idx = new int[Count];
+        for (int i = 0; i < idx.Length; i++) idx[i] = i;
+        random.Shuffle(idx);
+        return (Subset(idx.AsSpan(0, Count - nVal)), Subset(idx.AsSpan(Count - nVal)));
+    }
+
+    public override string ToString() => $"{Name}: {Count} samples of {SampleShape}" + (IsClassification ? $", {ClassCount} classes" : Targets is null ? ", unlabelled" : $", {Targets.Columns} targets");
+}

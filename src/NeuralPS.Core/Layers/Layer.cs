@@ -1,0 +1,78 @@
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Layers;
+
+/// <summary>One stage of a network. Shapes here exclude the batch dimension; the tensors handed to
+/// Forward/Backward carry it as dimension 0.
+/// Life cycle: construct with hyper-parameters → <see cref="Build"/> with the input shape (validates,
+/// creates parameters, initialises them from the network's init stream) → Forward/Backward.
+/// A layer owns its output and input-gradient buffers and reuses them across batches, caching in
+/// Forward exactly what Backward needs.</summary>
+public abstract class Layer
+{
+    protected Layer(string? name) => Name = name ?? string.Empty;
+
+    /// <summary>Unique within the network; assigned ("dense_1") when left empty.</summary>
+    public string Name { get; internal set; }
+
+    /// <summary>The type word used by Add-Layer and the model file ("Dense", "Conv2d", ...).</summary>
+    public abstract string Type { get; }
+
+    public Shape InputShape { get; private set; }
+    public Shape OutputShape { get; private set; }
+    public bool IsBuilt { get; private set; }
+
+    /// <summary>Trainable parameters, in a fixed order (the order of the model file and the optimizer state).</summary>
+    public virtual IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
+
+    /// <summary>Non-trainable persistent tensors (BatchNorm running statistics), saved with the weights.</summary>
+    public virtual IReadOnlyList<(string Name, Tensor Value)> Buffers => Array.Empty<(string, Tensor)>();
+
+    public long ParameterCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (var p in Parameters) n += p.Value.Size;
+            return n;
+        }
+    }
+
+    /// <summary>Validates the input shape, creates parameters and initialises them.
+    /// Throws <see cref="ShapeMismatchException"/> naming both shapes when the input cannot be accepted.</summary>
+    public void Build(Shape inputShape, NeuralRandom initRandom)
+    {
+        OutputShape = Configure(inputShape);
+        InputShape = inputShape;
+        IsBuilt = true;
+        Initialize(initRandom);
+    }
+
+    /// <summary>Checks the input shape, creates parameters (uninitialised), returns the output shape.</summary>
+    protected abstract Shape Configure(Shape inputShape);
+
+    /// <summary>Initialises parameters (He/Glorot by activation). Called by Build; call again to re-initialise.</summary>
+    public virtual void Initialize(NeuralRandom random) { }
+
+    /// <summary>input [batch, ..InputShape] → output [batch, ..OutputShape]. The returned tensor is owned
+    /// by the layer and valid until its next Forward.</summary>
+    public abstract Tensor Forward(Tensor input, LayerContext context);
+
+    /// <summary>Given dLoss/dOutput of the last Forward, writes every parameter's Gradient and returns
+    /// dLoss/dInput (or null when <paramref name="needInputGradient"/> is false, e.g. for the first layer).</summary>
+    public abstract Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true);
+
+    /// <summary>Architecture without weights, for the model file and the summary.</summary>
+    public abstract LayerSpec ToSpec();
+
+    /// <summary>Short hyper-parameter description for the summary table ("256 units, ReLU").</summary>
+    public virtual string Details => string.Empty;
+
+    protected void EnsureBuilt()
+    {
+        if (!IsBuilt) throw new InvalidOperationException($"Layer '{Name}' ({Type}) is used before it was added to a network.");
+    }
+
+    protected ShapeMismatchException ShapeError(Shape actual, string expected) =>
+        new($"Layer '{(string.IsNullOrEmpty(Name) ? Type : Name)}' ({Type}) expects input {expected} but the previous layer outputs {actual}.");
+}

@@ -1,0 +1,24 @@
+namespace NeuralPS.Core.Layers;
+
+/// <summary>The fixed vocabulary of layer type words and how each is rebuilt from its
+/// <see cref="LayerSpec"/>. The model file and Add-Layer both go through here; an unknown word is an
+/// error, never a type lookup.</summary>
+public static class LayerRegistry
+{
+    // One line per layer type. Each layer class provides: public static Layer FromSpec(LayerSpec spec).
+    private static readonly Dictionary<string, Func<LayerSpec, Layer>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // ["Dense"] = Dense.FromSpec,
+    };
+
+    public static IReadOnlyCollection<string> TypeNames => Factories.Keys;
+
+    public static bool IsKnown(string type) => Factories.ContainsKey(type);
+
+    public static Layer Create(LayerSpec spec)
+    {
+        if (!Factories.TryGetValue(spec.Type, out var factory))
+            throw new ModelFileException($"Unknown layer type '{spec.Type}' (layer '{spec.Name}'). Known types: {string.Join(", ", Factories.Keys.Order())}.");
+        return factory(spec);
+    }
+}

@@ -1,0 +1,124 @@
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Layers;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core;
+
+/// <summary>A sequential network: an input shape, layers, and what makes raw rows usable (feature
+/// preprocessing and the class-label mapping), all saved together in the model file.</summary>
+public sealed class Network
+{
+    private readonly List<Layer> _layers = new();
+
+    public Network(string name, Shape inputShape, ulong seed)
+    {
+        if (inputShape.Rank == 0 || inputShape.Size == 0)
+            throw new InvalidConfigurationException($"Network '{name}': the input shape {inputShape} must have at least one non-zero dimension.");
+        Name = string.IsNullOrWhiteSpace(name) ? "network" : name;
+        InputShape = inputShape;
+        Seed = seed;
+    }
+
+    public string Name { get; set; }
+    public Shape InputShape { get; }
+
+    /// <summary>Seed of weight initialisation (layer i draws from Derive(Seed, "init", i)).</summary>
+    public ulong Seed { get; }
+
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    public Shape OutputShape => _layers.Count == 0 ? InputShape : _layers[^1].OutputShape;
+
+    /// <summary>How raw feature rows become the network's input (column names, standardisation, scale).
+    /// Null until fitted by training on records, or set by the dataset reader.</summary>
+    public FeaturePreprocessor? Preprocessor { get; set; }
+
+    /// <summary>Class names for classification (index = class id); null for regression.</summary>
+    public IReadOnlyList<string>? ClassNames { get; set; }
+
+    /// <summary>Number of completed training epochs (saved with the model).</summary>
+    public int EpochsTrained { get; set; }
+
+    public long ParameterCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (var l in _layers) n += l.ParameterCount;
+            return n;
+        }
+    }
+
+    public IEnumerable<Parameter> Parameters
+    {
+        get
+        {
+            foreach (var l in _layers)
+                foreach (var p in l.Parameters) yield return p;
+        }
+    }
+
+    /// <summary>Appends a layer: names it if unnamed, checks its input against the current output shape
+    /// (a mismatch throws <see cref="ShapeMismatchException"/> naming both shapes, and the network is
+    /// unchanged), and initialises its weights from this network's seed.</summary>
+    public Network Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(layer.Type.ToLowerInvariant());
+        else if (_layers.Any(l => string.Equals(l.Name, layer.Name, StringComparison.OrdinalIgnoreCase)))
+            throw new InvalidConfigurationException($"Network '{Name}' already has a layer named '{layer.Name}'.");
+        layer.Build(OutputShape, NeuralRandom.Derive(Seed, "init", _layers.Count));
+        _layers.Add(layer);
+        return this;
+    }
+
+    /// <summary>Re-initialises every layer's weights from the network's seed (as a fresh network would have).</summary>
+    public void ResetParameters()
+    {
+        for (int i = 0; i < _layers.Count; i++) _layers[i].Initialize(NeuralRandom.Derive(Seed, "init", i));
+        EpochsTrained = 0;
+    }
+
+    private string UniqueName(string stem)
+    {
+        for (int i = 1; ; i++)
+        {
+            string candidate = $"{stem}_{i}";
+            if (!_layers.Any(l => string.Equals(l.Name, candidate, StringComparison.OrdinalIgnoreCase))) return candidate;
+        }
+    }
+
+    /// <summary>Runs the layers in order on a batch [batch, ..InputShape]. The result is owned by the last layer.</summary>
+    public Tensor Forward(Tensor input, LayerContext context)
+    {
+        if (_layers.Count == 0) throw new InvalidConfigurationException($"Network '{Name}' has no layers.");
+        if (input.Shape.Rank != InputShape.Rank + 1 || input.Shape.WithoutBatch() != InputShape)
+            throw new ShapeMismatchException($"Network '{Name}' expects input {InputShape.WithBatch(-1).ToString().Replace("-1", "batch")} but got {input.Shape}.");
+        Tensor x = input;
+        foreach (var layer in _layers) x = layer.Forward(x, context);
+        return x;
+    }
+
+    /// <summary>Back-propagates dLoss/dOutput through the layers in reverse, writing every parameter gradient.</summary>
+    public void Backward(Tensor outputGradient, LayerContext context)
+    {
+        Tensor? g = outputGradient;
+        for (int i = _layers.Count - 1; i >= 0; i--)
+        {
+            g = _layers[i].Backward(g!, context, needInputGradient: i > 0);
+        }
+    }
+
+    /// <summary>Rows of the Keras-style summary: name, type, output shape, parameters.</summary>
+    public IReadOnlyList<LayerSummary> Summary()
+    {
+        var rows = new List<LayerSummary>(_layers.Count);
+        foreach (var l in _layers) rows.Add(new LayerSummary(l.Name, l.Type, l.OutputShape, l.ParameterCount, l.Details));
+        return rows;
+    }
+
+    public override string ToString() => $"{Name}: {InputShape} -> {OutputShape}, {_layers.Count} layers, {ParameterCount:N0} parameters";
+}
+
+/// <summary>One row of the network summary.</summary>
+public sealed record LayerSummary(string Name, string Type, Shape OutputShape, long Parameters, string Details);

@@ -1,0 +1,18 @@
+namespace NeuralPS.Core.Training;
+
+/// <summary>One row of the training history (one per epoch, emitted as pipeline output by Invoke-Training).
+/// Metric is accuracy for classification and MAE for regression (see <see cref="MetricName"/>).</summary>
+public sealed record EpochResult(
+    int Epoch,
+    int Epochs,
+    double Loss,
+    string MetricName,
+    double Metric,
+    double? ValidationLoss,
+    double? ValidationMetric,
+    TimeSpan Duration,
+    double SamplesPerSecond,
+    double LearningRate);
+
+/// <summary>Progress after one batch (Write-Progress is fed from this).</summary>
+public sealed record BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, TimeSpan Elapsed, TimeSpan EstimatedRemaining);
