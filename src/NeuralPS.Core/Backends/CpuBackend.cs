@@ -51,4 +51,26 @@ public sealed partial class CpuBackend : IBackend
             Sgemm.Multiply(false, true, batch, outF, inF, 1f, px, inF, pw, inF, 0f, py, outF, ep);
         }
     }
+
+    public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dz, Tensor dWeight, Tensor? dBias, Tensor? dx)
+    {
+        int batch = x.Rows, inF = x.Columns, outF = weight.Rows;
+        if (dz.Rows != batch || dz.Columns != outF || dWeight.Rows != outF || dWeight.Columns != inF)
+            throw new ShapeMismatchException($"Dense gradient shapes do not agree: X {x.Shape}, W {weight.Shape}, dZ {dz.Shape}, dW {dWeight.Shape}.");
+        fixed (float* px = x.Data, pw = weight.Data, pdz = dz.Data, pdw = dWeight.Data)
+        {
+            Sgemm.Multiply(true, false, outF, inF, batch, 1f, pdz, outF, px, inF, 0f, pdw, inF);
+            if (dx is not null)
+            {
+                fixed (float* pdx = dx.Data) Sgemm.Multiply(false, false, batch, inF, outF, 1f, pdz, outF, pw, inF, 0f, pdx, inF);
+            }
+        }
+        if (dBias is not null)
+        {
+            var db = dBias.Span;
+            db.Clear();
+            for (int i = 0; i < batch; i++)
+                System.Numerics.Tensors.TensorPrimitives.Add(db, dz.Data.AsSpan(i * outF, outF), db);
+        }
+    }
 }

@@ -20,4 +20,8 @@ public partial interface IBackend
 
     /// <summary>Y = act(X · Wᵀ + bias) in one pass over Y. X [batch, in], W [out, in] (PyTorch layout), bias [out].</summary>
     void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, ActivationKind activation, float activationAlpha = 0.01f);
+
+    /// <summary>Gradients of Z = X · Wᵀ + bias given dZ [batch, out]: dW = dZᵀ · X (overwritten),
+    /// dBias = Σ_batch dZ (overwritten, when not null), dX = dZ · W (overwritten, when not null).</summary>
+    void DenseBackward(Tensor x, Tensor weight, Tensor dz, Tensor dWeight, Tensor? dBias, Tensor? dx);
 }
