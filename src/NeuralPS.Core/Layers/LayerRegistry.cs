@@ -9,6 +9,13 @@ public static class LayerRegistry
     private static readonly Dictionary<string, Func<LayerSpec, Layer>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
         // ["Dense"] = Dense.FromSpec,
+        ["Conv2d"] = Conv2d.FromSpec,
+        ["MaxPool2d"] = MaxPool2d.FromSpec,
+        ["AvgPool2d"] = AvgPool2d.FromSpec,
+        ["GlobalAvgPool2d"] = GlobalAvgPool2d.FromSpec,
+        ["BatchNorm"] = BatchNorm.FromSpec,
+        ["Dropout2d"] = Dropout2d.FromSpec,
+        ["Residual"] = Residual.FromSpec,
     };
 
     public static IReadOnlyCollection<string> TypeNames => Factories.Keys;

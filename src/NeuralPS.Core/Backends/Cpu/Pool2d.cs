@@ -22,7 +22,7 @@ internal static unsafe class Pool2d
                 float* ys = (float*)py + (long)p * g.OutputPlane;
                 int* a = pa == 0 ? null : (int*)pa + (long)p * g.OutputPlane;
                 if (g.WindowHeight == 2 && g.WindowWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
-                    && g.PadTop == 0 && g.PadLeft == 0 && a != null)
+                    && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutputHeight <= g.InputHeight && 2 * g.OutputWidth <= g.InputWidth && a != null)
                     MaxPlane2x2(xs, ys, a, g);
                 else
                     MaxPlane(xs, ys, a, g);
