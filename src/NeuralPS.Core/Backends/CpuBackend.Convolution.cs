@@ -50,24 +50,6 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void FusedActivationBackward(Tensor? preActivation, Tensor output, Tensor outputGradient, Tensor result,
-        ActivationKind activation, float activationAlpha = 0.01f)
-    {
-        int n = output.Size;
-        if (outputGradient.Size != n || result.Size != n || (preActivation is not null && preActivation.Size != n))
-            throw new ShapeMismatchException($"Activation backward shapes do not agree: output {output.Shape}, gradient {outputGradient.Shape}, result {result.Shape}.");
-        if (n == 0) return;
-        ConvActivation.Backward(preActivation is null ? default : preActivation.Span, output.Span, outputGradient.Span, result.Span, activation, activationAlpha);
-    }
-
-    public void AddFusedActivation(Tensor a, Tensor? b, Tensor y, ActivationKind activation, float activationAlpha = 0.01f)
-    {
-        if (y.Size != a.Size || (b is not null && b.Size != a.Size))
-            throw new ShapeMismatchException($"Element-wise sum shapes do not agree: {a.Shape}, {b?.Shape.ToString() ?? "none"} -> {y.Shape}.");
-        if (a.Size == 0) return;
-        ConvActivation.AddActivate(a.Span, b is null ? default : b.Span, y.Span, activation, activationAlpha);
-    }
-
     private static void CheckConv(in ConvolutionGeometry g, Tensor t, string what, int perImage)
     {
         if (t.Size != (long)g.Batch * perImage || (t.Shape.Rank > 0 && t.Shape[0] != g.Batch))

@@ -22,14 +22,4 @@ public partial interface IBackend
     /// <summary>dWeight = ∂L/∂weight (overwritten) and, when not null, dBias[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]
     /// (overwritten), given the forward input x and dy = ∂L/∂(conv output).</summary>
     void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry);
-
-    /// <summary>The backward of an activation fused into a forward call: dz = dy ⊙ act'(z), where y = act(z)
-    /// is the forward output. ReLU, LeakyReLU (alpha &gt; 0), Sigmoid, Tanh and None need only y;
-    /// GELU needs the pre-activation z (<paramref name="preActivation"/>). dz may alias dy.</summary>
-    void FusedActivationBackward(Tensor? preActivation, Tensor output, Tensor outputGradient, Tensor result,
-        ActivationKind activation, float activationAlpha = 0.01f);
-
-    /// <summary>y = act(a + b) element-wise (b may be null: y = act(a)). Used for residual sums and for
-    /// activations that cannot be fused into a GEMM epilogue's backward (GELU). y may alias a or b.</summary>
-    void AddFusedActivation(Tensor a, Tensor? b, Tensor y, ActivationKind activation, float activationAlpha = 0.01f);
 }

@@ -69,7 +69,9 @@ public sealed class BatchNorm : Layer
     public override Tensor Forward(Tensor input, LayerContext context)
     {
         EnsureBuilt();
-        var y = Tensor.Ensure(ref _output, input.Shape);
+        if (input.Shape.Rank != InputShape.Rank + 1 || input.Columns != InputShape.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (BatchNorm) expects input {InputShape} per sample but got {input.Shape}.");
+        var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
         _input = input;
         if (context.Training)
         {
@@ -91,7 +93,7 @@ public sealed class BatchNorm : Layer
         if (_input is null || !_statisticsSaved)
             throw new InvalidOperationException($"Layer '{Name}' (BatchNorm): Backward needs a training-mode Forward first.");
         // The input gradient is always computed: it costs one pass and the backend call produces it with dgamma/dbeta.
-        var dx = Tensor.Ensure(ref _inputGradient, _input.Shape);
+        var dx = BatchBuffer.Ensure(ref _inputGradient, _input.Rows, InputShape);
         context.Backend.BatchNormBackward(_input, outputGradient, _gamma!.Value, _saveMean!, _saveInvStd!, dx, _gamma.Gradient, _beta!.Gradient);
         return needInputGradient ? dx : null;
     }

@@ -106,15 +106,17 @@ public sealed class Conv2d : Layer
     public override Tensor Forward(Tensor input, LayerContext context)
     {
         EnsureBuilt();
-        var g = _geometry.WithBatch(input.Shape[0]);
-        var y = Tensor.Ensure(ref _output, OutputShape.WithBatch(g.Batch));
+        if (input.Shape.Rank != 4 || input.Columns != InputShape.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (Conv2d) expects input (batch, {InputShape[0]}, {InputShape[1]}, {InputShape[2]}) but got {input.Shape}.");
+        var g = _geometry.WithBatch(input.Rows);
+        var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
         _input = input;
-        if (Activation == ActivationKind.GELU)
+        if (StoresPreActivation)
         {
-            // GELU's derivative needs the pre-activation, so it is kept rather than fused.
-            var z = Tensor.Ensure(ref _preActivation, y.Shape);
+            // An activation whose derivative needs its input (GELU) is applied after the GEMM, not fused.
+            var z = BatchBuffer.Ensure(ref _preActivation, g.Batch, OutputShape);
             context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, z, g);
-            context.Backend.AddFusedActivation(z, null, y, Activation, Alpha);
+            context.Backend.ActivationForward(z, y, Activation, Alpha);
         }
         else
         {
@@ -123,20 +125,22 @@ public sealed class Conv2d : Layer
         return y;
     }
 
+    private bool StoresPreActivation => IBackend.ActivationNeedsInput(Activation, Alpha);
+
     // dy [N, K, OH, OW] -> dz = dy ⊙ act' -> dW [K, C/G, kh, kw], dbias [K], dx [N, C, H, W]
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
-        var g = _geometry.WithBatch(_input.Shape[0]);
+        var g = _geometry.WithBatch(_input.Rows);
         var dz = outputGradient;
         if (Activation != ActivationKind.None)
         {
-            dz = Tensor.Ensure(ref _outputGradientBeforeActivation, _output.Shape);
-            context.Backend.FusedActivationBackward(_preActivation, _output, outputGradient, dz, Activation, Alpha);
+            dz = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
+            context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, dz, Activation, Alpha);
         }
         context.Backend.Conv2dBackwardFilter(_input, dz, _weight!.Gradient, _bias?.Gradient, g);
         if (!needInputGradient) return null;
-        var dx = Tensor.Ensure(ref _inputGradient, _input.Shape);
+        var dx = BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape);
         context.Backend.Conv2dBackwardData(dz, _weight.Value, dx, g);
         return dx;
     }
@@ -232,10 +236,7 @@ public sealed class Conv2d : Layer
 
     internal static ActivationKind ReadActivation(LayerSpec spec)
     {
-        if (!spec.Has("activation")) return ActivationKind.None;
-        string a = spec.GetString("activation");
-        if (string.Equals(a, "Linear", StringComparison.OrdinalIgnoreCase)) return ActivationKind.None;
-        return spec.GetEnum<ActivationKind>("activation");
+        return ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name);
     }
 
     internal static string PaddingText(PaddingMode mode, int[] size) =>

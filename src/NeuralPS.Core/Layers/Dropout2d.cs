@@ -11,6 +11,7 @@ public sealed class Dropout2d : Layer
 {
     private Tensor? _mask, _output, _inputGradient;
     private bool _masked;
+    private Shape _maskShape;
 
     public Dropout2d(double rate = 0.5, string? name = null) : base(name)
     {
@@ -33,12 +34,13 @@ public sealed class Dropout2d : Layer
         EnsureBuilt();
         _masked = context.Training && Rate > 0;
         if (!_masked) return input;
-        int n = input.Shape[0], c = input.Shape[1];
-        var mask = Tensor.Ensure(ref _mask, new Shape(n, c));
+        int n = input.Rows, c = InputShape[0];
+        if (_maskShape.Rank == 0 || _maskShape[0] != n) _maskShape = new Shape(n, c);
+        var mask = Tensor.Ensure(ref _mask, _maskShape);
         float keep = (float)(1.0 / (1.0 - Rate));
         var m = mask.Span;
         for (int i = 0; i < m.Length; i++) m[i] = context.Random.NextDouble() < Rate ? 0f : keep;
-        var y = Tensor.Ensure(ref _output, input.Shape);
+        var y = BatchBuffer.Ensure(ref _output, n, OutputShape);
         context.Backend.ScaleChannels(input, mask, y);
         return y;
     }
@@ -47,7 +49,7 @@ public sealed class Dropout2d : Layer
     {
         if (!needInputGradient) return null;
         if (!_masked) return outputGradient;
-        var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
+        var dx = BatchBuffer.Ensure(ref _inputGradient, outputGradient.Rows, InputShape);
         context.Backend.ScaleChannels(outputGradient, _mask!, dx);
         return dx;
     }

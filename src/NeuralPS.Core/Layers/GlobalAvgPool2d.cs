@@ -9,7 +9,7 @@ namespace NeuralPS.Core.Layers;
 public sealed class GlobalAvgPool2d : Layer
 {
     private Tensor? _output, _inputGradient;
-    private Shape _lastInput;
+    private int _lastBatch = -1;
 
     public GlobalAvgPool2d(string? name = null) : base(name) { }
 
@@ -25,8 +25,10 @@ public sealed class GlobalAvgPool2d : Layer
     public override Tensor Forward(Tensor input, LayerContext context)
     {
         EnsureBuilt();
-        var y = Tensor.Ensure(ref _output, OutputShape.WithBatch(input.Shape[0]));
-        _lastInput = input.Shape;
+        if (input.Shape.Rank != 4 || input.Columns != InputShape.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (GlobalAvgPool2d) expects input (batch, {InputShape[0]}, {InputShape[1]}, {InputShape[2]}) but got {input.Shape}.");
+        var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
+        _lastBatch = input.Rows;
         context.Backend.GlobalAvgPool2dForward(input, y);
         return y;
     }
@@ -34,9 +36,9 @@ public sealed class GlobalAvgPool2d : Layer
     // dy [N, C] -> dx [N, C, H, W]
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
-        if (_lastInput.Rank == 0) throw new InvalidOperationException($"Layer '{Name}' (GlobalAvgPool2d): Backward called before Forward.");
+        if (_lastBatch < 0) throw new InvalidOperationException($"Layer '{Name}' (GlobalAvgPool2d): Backward called before Forward.");
         if (!needInputGradient) return null;
-        var dx = Tensor.Ensure(ref _inputGradient, _lastInput);
+        var dx = BatchBuffer.Ensure(ref _inputGradient, _lastBatch, InputShape);
         context.Backend.GlobalAvgPool2dBackward(outputGradient, dx);
         return dx;
     }

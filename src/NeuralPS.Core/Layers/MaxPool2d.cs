@@ -50,8 +50,10 @@ public sealed class MaxPool2d : Layer
     public override Tensor Forward(Tensor input, LayerContext context)
     {
         EnsureBuilt();
-        var g = _geometry.WithBatch(input.Shape[0]);
-        var y = Tensor.Ensure(ref _output, OutputShape.WithBatch(g.Batch));
+        if (input.Shape.Rank != 4 || input.Columns != InputShape.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (MaxPool2d) expects input (batch, {InputShape[0]}, {InputShape[1]}, {InputShape[2]}) but got {input.Shape}.");
+        var g = _geometry.WithBatch(input.Rows);
+        var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
         if (_argmax.Length < y.Size) _argmax = new int[y.Size];
         _input = input;
         context.Backend.MaxPool2dForward(input, y, g, _argmax);
@@ -63,7 +65,7 @@ public sealed class MaxPool2d : Layer
     {
         if (_input is null) throw new InvalidOperationException($"Layer '{Name}' (MaxPool2d): Backward called before Forward.");
         if (!needInputGradient) return null;
-        var dx = Tensor.Ensure(ref _inputGradient, _input.Shape);
+        var dx = BatchBuffer.Ensure(ref _inputGradient, _input.Rows, InputShape);
         context.Backend.MaxPool2dBackward(_input, outputGradient, dx, _geometry.WithBatch(_input.Shape[0]), _argmax);
         return dx;
     }

@@ -142,19 +142,22 @@ public sealed class Residual : Layer
         var h = input;
         foreach (var layer in _inner) h = layer.Forward(h, context);
         var p = _projection is null ? input : _projection.Forward(input, context);
-        var y = Tensor.Ensure(ref _output, h.Shape);
-        if (Activation == ActivationKind.GELU)
+        var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
+        if (StoresPreActivation)
         {
-            var z = Tensor.Ensure(ref _preActivation, h.Shape);
-            context.Backend.AddFusedActivation(h, p, z, ActivationKind.None);
-            context.Backend.AddFusedActivation(z, null, y, Activation, Alpha);
+            var z = BatchBuffer.Ensure(ref _preActivation, input.Rows, OutputShape);
+            context.Backend.Add(h, p, z);
+            context.Backend.ActivationForward(z, y, Activation, Alpha);
         }
         else
         {
-            context.Backend.AddFusedActivation(h, p, y, Activation, Alpha);
+            context.Backend.Add(h, p, y);
+            if (Activation != ActivationKind.None) context.Backend.ActivationForward(y, y, Activation, Alpha);
         }
         return y;
     }
+
+    private bool StoresPreActivation => IBackend.ActivationNeedsInput(Activation, Alpha);
 
     // dy -> ds = dy ⊙ act'; inner backward(ds) + proj backward(ds) (or ds) -> dx
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
@@ -163,16 +166,16 @@ public sealed class Residual : Layer
         var ds = outputGradient;
         if (Activation != ActivationKind.None)
         {
-            ds = Tensor.Ensure(ref _sumGradient, _output.Shape);
-            context.Backend.FusedActivationBackward(_preActivation, _output, outputGradient, ds, Activation, Alpha);
+            ds = BatchBuffer.Ensure(ref _sumGradient, _output.Rows, OutputShape);
+            context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, ds, Activation, Alpha);
         }
         Tensor? g = ds;
         for (int i = _inner.Count - 1; i >= 0; i--)
             g = _inner[i].Backward(g!, context, needInputGradient: i > 0 || needInputGradient);
         var skip = _projection is null ? ds : _projection.Backward(ds, context, needInputGradient);
         if (!needInputGradient) return null;
-        var dx = Tensor.Ensure(ref _inputGradient, InputShape.WithBatch(ds.Shape[0]));
-        context.Backend.AddFusedActivation(g!, skip!, dx, ActivationKind.None);
+        var dx = BatchBuffer.Ensure(ref _inputGradient, ds.Rows, InputShape);
+        context.Backend.Add(g!, skip!, dx);
         return dx;
     }
 
