@@ -46,7 +46,7 @@ internal static unsafe class ConvDirect
         fixed (float* pp = partials)
         {
             var job = new Job { X = x, Dy = dy, Dw = dw, Partials = pp, G = g };
-            int used = ConvParallel.For(g.Batch, parts, &BackwardFilterPart, &job);
+            int used = ConvParallel.ForParts(g.Batch, parts, &BackwardFilterPart, &job);
             for (int p = 1; p < used; p++)
             {
                 var acc = new Span<float>(dw, g.WeightSize);
