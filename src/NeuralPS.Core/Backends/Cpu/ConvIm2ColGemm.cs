@@ -165,13 +165,17 @@ internal static unsafe class ConvIm2ColGemm
         var g = j->G;
         int nb = j->ImagesPerChunk, P = g.PatchSize, kg = g.GroupFilters, ohw = g.OutputPlane;
         var settings = GemmSettings(j->ThreadedGemm);
-        var colBuf = ConvScratch.Columns(j->BlockFloats);
+        // dcol starts Slack floats into its buffer: the direct col2im reads up to kw − 1 (≤ 15) floats before a
+        // run and up to kw + 13 past the block's end (masked lanes; the memory must only exist).
+        var colBuf = ConvScratch.Columns(j->BlockFloats + Im2Col.Slack + 64);
         var stageBuf = nb > 1 ? ConvScratch.Staging((long)kg * nb * ohw) : null;
         int firstImage = start * nb, endImage = Math.Min(end * nb, g.Batch);
         float* dxEnd = j->Dx + (long)endImage * g.InputSize;
-        new Span<float>(j->Dx + (long)firstImage * g.InputSize, (endImage - firstImage) * g.InputSize).Clear();
-        fixed (float* dcol = colBuf, stage = stageBuf)
+        bool direct = Im2Col.CanUnpackDirect(g);
+        if (!direct) new Span<float>(j->Dx + (long)firstImage * g.InputSize, (endImage - firstImage) * g.InputSize).Clear();
+        fixed (float* dcolBase = colBuf, stage = stageBuf)
         {
+            float* dcol = dcolBase + Im2Col.Slack;
             for (int c = start; c < end; c++)
             {
                 int n0 = c * nb, cnt = Math.Min(nb, g.Batch - n0), L = cnt * ohw;
@@ -180,7 +184,8 @@ internal static unsafe class ConvIm2ColGemm
                     float* dyg = j->Dy + (long)n0 * g.OutputSize + (long)grp * kg * ohw;
                     if (cnt > 1) { NchwToChunk(dyg, g.OutputSize, cnt, kg, ohw, stage); dyg = stage; }
                     Sgemm.Multiply(true, false, P, L, kg, 1f, j->W + (long)grp * kg * P, P, dyg, L, 0f, dcol, L, default, null, settings);
-                    Im2Col.Unpack(dcol, L, cnt, g, grp * g.GroupInputChannels, j->Dx + (long)n0 * g.InputSize, dxEnd);
+                    if (direct) Im2Col.UnpackDirect(dcol, L, cnt, g, grp * g.GroupInputChannels, j->Dx + (long)n0 * g.InputSize, dxEnd);
+                    else Im2Col.Unpack(dcol, L, cnt, g, grp * g.GroupInputChannels, j->Dx + (long)n0 * g.InputSize, dxEnd);
                 }
             }
         }
