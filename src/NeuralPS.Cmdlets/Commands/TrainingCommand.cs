@@ -118,7 +118,7 @@ internal sealed class TrainingCommand
 
         var history = new List<TrainingHistoryEntry>();
         var clock = Stopwatch.StartNew();
-        TimeSpan lastProgress = TimeSpan.MinValue;
+        TimeSpan? lastProgress = null;
         string name = _network.Name;
         PipelineEventPump.Run<object?>(
             (post, token) =>
@@ -128,7 +128,7 @@ internal sealed class TrainingCommand
                     {
                         // Throttled here, on the worker, so a fast trainer does not flood the queue.
                         var now = clock.Elapsed;
-                        if (p.Batch == p.Batches || now - lastProgress >= ProgressInterval)
+                        if (p.Batch == p.Batches || lastProgress is null || now - lastProgress.Value >= ProgressInterval)
                         {
                             lastProgress = now;
                             post(TrainingText.Progress(name, p));

@@ -29,7 +29,21 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
     {
         if (string.IsNullOrEmpty(assemblyName.Name)) return null;
         // Culture-specific satellite assemblies are not shipped; only plain "<Name>.dll" files are ours.
-        string path = Path.Combine(DependencyDirectory, assemblyName.Name + ".dll");
-        return File.Exists(path) ? path : null;
+        // Assembly names compare case-insensitively; file names may not (Linux), hence the listing.
+        return Files.TryGetValue(assemblyName.Name, out var path) ? path : null;
+    }
+
+    private Dictionary<string, string>? _files;
+
+    /// <summary>The folder's assemblies by simple name (read once: the module's files do not change while it is loaded).</summary>
+    private Dictionary<string, string> Files => _files ??= ListAssemblies(DependencyDirectory);
+
+    private static Dictionary<string, string> ListAssemblies(string directory)
+    {
+        var files = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (!Directory.Exists(directory)) return files;
+        foreach (var file in Directory.EnumerateFiles(directory, "*.dll"))
+            files.TryAdd(Path.GetFileNameWithoutExtension(file), file);
+        return files;
     }
 }

@@ -1,3 +1,4 @@
+using NeuralPS.Cmdlets.Commands;
 using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets;
