@@ -245,7 +245,7 @@ public sealed class Trainer
     }
 
     /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>
-    private void GatherBatch(Dataset data, ReadOnlySpan<int> indices)
+    internal void GatherBatch(Dataset data, ReadOnlySpan<int> indices)
     {
         int count = indices.Length;
         int f = data.Features.Columns;
