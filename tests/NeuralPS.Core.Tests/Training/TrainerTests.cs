@@ -76,6 +76,24 @@ public class TrainerTests
         Assert.NotEqual(a, c);
     }
 
+    [Fact]
+    public void SameSeed_GivesBitIdenticalWeights_WhenTheGemmsRunOnSeveralThreads()
+    {
+        // MLP-sized layers (batch 64 × 200 → 256) so the GEMMs are large enough to be split across cores.
+        var rng = new NeuralRandom(1);
+        var x = new Tensor(512, 200);
+        for (int i = 0; i < x.Size; i++) x[i] = rng.NextSingle();
+        var labels = Enumerable.Range(0, 512).Select(i => rng.NextInt(10)).ToArray();
+        var data = new Dataset(x, labels, null, null, "wide");
+        int[] Train()
+        {
+            var net = new Network("w", new Shape(200), 3).Add(new Dense(256, ActivationKind.ReLU)).Add(new Dropout(0.2)).Add(new Dense(10));
+            new Trainer(net, new TrainingOptions { Epochs = 2, BatchSize = 64, Seed = 5 }).Fit(data).ToList();
+            return net.Parameters.SelectMany(p => p.Value.ToArray()).Select(BitConverter.SingleToInt32Bits).ToArray();
+        }
+        Assert.Equal(Train(), Train());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
