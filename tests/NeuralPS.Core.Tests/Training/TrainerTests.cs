@@ -136,6 +136,34 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AfterTraining_ASigmoidOutputNetwork_PredictsExactlyLikeACopyWithTheSameWeights()
+    {
+        // During training the last Dense keeps its logits for the fused loss; afterwards it must compute
+        // its output the ordinary way, exactly as the same network rebuilt from its weights (a loaded model).
+        Network Make() => new Network("s", new Shape(2), 1).Add(new Dense(16, ActivationKind.Tanh)).Add(new Dense(1, ActivationKind.Sigmoid));
+        var trained = Make();
+        new Trainer(trained, new TrainingOptions { Epochs = 2, BatchSize = 8 }).Fit(Spirals(20, 1, classes: 2)).ToList();
+        var copy = Make();
+        foreach (var (to, from) in copy.Parameters.Zip(trained.Parameters)) from.Value.Span.CopyTo(to.Value.Span);
+        var x = Spirals(20, 2, classes: 2).Features;
+        Assert.Equal(copy.Forward(x, LayerContext.Inference()).ToArray(), trained.Forward(x, LayerContext.Inference()).ToArray());
+    }
+
+    [Fact]
+    public void EvaluatingBetweenEpochs_DoesNotChangeTraining()
+    {
+        float[] Train(bool evaluate)
+        {
+            var net = SpiralNet(4, new Activation(ActivationKind.Softmax));
+            var trainer = new Trainer(net, new TrainingOptions { Epochs = 3, BatchSize = 16, Seed = 1 });
+            var data = Spirals(20, 3);
+            foreach (var _ in trainer.Fit(data)) if (evaluate) trainer.Evaluate(data);
+            return net.Parameters.SelectMany(p => p.Value.ToArray()).ToArray();
+        }
+        Assert.Equal(Train(false), Train(true));
+    }
+
+    [Fact]
     public void Regression_ReducesMeanAbsoluteError()
     {
         var rng = new NeuralRandom(3);
