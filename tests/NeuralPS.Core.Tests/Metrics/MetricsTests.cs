@@ -210,3 +210,27 @@ public sealed class MetricsTests
         public int GetHashCode(double obj) => 0;
     }
 }
+
+public sealed class OutputDecoderTests
+{
+    [Fact]
+    public void Classes_missing_from_the_names_are_named_by_index_and_too_many_names_are_refused()
+    {
+        var net = new Network("n", new Shape(2), 1) { ClassNames = new[] { "a", "b" } };
+        net.Add(new Dense(4));
+        Assert.Equal(new[] { "a", "b", "2", "3" }, new Predictor(net).ClassNames);
+        net.ClassNames = new[] { "a", "b", "c", "d", "e" };
+        Assert.Throws<InvalidConfigurationException>(() => new Predictor(net));
+    }
+
+    [Fact]
+    public void A_network_without_names_is_a_classifier_only_if_it_ends_in_softmax()
+    {
+        var reg = new Network("r", new Shape(2), 1);
+        reg.Add(new Dense(3));
+        Assert.False(new Predictor(reg).IsClassification);
+        var cls = new Network("c", new Shape(2), 1);
+        cls.Add(new Dense(3, ActivationKind.Softmax));
+        Assert.Equal(new[] { "0", "1", "2" }, new Predictor(cls).ClassNames);
+    }
+}
