@@ -2,9 +2,9 @@
 """One PyTorch CPU measurement in one process (the thread settings are per process, see torch_best.py).
 
   torch_bench.py train --model mlp --batch 64 --epochs 5 [--max-batches N --warmup W] [--threads 2]
-  torch_bench.py infer --model cnn --batch 1024 [--mode eager|script] [--seconds 2] [--threads 2]
+  torch_bench.py infer [--model mlp,cnn] [--batch 1,1024] [--mode eager|script] [--seconds 2] [--threads 2]
 
-Prints one JSON line. Training mirrors NeuralPS.Bench: the whole data set preloaded as float32 tensors
+Prints one JSON line per measurement (inference: one per model and batch size, in one process). Training mirrors NeuralPS.Bench: the whole data set preloaded as float32 tensors
 in [0,1], DataLoader-free batching by a fresh random permutation per epoch, Adam(lr=1e-3),
 cross-entropy on logits; seconds_per_epoch counts the training loop only (no data loading, no
 evaluation). With --max-batches the epoch is partial: W untimed warm-up batches, then N timed batches
@@ -83,14 +83,19 @@ def train(args):
 
 
 def infer(args):
-    torch.manual_seed(args.seed)
     x_test, _ = fashion.load("test")
-    model = fashion.MODELS[args.model]().eval()
-    if args.mode == "script":
-        with torch.no_grad():
-            model = torch.jit.optimize_for_inference(torch.jit.script(model))
+    for name in args.model.split(","):
+        torch.manual_seed(args.seed)
+        model = fashion.MODELS[name]().eval()
+        if args.mode == "script":
+            with torch.no_grad():
+                model = torch.jit.optimize_for_inference(torch.jit.script(model))
+        for b in (int(v) for v in str(args.batch).split(",")):
+            infer_one(args, name, model, x_test, b)
+
+
+def infer_one(args, name, model, x_test, b):
     n = x_test.shape[0]
-    b = args.batch
     batches = [x_test[i:i + b] for i in range(0, n - b + 1, b)]
     if not batches:
         raise SystemExit(f"batch {b} is larger than the {n} test samples")
@@ -107,14 +112,14 @@ def infer(args):
                 model(xb)
                 lat.append(time.perf_counter_ns() - t0)
                 done += b
-                if len(lat) % 16 == 0 and time.perf_counter() > deadline:
+                if (b > 1 or len(lat) % 16 == 0) and time.perf_counter() > deadline and len(lat) >= 3:
                     break
             else:
                 continue
             break
         total = time.perf_counter() - t_start
     fashion.emit(
-        workload=f"infer-{args.model}-b{b}", engine="pytorch", mode=args.mode, batch=b,
+        workload=f"infer-{name}-b{b}", engine="pytorch", mode=args.mode, batch=b,
         samples_per_s=round(done / total, 1), latency_us=round(statistics.median(lat) / 1000.0, 2),
         calls=len(lat), peak_rss_mb=round(fashion.peak_rss_mb(), 1), **fashion.settings())
 
@@ -124,8 +129,12 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("train", "infer"):
         s = sub.add_parser(name)
-        s.add_argument("--model", choices=sorted(fashion.MODELS), default="mlp")
-        s.add_argument("--batch", type=int, default=64)
+        if name == "train":
+            s.add_argument("--model", choices=sorted(fashion.MODELS), default="mlp")
+            s.add_argument("--batch", type=int, default=64)
+        else:
+            s.add_argument("--model", default="mlp,cnn", help="comma-separated: mlp, cnn")
+            s.add_argument("--batch", default="1,1024", help="comma-separated batch sizes")
         s.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
         s.add_argument("--seed", type=int, default=1)
     t = sub.choices["train"]

@@ -1,18 +1,20 @@
 #!/usr/bin/python3
-"""PyTorch at its best setting: sweeps torch intra-op threads x OPENBLAS_NUM_THREADS (x inference mode),
-each in its own process (OpenBLAS reads its thread count when the library loads), keeps the fastest.
+"""PyTorch at its best setting: sweeps torch intra-op threads x OPENBLAS_NUM_THREADS (x inference mode:
+eager or TorchScript frozen with optimize_for_inference), each setting in its own process (OpenBLAS
+reads its thread count when the library loads), and keeps the fastest per workload.
 
   torch_best.py [--threads 1,2] [--openblas 1,2] [--modes eager,script] [--reuse-probe] -- <torch_bench.py args>
 
 e.g.  torch_best.py -- train --model mlp --batch 64 --epochs 5
-      torch_best.py --reuse-probe -- train --model cnn --batch 64 --max-batches 40 --warmup 5
-      torch_best.py -- infer --model cnn --batch 1024
+      torch_best.py -- train --model cnn --batch 64 --max-batches 40 --warmup 5
+      torch_best.py --reuse-probe -- infer --model mlp,cnn --batch 1,1024 --seconds 1
 
-The probe of a training workload is a partial epoch (--probe-batches timed after --probe-warmup), of
-an inference workload --probe-seconds of calls. Then the workload runs once more with the winning
-setting (unless --reuse-probe, or the workload already is a partial epoch: then the probe is the
-result). Every probe goes to stderr; stdout gets one JSON line: the result plus "sweep" (each
-setting's probe value) and "selected" (the winning setting).
+The probe of a training workload is a partial epoch (--probe-batches timed after --probe-warmup); of
+inference, --probe-seconds of calls. Then each workload runs once more at its winning setting, unless
+--reuse-probe is given or the workload already is a partial epoch (then the probe is the result).
+Probes go to stderr; stdout gets one JSON line per workload: the result plus "selected" (the winning
+setting) and "sweep" (every setting's probe value: seconds per epoch, batch-1 latency in us, or
+samples/s).
 """
 import argparse
 import json
@@ -30,23 +32,28 @@ def run(bench_args, torch_threads, openblas_threads):
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"failed: OPENBLAS_NUM_THREADS={openblas_threads} {' '.join(cmd)}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def value(result):
+    if "seconds_per_epoch" in result:
+        return result["seconds_per_epoch"]
+    return result["latency_us"] if result["batch"] == 1 else result["samples_per_s"]
 
 
 def score(result):
     """Lower is better."""
-    if "seconds_per_epoch" in result:
-        return result["seconds_per_epoch"]
-    if result["batch"] == 1:
-        return result["latency_us"]
-    return -result["samples_per_s"]
+    v = value(result)
+    return -v if "seconds_per_epoch" not in result and result["batch"] != 1 else v
 
 
-def value(result):
-    for key in ("seconds_per_epoch", "latency_us"):
-        if key in result and (key != "latency_us" or result["batch"] == 1):
-            return result[key]
-    return result["samples_per_s"]
+def replace_opt(args, name, val):
+    args = list(args)
+    if name in args:
+        args[args.index(name) + 1] = val
+    else:
+        args += [name, val]
+    return args
 
 
 def main():
@@ -64,37 +71,47 @@ def main():
     if not bench or bench[0] not in ("train", "infer"):
         p.error("give the torch_bench.py arguments after --, starting with train or infer")
     training = bench[0] == "train"
-    cnn = "cnn" in bench
+    final_needed = not args.reuse_probe
     if training:
-        partial = "--max-batches" in bench
-        probe = bench if partial else bench + [
-            "--epochs", "1",
-            "--max-batches", str(args.probe_batches or (20 if cnn else 150)),
-            "--warmup", str(args.probe_warmup or (4 if cnn else 20))]
+        cnn = "cnn" in bench
+        if "--max-batches" in bench:
+            probe, final_needed = bench, False
+        else:
+            probe = bench + ["--max-batches", str(args.probe_batches or (20 if cnn else 150)),
+                             "--warmup", str(args.probe_warmup or (4 if cnn else 20))]
         modes = [None]
     else:
-        partial = False
-        probe = bench + ["--seconds", str(args.probe_seconds)]
+        probe = replace_opt(bench, "--seconds", str(args.probe_seconds))
         modes = args.modes.split(",")
 
-    sweep = []
-    best = None
+    sweep = {}   # workload -> list of {setting, value}
+    best = {}    # workload -> (result, setting)
+    order = []
     for t in [int(v) for v in args.threads.split(",")]:
         for ob in [int(v) for v in args.openblas.split(",")]:
             for mode in modes:
-                extra = [] if mode is None else ["--mode", mode]
-                r = run(probe + extra, t, ob)
-                sys.stderr.write("probe " + json.dumps(r, separators=(",", ":")) + "\n")
-                sweep.append({"torch_threads": t, "openblas_threads": ob, **({"mode": mode} if mode else {}),
-                              "value": value(r)})
-                if best is None or score(r) < score(best[0]):
-                    best = (r, t, ob, extra)
-    result, t, ob, extra = best
-    if not (partial or args.reuse_probe):
-        result = run(bench + extra, t, ob)
-    result["selected"] = {"torch_threads": t, "openblas_threads": ob, **({"mode": extra[1]} if extra else {})}
-    result["sweep"] = sweep
-    print(json.dumps(result, separators=(",", ":")), flush=True)
+                setting = {"torch_threads": t, "openblas_threads": ob, **({"mode": mode} if mode else {})}
+                for r in run(probe + ([] if mode is None else ["--mode", mode]), t, ob):
+                    sys.stderr.write("probe " + json.dumps(r, separators=(",", ":")) + "\n")
+                    w = r["workload"] + ("" if not training else f"-b{r['batch']}")
+                    if w not in sweep:
+                        sweep[w] = []
+                        order.append(w)
+                    sweep[w].append({**setting, "value": value(r)})
+                    if w not in best or score(r) < score(best[w][0]):
+                        best[w] = (r, setting)
+
+    for w in order:
+        result, setting = best[w]
+        if final_needed:
+            final = bench
+            if not training:
+                final = replace_opt(replace_opt(final, "--model", w.split("-")[1]), "--batch", str(result["batch"]))
+            final = final + (["--mode", setting["mode"]] if "mode" in setting else [])
+            result = run(final, setting["torch_threads"], setting["openblas_threads"])[-1]
+        result["selected"] = setting
+        result["sweep"] = sweep[w]
+        print(json.dumps(result, separators=(",", ":")), flush=True)
 
 
 if __name__ == "__main__":
