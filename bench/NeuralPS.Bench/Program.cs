@@ -11,6 +11,7 @@ usage: NeuralPS.Bench <command> [options]
   kernels  BenchmarkDotNet kernel benchmarks
   cnn      the seed CNN of issue 4 (--epochs N ...)
   resnet   the small ResNet of issue 4 (--epochs N ...)
+  conv     conv forward/backward GFLOP/s of the seed CNN's conv shapes vs the reference ([--quick])
 """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -30,7 +31,7 @@ try
         "infer" => Dispatch("InferCommand", rest),
         "gemm" => Dispatch("GemmCommand", rest),
         "kernels" => Dispatch("KernelBenchmarks", rest),
-        "cnn" or "resnet" => Dispatch("CnnCommand", rest, command),
+        "cnn" or "resnet" or "conv" => Dispatch("CnnCommand", rest, command),
         _ => Fail($"Unknown command '{args[0]}'.\n{Usage}", 2),
     };
 }
