@@ -8,7 +8,10 @@ public static class LayerRegistry
     // One line per layer type. Each layer class provides: public static Layer FromSpec(LayerSpec spec).
     private static readonly Dictionary<string, Func<LayerSpec, Layer>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
-        // ["Dense"] = Dense.FromSpec,
+        ["Dense"] = Dense.FromSpec,
+        ["Activation"] = Activation.FromSpec,
+        ["Dropout"] = Dropout.FromSpec,
+        ["Flatten"] = Flatten.FromSpec,
     };
 
     public static IReadOnlyCollection<string> TypeNames => Factories.Keys;

@@ -1,0 +1,62 @@
+namespace NeuralPS.Core.Backends.Cpu;
+
+/// <summary>Cache blocking and the thread split of the SGEMM (values and reasons in the block comment
+/// of Sgemm.cs): the process defaults. Internal and settable so the benchmarks can sweep them; a call
+/// reads them once into <see cref="SgemmSettings"/>.</summary>
+internal static unsafe class SgemmBlocking
+{
+    /// <summary>The kernel family: the widest this CPU supports.</summary>
+    public static SgemmPath Path { get; set; } = Sgemm.DetectPath();
+
+    /// <summary>Rows of A per block (a multiple of MR = 6).</summary>
+    public static int Mc { get; set; } = 240;
+
+    /// <summary>Largest K slice; K is cut into equal slices of at most this (so 784 = 2 x 392, not 512 + 272).</summary>
+    public static int KcMax { get; set; } = 512;
+
+    /// <summary>Columns of B per packed block (a multiple of NR = 64).</summary>
+    public static int Nc { get; set; } = 3072;
+
+    /// <summary>Extra floats on the row stride of a packed transposed A (avoids 4 KiB aliasing of its rows).</summary>
+    public static int APad { get; set; } = 16;
+
+    /// <summary>Below this many multiply-adds a GEMM runs on the calling thread (waking a worker costs
+    /// more than it saves).</summary>
+    public static long ParallelThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>Packing one element costs about this many multiply-adds of kernel time (cost model of the split).</summary>
+    private const long PackCost = 6;
+
+    public static int KBlock(int k, int kcMax)
+    {
+        int blocks = (k + kcMax - 1) / kcMax;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /// <summary>Picks the number of parts and whether to split N or M: estimates the slowest part's
+    /// kernel work (padded to whole tiles) plus its packing for both splits and keeps the cheaper.</summary>
+    public static int ChooseParts(SgemmProblem* pr, int threads, long parallelThreshold)
+    {
+        pr->SplitN = false;
+        long m = pr->M, n = pr->N, k = pr->K;
+        if (threads <= 1 || m * n * k < parallelThreshold) return 1;
+        int nr = SgemmDriver.PanelWidth(pr->Path), mr = SgemmDriver.MR;
+        long nGroups = (n + nr - 1) / nr, mGroups = (m + mr - 1) / mr;
+        long mPad = mGroups * mr, nPad16 = (n + 15) / 16 * 16;
+
+        long pn = Math.Min(threads, nGroups);
+        long colsN = Math.Min(n, (nGroups + pn - 1) / pn * nr);
+        long costN = mPad * ((colsN + 15) / 16 * 16) * k + colsN * k * PackCost + (pr->TransA ? m * k * PackCost : 0);
+
+        long pm = Math.Min(threads, mGroups);
+        long rowsM = Math.Min(m, (mGroups + pm - 1) / pm * mr);
+        long costM = (rowsM + mr - 1) / mr * mr * nPad16 * k + n * k * PackCost + (pr->TransA ? rowsM * k * PackCost : 0);
+
+        if (pn >= 2 && (costN <= costM || pm < 2))
+        {
+            pr->SplitN = true;
+            return (int)pn;
+        }
+        return pm >= 2 ? (int)pm : 1;
+    }
+}

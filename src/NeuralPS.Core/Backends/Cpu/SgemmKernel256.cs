@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NeuralPS.Core.Backends.Cpu;
+
+/// <summary>AVX2+FMA micro-kernel for CPUs without AVX-512: up to 6 rows x 16 columns of C in 12 ymm
+/// accumulators + 2 for B + 1 broadcast (15 of the 16 ymm registers AVX2 has; the classic
+/// Haswell 6x16 tile). On the project machine (which has AVX-512) this path reached only 0.55-0.64x
+/// OpenBLAS, so it is selected only when AVX-512 is absent (or forced by tests).</summary>
+internal static unsafe class SgemmKernel256
+{
+    public const int MR = 6;
+    public const int NR = 16;
+    public const int VW = 8;
+
+    public static bool IsSupported => Fma.IsSupported && Avx.IsSupported && Vector256.IsHardwareAccelerated;
+
+    /// <summary>Runs the mr x (nv vectors) micro-kernel: C tile (+)= A rows [mr x kc] (row i at a + i·lda) times
+    /// the B panel [kc x nv·W] (row p at b + p·ldb), written according to <paramref name="st"/>.</summary>
+    public static void Run(int mr, int nv, nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+    {
+        switch (nv * 8 + mr)
+        {
+            case 9: Kernel<C1, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 10: Kernel<C2, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 11: Kernel<C3, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 12: Kernel<C4, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 13: Kernel<C5, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 14: Kernel<C6, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 17: Kernel<C1, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 18: Kernel<C2, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 19: Kernel<C3, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 20: Kernel<C4, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 21: Kernel<C5, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 22: Kernel<C6, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            default: throw new ArgumentOutOfRangeException(nameof(mr));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel<TM, TN>(nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+        where TM : struct, IConst where TN : struct, IConst
+    {
+        Vector256<float> c00 = default, c01 = default;
+        Vector256<float> c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default;
+        Vector256<float> c50 = default, c51 = default;
+        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (nint p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b + 0);
+            var b1 = TN.Value > 1 ? Vector256.Load(b + 8) : default;
+            b += ldb;
+            var x0 = Vector256.Create(a0[p]);
+            c00 = Fma.MultiplyAdd(x0, b0, c00);
+            if (TN.Value > 1) c01 = Fma.MultiplyAdd(x0, b1, c01);
+            if (TM.Value > 1)
+            {
+                var x1 = Vector256.Create(a1[p]);
+                c10 = Fma.MultiplyAdd(x1, b0, c10);
+                if (TN.Value > 1) c11 = Fma.MultiplyAdd(x1, b1, c11);
+            }
+            if (TM.Value > 2)
+            {
+                var x2 = Vector256.Create(a2[p]);
+                c20 = Fma.MultiplyAdd(x2, b0, c20);
+                if (TN.Value > 1) c21 = Fma.MultiplyAdd(x2, b1, c21);
+            }
+            if (TM.Value > 3)
+            {
+                var x3 = Vector256.Create(a3[p]);
+                c30 = Fma.MultiplyAdd(x3, b0, c30);
+                if (TN.Value > 1) c31 = Fma.MultiplyAdd(x3, b1, c31);
+            }
+            if (TM.Value > 4)
+            {
+                var x4 = Vector256.Create(a4[p]);
+                c40 = Fma.MultiplyAdd(x4, b0, c40);
+                if (TN.Value > 1) c41 = Fma.MultiplyAdd(x4, b1, c41);
+            }
+            if (TM.Value > 5)
+            {
+                var x5 = Vector256.Create(a5[p]);
+                c50 = Fma.MultiplyAdd(x5, b0, c50);
+                if (TN.Value > 1) c51 = Fma.MultiplyAdd(x5, b1, c51);
+            }
+        }
+        StoreRow<TN>(c + 0 * ldc, c00, c01, st, colBias, rowBias);
+        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, st, colBias, rowBias == null ? null : rowBias + 1);
+        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, st, colBias, rowBias == null ? null : rowBias + 2);
+        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, st, colBias, rowBias == null ? null : rowBias + 3);
+        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, st, colBias, rowBias == null ? null : rowBias + 4);
+        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, st, colBias, rowBias == null ? null : rowBias + 5);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TN>(float* c, Vector256<float> v0, Vector256<float> v1,
+        TileStore* st, float* colBias, float* rowBias) where TN : struct, IConst
+    {
+        var alpha = Vector256.Create(st->Alpha);
+        v0 *= alpha;
+        if (TN.Value > 1) v1 *= alpha;
+        if (st->ReadC)
+        {
+            var beta = Vector256.Create(st->Beta);
+            v0 = Fma.MultiplyAdd(Vector256.Load(c), beta, v0);
+            if (TN.Value > 1) v1 = Fma.MultiplyAdd(Vector256.Load(c + 8), beta, v1);
+        }
+        if (st->Epilogue)
+        {
+            if (colBias != null)
+            {
+                v0 += Vector256.Load(colBias);
+                if (TN.Value > 1) v1 += Vector256.Load(colBias + 8);
+            }
+            if (rowBias != null)
+            {
+                var rb = Vector256.Create(*rowBias);
+                v0 += rb;
+                if (TN.Value > 1) v1 += rb;
+            }
+            if (st->Activation == ActivationKind.ReLU)
+            {
+                v0 = Avx.Max(v0, Vector256<float>.Zero);
+                if (TN.Value > 1) v1 = Avx.Max(v1, Vector256<float>.Zero);
+            }
+            else if (st->Activation == ActivationKind.LeakyReLU)
+            {
+                var s = Vector256.Create(st->Slope);
+                v0 = Vector256.ConditionalSelect(Vector256.GreaterThan(v0, Vector256<float>.Zero), v0, v0 * s);
+                if (TN.Value > 1) v1 = Vector256.ConditionalSelect(Vector256.GreaterThan(v1, Vector256<float>.Zero), v1, v1 * s);
+            }
+        }
+        v0.Store(c);
+        if (TN.Value > 1) v1.Store(c + 8);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+
+namespace NeuralPS.Core.Backends.Cpu;
+
+/// <summary>How a micro-kernel writes its accumulators into C, decided once per K block:
+/// v = Alpha·acc; when ReadC, v = C·Beta + v (fused); when Epilogue (last K block), v += column bias,
+/// row bias, then the inline activation (None/ReLU/LeakyReLU; the others run over the finished tile
+/// right after, see <see cref="SgemmEpilogueOps"/>).</summary>
+internal unsafe struct TileStore
+{
+    public float Alpha;
+    public float Beta;
+    public bool ReadC;
+    public bool Epilogue;
+    public ActivationKind Activation;
+    public float Slope;
+
+    /// <summary>Raw accumulators into a scratch tile (edge tiles are merged into C afterwards).</summary>
+    public static TileStore Raw => new() { Alpha = 1f, Beta = 0f, ReadC = false, Epilogue = false };
+}
+
+/// <summary>Compile-time integers for specialising the micro-kernels: the JIT compiles one body per
+/// struct type argument and folds <c>T.Value</c> to a constant, removing the unused accumulators.</summary>
+internal interface IConst
+{
+    static abstract int Value { get; }
+}
+
+internal struct C1 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 1; } }
+internal struct C2 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2; } }
+internal struct C3 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 3; } }
+internal struct C4 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 4; } }
+internal struct C5 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 5; } }
+internal struct C6 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 6; } }
