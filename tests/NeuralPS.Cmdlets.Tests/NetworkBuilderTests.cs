@@ -129,4 +129,59 @@ public sealed class NetworkBuilderTests
             Assert.Equal(type, n.Layers[0].Type, ignoreCase: true);
         }
     }
+    private static void Add(Network n, string type, LayerParameters p) => NetworkBuilder.AddLayer(n, LayerSpecBuilder.Build(type, p));
+
+    [Fact]
+    public void The_seed_CNN_of_issue_4_builds_with_the_expected_shapes()
+    {
+        var n = NetworkBuilder.Create("fashion-cnn", new[] { 1, 28, 28 }, 1);
+        Add(n, "Conv2d", new LayerParameters { Filters = 32, KernelSize = new[] { 3 }, Activation = "ReLU" });
+        Add(n, "MaxPool2d", new LayerParameters { PoolSize = new[] { 2 } });
+        Add(n, "Conv2d", new LayerParameters { Filters = 64, KernelSize = new[] { 3 }, Activation = "ReLU" });
+        Add(n, "MaxPool2d", new LayerParameters { PoolSize = new[] { 2 } });
+        Add(n, "Dropout", new LayerParameters { Rate = 0.25 });
+        Add(n, "Flatten", new LayerParameters());
+        Add(n, "Dense", new LayerParameters { Units = 128, Activation = "ReLU" });
+        Add(n, "Dropout", new LayerParameters { Rate = 0.5 });
+        Add(n, "Dense", new LayerParameters { Units = 10 });
+        Assert.Equal(new[] { new Shape(32, 26, 26), new Shape(32, 13, 13), new Shape(64, 11, 11), new Shape(64, 5, 5), new Shape(64, 5, 5),
+            new Shape(1600), new Shape(128), new Shape(128), new Shape(10) }, n.Layers.Select(l => l.OutputShape));
+        Assert.Equal(320 + 18496 + 204928 + 1290, n.ParameterCount);
+    }
+
+    [Fact]
+    public void A_kernel_larger_than_the_image_is_refused_with_both_shapes()
+    {
+        var n = NetworkBuilder.Create("tiny", new[] { 1, 3, 3 }, 1);
+        var e = Assert.Throws<ShapeMismatchException>(() => Add(n, "Conv2d", new LayerParameters { Filters = 4, KernelSize = new[] { 5 } }));
+        Assert.Contains("(1, 3, 3)", e.Message);
+        Assert.Empty(n.Layers);
+    }
+
+    [Fact]
+    public void Same_padding_keeps_the_size_and_stride_2_halves_it()
+    {
+        var n = NetworkBuilder.Create("img", new[] { 3, 32, 32 }, 1);
+        Add(n, "Conv2d", new LayerParameters { Filters = 8, KernelSize = new[] { 3 }, Padding = "Same" });
+        Add(n, "Conv2d", new LayerParameters { Filters = 8, KernelSize = new[] { 3 }, Padding = 1, Stride = new[] { 2 } });
+        Add(n, "BatchNorm", new LayerParameters());
+        Add(n, "AvgPool2d", new LayerParameters { KernelSize = new[] { 2 } });
+        Add(n, "GlobalAvgPool2d", new LayerParameters());
+        Assert.Equal(new Shape(8, 32, 32), n.Layers[0].OutputShape);
+        Assert.Equal(new Shape(8, 16, 16), n.Layers[1].OutputShape);
+        Assert.Equal(new Shape(8, 8, 8), n.Layers[3].OutputShape);
+        Assert.Equal(8, n.OutputShape.Size);
+    }
+
+    [Fact]
+    public void A_residual_block_adds_a_projection_when_the_inner_path_changes_the_shape()
+    {
+        var conv = LayerSpecBuilder.Build("Conv2d", new LayerParameters { Filters = 16, KernelSize = new[] { 3 }, Padding = "Same", Stride = new[] { 2 } });
+        var bn = LayerSpecBuilder.Build("BatchNorm", new LayerParameters());
+        var n = NetworkBuilder.Create("res", new[] { 8, 16, 16 }, 1);
+        Add(n, "Residual", new LayerParameters { Layers = new object?[] { conv, bn } });
+        Assert.Equal("Residual", n.Layers[0].Type);
+        Assert.Equal(new Shape(16, 8, 8), n.OutputShape);
+        Assert.True(n.ParameterCount > 16 * 8 * 9 + 16 + 32, "expected the 1x1 projection's parameters as well");
+    }
 }
