@@ -14,12 +14,14 @@ internal static class DatasetLoader
         Csv,
     }
 
-    /// <summary>-Format Auto: ".csv"/".tsv"/".txt" → CSV; idx names ("…-idx3-ubyte", ".idx", ".gz") → idx.</summary>
+    /// <summary>-Format Auto: ".csv"/".tsv"/".txt" → CSV; idx names ("…-idx3-ubyte", ".idx", either gzipped) → idx.
+    /// The CSV reader reads plain text only, so "x.csv.gz" is not taken for CSV.</summary>
     public static FileFormat DetectFormat(string path)
     {
         string file = Path.GetFileName(path).ToLowerInvariant();
-        if (file.EndsWith(".gz", StringComparison.Ordinal)) file = file[..^3];
-        if (file.EndsWith(".csv", StringComparison.Ordinal) || file.EndsWith(".tsv", StringComparison.Ordinal) || file.EndsWith(".txt", StringComparison.Ordinal))
+        bool gzip = file.EndsWith(".gz", StringComparison.Ordinal);
+        if (gzip) file = file[..^3];
+        if (!gzip && file.EndsWith(".csv", StringComparison.Ordinal) || file.EndsWith(".tsv", StringComparison.Ordinal) || file.EndsWith(".txt", StringComparison.Ordinal))
             return FileFormat.Csv;
         if (file.Contains("idx", StringComparison.Ordinal) || file.EndsWith("-ubyte", StringComparison.Ordinal) || file.EndsWith(".ubyte", StringComparison.Ordinal))
             return FileFormat.Idx;
