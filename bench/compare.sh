@@ -75,15 +75,15 @@ fi
 load1() { cut -d' ' -f1 /proc/loadavg; }
 mhz() { awk -F: '/^cpu MHz/ { s += $2; n++ } END { if (n) printf "%.0f", s / n; else print "null" }' /proc/cpuinfo; }
 
-# step TAG command...: runs one measurement; its JSON lines go to $RAW tagged with the step and the
-# load and clock just before it; stderr goes to $LOG.
+# step TAG command...: runs one measurement (killed after $STEP_TIMEOUT s); its JSON lines go to $RAW
+# tagged with the step and the load and clock just before it; stderr goes to $LOG.
 step() {
   local tag=$1 l m t0 rc out
   shift
   l=$(load1); m=$(mhz); t0=$(date +%s)
   printf '  %-12s load %-5s %5s MHz  %s\n' "$tag" "$l" "$m" "$*" >&2
   echo "### $tag: $*" >>"$LOG"
-  out=$("$@" 2>>"$LOG"); rc=$?
+  out=$(timeout --kill-after=10 "$STEP_TIMEOUT" "$@" 2>>"$LOG"); rc=$?
   while IFS= read -r line; do
     [[ $line == \{* ]] && printf '%s\t%s\t%s\t%s\n' "$tag" "$l" "$m" "$line" >>"$RAW"
   done <<<"$out"
@@ -98,11 +98,11 @@ step() {
 if ((QUICK)); then
   MLP_NP=(--epochs 1 --max-batches 200 --warmup 20); MLP_PT=(--max-batches 200 --warmup 20)
   CNN_NP=(--epochs 1 --max-batches 40 --warmup 5);  CNN_PT=(--max-batches 40 --warmup 5)
-  SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick)
+  SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick) STEP_TIMEOUT=150
 else
   MLP_NP=(--epochs 5); MLP_PT=(--epochs 5)
   CNN_NP=(--epochs 1); CNN_PT=(--epochs 1)
-  SWEEP=() INFER_S=2 PROBE_S=0.6 QFLAG=()
+  SWEEP=() INFER_S=2 PROBE_S=0.6 QFLAG=() STEP_TIMEOUT=1200
 fi
 
 echo "measuring ($( ((QUICK)) && echo quick || echo full ) run; NeuralPS then the reference, workload by workload):" >&2

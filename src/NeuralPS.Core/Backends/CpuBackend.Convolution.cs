@@ -18,7 +18,8 @@ public sealed partial class CpuBackend
         fixed (float* px = x.Data, pw = weight.Data, py = y.Data)
         fixed (float* pb = bias is null ? null : bias.Data)
         {
-            ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha);
+            if (ConvDirect.Applies(g)) ConvDirect.Forward(px, pw, pb, py, g, activation, activationAlpha);
+            else ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha);
         }
     }
 
@@ -46,7 +47,12 @@ public sealed partial class CpuBackend
         fixed (float* px = x.Data, pdy = dy.Data, pdw = dWeight.Data)
         fixed (float* pdb = dBias is null ? null : dBias.Data)
         {
-            ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g);
+            if (ConvDirect.Applies(g) && g.Batch > 0)
+            {
+                ConvDirect.BackwardFilter(px, pdy, pdw, g);
+                if (pdb != null) ConvIm2ColGemm.BiasGradient(pdy, pdb, g.Batch, g.Filters, g.OutputPlane);
+            }
+            else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g);
         }
     }
 

@@ -81,14 +81,23 @@ public sealed partial class CpuBackend
         int plane = x.Size / planes;
         fixed (float* px = x.Data, ps = scale.Data, py = y.Data)
         {
-            nint ax = (nint)px, asc = (nint)ps, ay = (nint)py;
-            ConvParallel.For(planes, plane, (start, end) =>
-            {
-                for (int p = start; p < end; p++)
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>((float*)ax + (long)p * plane, plane), ((float*)asc)[p],
-                        new Span<float>((float*)ay + (long)p * plane, plane));
-            });
+            var job = new ScaleJob { X = px, Scale = ps, Y = py, Plane = plane };
+            ConvParallel.For(planes, plane, &ScalePart, &job);
         }
+    }
+
+    private unsafe struct ScaleJob
+    {
+        public float* X, Scale, Y;
+        public int Plane;
+    }
+
+    private static unsafe void ScalePart(void* state, int start, int end, int part)
+    {
+        var j = (ScaleJob*)state;
+        for (int p = start; p < end; p++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(j->X + (long)p * j->Plane, j->Plane), j->Scale[p],
+                new Span<float>(j->Y + (long)p * j->Plane, j->Plane));
     }
 
     private static (int N, int C, int S) NormLayout(Tensor x, Tensor gamma)

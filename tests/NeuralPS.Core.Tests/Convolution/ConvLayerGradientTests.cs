@@ -39,6 +39,10 @@ public class ConvLayerGradientTests
         yield return new object[] { 2, 4, 5, 5, 6, new[] { 3 }, new[] { 1 }, PaddingMode.Same, new[] { 0 }, new[] { 1 }, 2, ActivationKind.LeakyReLU, true };
         yield return new object[] { 1, 4, 7, 6, 4, new[] { 3 }, new[] { 2 }, PaddingMode.Explicit, new[] { 1 }, new[] { 1 }, 4, ActivationKind.None, true };
         yield return new object[] { 3, 1, 8, 8, 4, new[] { 3 }, new[] { 1 }, PaddingMode.Valid, new[] { 0 }, new[] { 1 }, 1, ActivationKind.ReLU, true };
+        // one input channel, rows of ≥ 16 outputs: the direct kernel
+        yield return new object[] { 2, 1, 6, 18, 5, new[] { 3 }, new[] { 1 }, PaddingMode.Same, new[] { 0 }, new[] { 1 }, 1, ActivationKind.Tanh, true };
+        // enough images to split the batch over threads
+        yield return new object[] { 6, 2, 5, 5, 3, new[] { 3 }, new[] { 1 }, PaddingMode.Explicit, new[] { 1 }, new[] { 1 }, 1, ActivationKind.None, true };
     }
 
     [Theory]

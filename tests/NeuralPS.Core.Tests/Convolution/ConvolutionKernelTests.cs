@@ -27,6 +27,13 @@ public class ConvolutionKernelTests
         yield return new object[] { 1, 5, 6, 7, 3, 5, 5, 1, 1, PaddingMode.Same, 0, 0, 1, 1, 1 };
         yield return new object[] { 4, 8, 13, 13, 16, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
         yield return new object[] { 2, 4, 12, 12, 4, 3, 3, 3, 3, PaddingMode.Same, 0, 0, 2, 1, 4 };
+        // one input channel: the direct kernel (rows of ≥ 16 outputs), with and without padding
+        yield return new object[] { 6, 1, 20, 21, 5, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
+        yield return new object[] { 5, 1, 17, 19, 6, 5, 4, 1, 1, PaddingMode.Same, 0, 0, 1, 1, 1 };
+        yield return new object[] { 3, 1, 16, 33, 4, 2, 3, 1, 1, PaddingMode.Explicit, 1, 2, 1, 1, 1 };
+        // batches large enough to be split over threads by image
+        yield return new object[] { 9, 3, 11, 10, 7, 3, 3, 2, 2, PaddingMode.Same, 0, 0, 1, 1, 1 };
+        yield return new object[] { 8, 6, 9, 9, 6, 3, 3, 1, 1, PaddingMode.Explicit, 1, 1, 1, 1, 3 };
     }
 
     private static ConvolutionGeometry Make(object[] a) => ConvolutionGeometry.Create(
@@ -48,15 +55,22 @@ public class ConvolutionKernelTests
     private static void ForEachChunking(Action body)
     {
         int saved = ConvIm2ColGemm.ChunkColumns;
+        bool savedParallel = ConvIm2ColGemm.ImageParallel;
         try
         {
-            foreach (int columns in new[] { 1, 64, 100_000 })
-            {
-                ConvIm2ColGemm.ChunkColumns = columns;
-                body();
-            }
+            foreach (bool imageParallel in new[] { true, false })
+                foreach (int columns in new[] { 1, 64, 100_000 })
+                {
+                    ConvIm2ColGemm.ImageParallel = imageParallel;
+                    ConvIm2ColGemm.ChunkColumns = columns;
+                    body();
+                }
         }
-        finally { ConvIm2ColGemm.ChunkColumns = saved; }
+        finally
+        {
+            ConvIm2ColGemm.ChunkColumns = saved;
+            ConvIm2ColGemm.ImageParallel = savedParallel;
+        }
     }
 
     [Theory]

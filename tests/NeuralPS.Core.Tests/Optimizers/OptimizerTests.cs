@@ -7,12 +7,12 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Optimizers;
 
-/// <summary>Each update rule against its formula evaluated in float64 over three steps, on 37 elements
-/// (a vector body and a scalar tail), for a weight (decayed) and a bias (never decayed). The kernels
+/// <summary>Each update rule against its formula evaluated in float64 over three steps, on 45 elements
+/// (Vector512 body, an 8-lane vector step and a scalar tail), for a weight (decayed) and a bias (never decayed). The kernels
 /// compute in float32, so agreement is to ~1e-6 relative; the tolerance is 1e-5 relative + 1e-6.</summary>
 public class OptimizerTests
 {
-    private const int N = 37;
+    private const int N = 45; // 2×16 (Vector512) + 8 (Vector<float>) + 5 (scalar tail)
 
     /// <summary>Updates one element in float64: p (in/out), its gradient, its state slots (in/out),
     /// whether weight decay applies to it, and the 1-based step.</summary>

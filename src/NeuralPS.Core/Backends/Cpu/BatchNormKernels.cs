@@ -12,6 +12,13 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// and the variance is taken around the mean in a second pass (no E[x²] − E[x]² cancellation).</summary>
 internal static unsafe class BatchNormKernels
 {
+    private struct Job
+    {
+        public float* X, Y, Dy, Dx, Gamma, Mean, InvStd, DGamma, DBeta, Scale, Shift;
+        public double* Mean64, Variance64;
+        public int N, C, S;
+    }
+
     /// <summary>mean[c], var[c] (biased) of x.</summary>
     public static void Statistics(float* x, int n, int c, int s, double* mean, double* variance)
     {
@@ -34,22 +41,27 @@ internal static unsafe class BatchNormKernels
             for (int j = 0; j < c; j++) variance[j] /= count;
             return;
         }
-        nint px = (nint)x, pm = (nint)mean, pv = (nint)variance;
-        ConvParallel.For(c, (long)n * s, (start, end) =>
+        var job = new Job { X = x, Mean64 = mean, Variance64 = variance, N = n, C = c, S = s };
+        ConvParallel.For(c, (long)n * s, &StatisticsPart, &job);
+    }
+
+    private static void StatisticsPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        int n = j->N, c = j->C, s = j->S;
+        double count = (double)n * s;
+        for (int ch = start; ch < end; ch++)
         {
-            for (int ch = start; ch < end; ch++)
-            {
-                double sum = 0;
-                for (int i = 0; i < n; i++)
-                    sum += TensorPrimitives.Sum(new ReadOnlySpan<float>((float*)px + ((long)i * c + ch) * s, s));
-                double mu = sum / count;
-                double sq = 0;
-                for (int i = 0; i < n; i++)
-                    sq += SumSquaredDeviation((float*)px + ((long)i * c + ch) * s, s, (float)mu);
-                ((double*)pm)[ch] = mu;
-                ((double*)pv)[ch] = sq / count;
-            }
-        });
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+                sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(j->X + ((long)i * c + ch) * s, s));
+            double mu = sum / count;
+            double sq = 0;
+            for (int i = 0; i < n; i++)
+                sq += SumSquaredDeviation(j->X + ((long)i * c + ch) * s, s, (float)mu);
+            j->Mean64[ch] = mu;
+            j->Variance64[ch] = sq / count;
+        }
     }
 
     /// <summary>y = x·scale[c] + shift[c] (scale = gamma·invStd, shift = beta − mean·scale).</summary>
@@ -66,15 +78,19 @@ internal static unsafe class BatchNormKernels
             }
             return;
         }
-        nint px = (nint)x, py = (nint)y, psc = (nint)scale, psh = (nint)shift;
-        ConvParallel.For(n * c, s, (start, end) =>
+        var job = new Job { X = x, Y = y, Scale = scale, Shift = shift, N = n, C = c, S = s };
+        ConvParallel.For(n * c, s, &ApplyPart, &job);
+    }
+
+    private static void ApplyPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        int c = j->C, s = j->S;
+        for (int t = start; t < end; t++)
         {
-            for (int t = start; t < end; t++)
-            {
-                int ch = t % c;
-                Affine((float*)px + (long)t * s, (float*)py + (long)t * s, s, ((float*)psc)[ch], ((float*)psh)[ch]);
-            }
-        });
+            int ch = t % c;
+            Affine(j->X + (long)t * s, j->Y + (long)t * s, s, j->Scale[ch], j->Shift[ch]);
+        }
     }
 
     /// <summary>dBeta[c] = Σ dy, dGamma[c] = Σ dy·(x − mean)·invStd, then
@@ -100,37 +116,38 @@ internal static unsafe class BatchNormKernels
             }
             return;
         }
-        nint px = (nint)x, pdy = (nint)dy, pdx = (nint)dx, pg = (nint)gamma, pm = (nint)mean, pis = (nint)invStd, pdg = (nint)dGamma, pdb = (nint)dBeta;
-        ConvParallel.For(c, (long)n * s, (start, end) =>
+        var job = new Job { X = x, Dy = dy, Dx = dx, Gamma = gamma, Mean = mean, InvStd = invStd, DGamma = dGamma, DBeta = dBeta, N = n, C = c, S = s };
+        ConvParallel.For(c, (long)n * s, &BackwardPart, &job);
+    }
+
+    private static void BackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        int n = j->N, c = j->C, s = j->S;
+        double m = (double)n * s;
+        for (int ch = start; ch < end; ch++)
         {
-            Span<float> k = stackalloc float[3];
-            for (int ch = start; ch < end; ch++)
+            double sumDy = 0, sumDyX = 0;
+            float mu = j->Mean[ch];
+            for (int i = 0; i < n; i++)
             {
-                double sumDy = 0, sumDyX = 0;
-                float mu = ((float*)pm)[ch];
-                for (int i = 0; i < n; i++)
-                {
-                    long off = ((long)i * c + ch) * s;
-                    sumDy += TensorPrimitives.Sum(new ReadOnlySpan<float>((float*)pdy + off, s));
-                    sumDyX += DotDeviation((float*)pdy + off, (float*)px + off, s, mu);
-                }
-                float g = ((float*)pg)[ch], istd = ((float*)pis)[ch];
-                ((float*)pdb)[ch] = (float)sumDy;
-                ((float*)pdg)[ch] = (float)(sumDyX * istd);
-                // dx = g·istd·dy − g·istd/M·dBeta − g·istd³/M·(x − mu)·Σdy(x−mu)
-                float k1 = g * istd;
-                float k2 = (float)(-g * istd * istd * istd * sumDyX / m);
-                float k3 = (float)(-g * istd * sumDy / m) - k2 * mu;
-                for (int i = 0; i < n; i++)
-                {
-                    long off = ((long)i * c + ch) * s;
-                    var o = new Span<float>((float*)pdx + off, s);
-                    TensorPrimitives.Multiply(new ReadOnlySpan<float>((float*)pdy + off, s), k1, o);
-                    TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<float>((float*)px + off, s), k2, o, o);
-                    TensorPrimitives.Add(o, k3, o);
-                }
+                long off = ((long)i * c + ch) * s;
+                sumDy += TensorPrimitives.Sum(new ReadOnlySpan<float>(j->Dy + off, s));
+                sumDyX += DotDeviation(j->Dy + off, j->X + off, s, mu);
             }
-        });
+            float g = j->Gamma[ch], istd = j->InvStd[ch];
+            j->DBeta[ch] = (float)sumDy;
+            j->DGamma[ch] = (float)(sumDyX * istd);
+            // dx = g·istd·dy − g·istd/M·dBeta − g·istd³/M·(x − mu)·Σdy(x−mu) = k1·dy + k2·x + k3
+            float k1 = g * istd;
+            float k2 = (float)(-g * istd * istd * istd * sumDyX / m);
+            float k3 = (float)(-g * istd * sumDy / m) - k2 * mu;
+            for (int i = 0; i < n; i++)
+            {
+                long off = ((long)i * c + ch) * s;
+                Affine2(j->Dy + off, j->X + off, j->Dx + off, s, k1, k2, k3);
+            }
+        }
     }
 
     private static void Coefficients(int j, double sumDy, double sumDyX, double m, float* gamma, float* mean, float* invStd,
@@ -155,6 +172,20 @@ internal static unsafe class BatchNormKernels
         for (; i <= len - w; i += w)
             Unsafe.WriteUnaligned(y + i, Unsafe.ReadUnaligned<Vector<float>>(x + i) * va + vb);
         for (; i < len; i++) y[i] = x[i] * a + b;
+    }
+
+    /// <summary>out = a·k1 + b·k2 + k3 over one run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Affine2(float* a, float* b, float* o, int len, float k1, float k2, float k3)
+    {
+        int i = 0;
+        var v1 = new Vector<float>(k1);
+        var v2 = new Vector<float>(k2);
+        var v3 = new Vector<float>(k3);
+        int w = Vector<float>.Count;
+        for (; i <= len - w; i += w)
+            Unsafe.WriteUnaligned(o + i, Unsafe.ReadUnaligned<Vector<float>>(a + i) * v1 + Unsafe.ReadUnaligned<Vector<float>>(b + i) * v2 + v3);
+        for (; i < len; i++) o[i] = a[i] * k1 + b[i] * k2 + k3;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

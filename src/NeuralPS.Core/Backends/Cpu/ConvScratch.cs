@@ -8,12 +8,16 @@ internal static class ConvScratch
 {
     [ThreadStatic] private static float[]? _columns;
     [ThreadStatic] private static float[]? _staging;
+    [ThreadStatic] private static float[]? _partials;
 
     /// <summary>At least <paramref name="count"/> floats for the im2col / col2im matrix.</summary>
     public static float[] Columns(long count) => Grow(ref _columns, count);
 
     /// <summary>At least <paramref name="count"/> floats for a chunk's [K, nb·OH·OW] outputs or gradients.</summary>
     public static float[] Staging(long count) => Grow(ref _staging, count);
+
+    /// <summary>At least <paramref name="count"/> floats for per-thread partial filter gradients (caller's thread).</summary>
+    public static float[] Partials(long count) => Grow(ref _partials, count);
 
     private static float[] Grow(ref float[]? buffer, long count)
     {

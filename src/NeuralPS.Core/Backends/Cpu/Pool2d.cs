@@ -10,24 +10,38 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// a time without bound checks.</summary>
 internal static unsafe class Pool2d
 {
+    private struct Job
+    {
+        public float* X, Y, Dy, Dx;
+        public int* Argmax;
+        public PoolingGeometry G;
+        public bool CountIncludePad;
+        public int Plane;
+    }
+
     public static void MaxForward(float* x, float* y, int* argmax, in PoolingGeometry geometry)
     {
-        var g = geometry;
-        nint px = (nint)x, py = (nint)y, pa = (nint)argmax;
-        ConvParallel.For(g.Batch * g.Channels, g.InputPlane, (start, end) =>
+        var job = new Job { X = x, Y = y, Argmax = argmax, G = geometry };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxForwardPart, &job);
+    }
+
+    private static void MaxForwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
         {
             for (int p = start; p < end; p++)
             {
-                float* xs = (float*)px + (long)p * g.InputPlane;
-                float* ys = (float*)py + (long)p * g.OutputPlane;
-                int* a = pa == 0 ? null : (int*)pa + (long)p * g.OutputPlane;
+                float* xs = j->X + (long)p * g.InputPlane;
+                float* ys = j->Y + (long)p * g.OutputPlane;
+                int* a = j->Argmax == null ? null : j->Argmax + (long)p * g.OutputPlane;
                 if (g.WindowHeight == 2 && g.WindowWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
                     && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutputHeight <= g.InputHeight && 2 * g.OutputWidth <= g.InputWidth && a != null)
                     MaxPlane2x2(xs, ys, a, g);
                 else
                     MaxPlane(xs, ys, a, g);
             }
-        });
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -81,23 +95,28 @@ internal static unsafe class Pool2d
 
     public static void MaxBackward(float* x, float* dy, float* dx, int* argmax, in PoolingGeometry geometry)
     {
-        var g = geometry;
-        nint px = (nint)x, pdy = (nint)dy, pdx = (nint)dx, pa = (nint)argmax;
-        ConvParallel.For(g.Batch * g.Channels, g.InputPlane, (start, end) =>
+        var job = new Job { X = x, Dy = dy, Dx = dx, Argmax = argmax, G = geometry };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxBackwardPart, &job);
+    }
+
+    private static void MaxBackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
         {
             for (int p = start; p < end; p++)
             {
-                float* dxs = (float*)pdx + (long)p * g.InputPlane;
-                float* dys = (float*)pdy + (long)p * g.OutputPlane;
+                float* dxs = j->Dx + (long)p * g.InputPlane;
+                float* dys = j->Dy + (long)p * g.OutputPlane;
                 new Span<float>(dxs, g.InputPlane).Clear();
-                if (pa != 0)
+                if (j->Argmax != null)
                 {
-                    int* a = (int*)pa + (long)p * g.OutputPlane;
+                    int* a = j->Argmax + (long)p * g.OutputPlane;
                     for (int o = 0; o < g.OutputPlane; o++) dxs[a[o]] += dys[o];
                 }
                 else
                 {
-                    float* xs = (float*)px + (long)p * g.InputPlane;
+                    float* xs = j->X + (long)p * g.InputPlane;
                     int w = g.InputWidth;
                     for (int oy = 0; oy < g.OutputHeight; oy++)
                     {
@@ -120,20 +139,26 @@ internal static unsafe class Pool2d
                     }
                 }
             }
-        });
+        }
     }
 
     public static void AvgForward(float* x, float* y, in PoolingGeometry geometry, bool countIncludePad)
     {
-        var g = geometry;
-        nint px = (nint)x, py = (nint)y;
-        ConvParallel.For(g.Batch * g.Channels, g.InputPlane, (start, end) =>
+        var job = new Job { X = x, Y = y, G = geometry, CountIncludePad = countIncludePad };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &AvgForwardPart, &job);
+    }
+
+    private static void AvgForwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        bool countIncludePad = j->CountIncludePad;
         {
             int w = g.InputWidth;
             for (int p = start; p < end; p++)
             {
-                float* xs = (float*)px + (long)p * g.InputPlane;
-                float* ys = (float*)py + (long)p * g.OutputPlane;
+                float* xs = j->X + (long)p * g.InputPlane;
+                float* ys = j->Y + (long)p * g.OutputPlane;
                 for (int oy = 0; oy < g.OutputHeight; oy++)
                 {
                     int y0 = oy * g.StrideHeight - g.PadTop;
@@ -149,20 +174,26 @@ internal static unsafe class Pool2d
                     }
                 }
             }
-        });
+        }
     }
 
     public static void AvgBackward(float* dy, float* dx, in PoolingGeometry geometry, bool countIncludePad)
     {
-        var g = geometry;
-        nint pdy = (nint)dy, pdx = (nint)dx;
-        ConvParallel.For(g.Batch * g.Channels, g.InputPlane, (start, end) =>
+        var job = new Job { Dy = dy, Dx = dx, G = geometry, CountIncludePad = countIncludePad };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &AvgBackwardPart, &job);
+    }
+
+    private static void AvgBackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        bool countIncludePad = j->CountIncludePad;
         {
             int w = g.InputWidth;
             for (int p = start; p < end; p++)
             {
-                float* dxs = (float*)pdx + (long)p * g.InputPlane;
-                float* dys = (float*)pdy + (long)p * g.OutputPlane;
+                float* dxs = j->Dx + (long)p * g.InputPlane;
+                float* dys = j->Dy + (long)p * g.OutputPlane;
                 new Span<float>(dxs, g.InputPlane).Clear();
                 for (int oy = 0; oy < g.OutputHeight; oy++)
                 {
@@ -178,7 +209,7 @@ internal static unsafe class Pool2d
                     }
                 }
             }
-        });
+        }
     }
 
     /// <summary>PyTorch's divisor: with count_include_pad the window clipped to the padded image
@@ -194,23 +225,29 @@ internal static unsafe class Pool2d
 
     public static void GlobalAvgForward(float* x, float* y, int planes, int plane)
     {
-        nint px = (nint)x, py = (nint)y;
-        float inv = 1f / plane;
-        ConvParallel.For(planes, plane, (start, end) =>
-        {
-            for (int p = start; p < end; p++)
-                ((float*)py)[p] = TensorPrimitives.Sum(new ReadOnlySpan<float>((float*)px + (long)p * plane, plane)) * inv;
-        });
+        var job = new Job { X = x, Y = y, Plane = plane };
+        ConvParallel.For(planes, plane, &GlobalForwardPart, &job);
+    }
+
+    private static void GlobalForwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        float inv = 1f / j->Plane;
+        for (int p = start; p < end; p++)
+            j->Y[p] = TensorPrimitives.Sum(new ReadOnlySpan<float>(j->X + (long)p * j->Plane, j->Plane)) * inv;
     }
 
     public static void GlobalAvgBackward(float* dy, float* dx, int planes, int plane)
     {
-        nint pdy = (nint)dy, pdx = (nint)dx;
-        float inv = 1f / plane;
-        ConvParallel.For(planes, plane, (start, end) =>
-        {
-            for (int p = start; p < end; p++)
-                new Span<float>((float*)pdx + (long)p * plane, plane).Fill(((float*)pdy)[p] * inv);
-        });
+        var job = new Job { Dy = dy, Dx = dx, Plane = plane };
+        ConvParallel.For(planes, plane, &GlobalBackwardPart, &job);
+    }
+
+    private static void GlobalBackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        float inv = 1f / j->Plane;
+        for (int p = start; p < end; p++)
+            new Span<float>(j->Dx + (long)p * j->Plane, j->Plane).Fill(j->Dy[p] * inv);
     }
 }
