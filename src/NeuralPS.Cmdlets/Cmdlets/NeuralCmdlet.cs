@@ -13,9 +13,9 @@ public abstract class NeuralCmdlet : PSCmdlet
 {
     /// <summary>Stops the command: a terminating error built from an engine/IO exception.</summary>
     [DoesNotReturn]
-    private protected void ThrowError(Exception exception, object? target, string? errorId = null)
+    private protected void ThrowError(Exception exception, object? target, string? errorId = null, bool writing = false)
     {
-        ThrowTerminatingError(ToErrorRecord(exception, target, errorId));
+        ThrowTerminatingError(ToErrorRecord(exception, target, errorId, writing));
         throw new InvalidOperationException("ThrowTerminatingError returned."); // unreachable; satisfies [DoesNotReturn]
     }
 
@@ -25,10 +25,10 @@ public abstract class NeuralCmdlet : PSCmdlet
         WriteError(ToErrorRecord(exception, target, errorId));
     }
 
-    private protected static ErrorRecord ToErrorRecord(Exception exception, object? target, string? errorId = null)
+    private protected static ErrorRecord ToErrorRecord(Exception exception, object? target, string? errorId = null, bool writing = false)
     {
         if (exception is RuntimeException { ErrorRecord: { } existing } && errorId is null) return existing;
-        var (kind, id) = ErrorClassifier.Classify(exception);
+        var (kind, id) = ErrorClassifier.Classify(exception, writing);
         var record = new ErrorRecord(exception, errorId ?? id, ToCategory(kind), target);
         string? action = ErrorClassifier.RecommendedAction(exception);
         if (action is not null) record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };

@@ -62,7 +62,7 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
         }
         catch (Exception e) when (e is NeuralException or IOException or UnauthorizedAccessException)
         {
-            ThrowError(e, plan.Path, e is IOException && e is not FileExistsException ? "WriteFailed" : null);
+            ThrowError(e, plan.Path, writing: true);
         }
     }
 }
