@@ -17,6 +17,13 @@ internal static unsafe class SgemmBlocking
     /// <summary>Columns of B per packed block (a multiple of NR = 64).</summary>
     public static int Nc { get; set; } = 3072;
 
+    /// <summary>Up to this many rows (M of the whole problem) A and B are read in place instead of packed:
+    /// each packed element would feed only a few micro-tiles, so packing costs more than it saves.</summary>
+    public static int DirectMaxM { get; set; } = 24;
+
+    /// <summary>Up to this many rows an A·Bᵀ product runs as dot products (SgemmDot) with no packing at all.</summary>
+    public static int DotMaxM { get; set; } = 4;
+
     /// <summary>Extra floats on the row stride of a packed transposed A (avoids 4 KiB aliasing of its rows).</summary>
     public static int APad { get; set; } = 16;
 
