@@ -2,21 +2,70 @@ namespace NeuralPS.Core.Data;
 
 /// <summary>How raw feature values become network input, fitted on training data and saved with the
 /// model so that prediction on raw rows just works: x' = (x · Scale − Mean[j]) / Std[j].
-/// For records (CSV rows, PSObjects) <see cref="FeatureNames"/> names the columns in input order;
-/// for arrays/idx data it is null and only Scale (e.g. 1/255) and optionally Mean/Std apply.</summary>
+/// For records (CSV rows, PSObjects) <see cref="Columns"/> describes the raw columns in input order
+/// (numeric, or categorical = one-hot) and <see cref="FeatureNames"/> names each network input
+/// ("SepalLength", "Color=red"); for arrays/idx data both are null and only Scale (e.g. 1/255) and
+/// optionally Mean/Std apply. One-hot inputs keep mean 0 and std 1 (they are not standardised).</summary>
 public sealed class FeaturePreprocessor
 {
     public FeaturePreprocessor(IReadOnlyList<string>? featureNames, float scale, float[]? mean, float[]? std)
     {
         if (mean is not null && std is not null && mean.Length != std.Length)
             throw new InvalidConfigurationException("Standardisation mean and std must have the same length.");
+        if ((mean is null) != (std is null))
+            throw new InvalidConfigurationException("Standardisation needs both mean and std (or neither).");
         if (featureNames is not null && mean is not null && featureNames.Count != mean.Length)
             throw new InvalidConfigurationException($"{featureNames.Count} feature names but {mean.Length} standardisation statistics.");
+        if (!float.IsFinite(scale) || scale == 0f)
+            throw new InvalidConfigurationException($"Feature scale must be a finite, non-zero number but is {scale}.");
+        if (std is not null)
+        {
+            for (int j = 0; j < std.Length; j++)
+            {
+                if (!(std[j] > 0f) || !float.IsFinite(std[j]) || !float.IsFinite(mean![j]))
+                    throw new InvalidConfigurationException($"Standardisation statistics of feature {j} are invalid (mean {mean![j]}, std {std[j]}).");
+            }
+        }
         FeatureNames = featureNames?.ToArray();
         Scale = scale;
         Mean = mean;
         Std = std;
     }
+
+    /// <summary>A record preprocessor: raw columns (numeric or categorical), standardisation statistics per
+    /// network input (null = none), and the label column it was trained with.</summary>
+    public FeaturePreprocessor(IReadOnlyList<FeatureColumn> columns, float[]? mean, float[]? std, string? labelName = null)
+        : this(InputNamesOf(columns), 1f, mean, std)
+    {
+        Columns = columns.ToArray();
+        LabelName = string.IsNullOrEmpty(labelName) ? null : labelName;
+    }
+
+    private static string[] InputNamesOf(IReadOnlyList<FeatureColumn> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count == 0) throw new InvalidConfigurationException("A record preprocessor needs at least one feature column.");
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in columns)
+        {
+            if (!seen.Add(c.Name)) throw new InvalidConfigurationException($"Feature column '{c.Name}' is listed twice.");
+        }
+        return columns.SelectMany(c => c.InputNames).ToArray();
+    }
+
+    /// <summary>Raw record columns in input order (null for array/idx data).</summary>
+    public IReadOnlyList<FeatureColumn>? Columns { get; }
+
+    /// <summary>The record column that held the label in training (null if unknown or not from records).
+    /// Measure-Model uses it as the default label property.</summary>
+    public string? LabelName { get; init; }
+
+    /// <summary>Columns for encoding records: <see cref="Columns"/>, or, for a preprocessor built from
+    /// feature names only, one numeric column per name. Null when there are no names (array data).</summary>
+    public IReadOnlyList<FeatureColumn>? RecordColumns => Columns ?? FeatureNames?.Select(n => new FeatureColumn(n)).ToArray();
+
+    /// <summary>Number of network inputs the statistics/names describe (null when neither is known).</summary>
+    public int? InputWidth => Mean?.Length ?? FeatureNames?.Count;
 
     public IReadOnlyList<string>? FeatureNames { get; }
     public float Scale { get; }

@@ -8,7 +8,17 @@ public static class LayerRegistry
     // One line per layer type. Each layer class provides: public static Layer FromSpec(LayerSpec spec).
     private static readonly Dictionary<string, Func<LayerSpec, Layer>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
-        // ["Dense"] = Dense.FromSpec,
+        ["Dense"] = Dense.FromSpec,
+        ["Activation"] = Activation.FromSpec,
+        ["Dropout"] = Dropout.FromSpec,
+        ["Flatten"] = Flatten.FromSpec,
+        ["Conv2d"] = Conv2d.FromSpec,
+        ["MaxPool2d"] = MaxPool2d.FromSpec,
+        ["AvgPool2d"] = AvgPool2d.FromSpec,
+        ["GlobalAvgPool2d"] = GlobalAvgPool2d.FromSpec,
+        ["BatchNorm"] = BatchNorm.FromSpec,
+        ["Dropout2d"] = Dropout2d.FromSpec,
+        ["Residual"] = Residual.FromSpec,
     };
 
     public static IReadOnlyCollection<string> TypeNames => Factories.Keys;

@@ -18,6 +18,9 @@ public sealed class TrainingOptions
     public double Beta2 { get; set; } = 0.999;
     public double Epsilon { get; set; } = 1e-8;
 
+    /// <summary>RMSprop's smoothing constant for the squared-gradient average (PyTorch's alpha).</summary>
+    public double Rho { get; set; } = 0.99;
+
     /// <summary>"CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError", or null/"Auto" = CrossEntropy for
     /// class labels, MeanSquaredError for targets.</summary>
     public string? Loss { get; set; }

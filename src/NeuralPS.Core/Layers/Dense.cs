@@ -1,0 +1,170 @@
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Layers;
+
+/// <summary>Fully connected layer: y = act(x·Wᵀ + b), as torch.nn.Linear followed by an optional activation.
+/// Shapes: x (B, in), W (out, in) — PyTorch layout, so weights map 1:1 to torch and ONNX Gemm(transB=1) —
+/// b (out,), y (B, out).
+/// The bias and an element-wise activation are fused into the GEMM's epilogue (one pass over y).
+/// Initialisation (bias zero): He normal, std = √(2 / ((1 + α²)·in)), for ReLU, LeakyReLU and GELU, which
+/// keeps activations' variance constant through rectifiers; Glorot uniform, limit √(6 / (in + out)),
+/// for None, Sigmoid, Tanh and Softmax.</summary>
+public sealed class Dense : Layer, IFusableOutputActivation
+{
+    private readonly Parameter[] _parameters;
+    private Parameter? _weight, _bias;
+    private Tensor? _input;    // x of the last Forward (owned by the previous layer), needed for dW
+    private Tensor? _pre;      // z = x·Wᵀ + b (B, out), kept only when backward or the loss needs it
+    private Tensor? _output;   // y (B, out)
+    private Tensor? _dPre;     // dz (B, out)
+    private Tensor? _dInput;   // dx (B, in)
+
+    public Dense(int units, ActivationKind activation = ActivationKind.None, bool useBias = true, float alpha = 0.01f, string? name = null)
+        : base(name)
+    {
+        if (units <= 0) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: units must be positive but is {units}.");
+        if (!float.IsFinite(alpha)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: alpha must be a finite number.");
+        if (!Enum.IsDefined(activation)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: unknown activation {activation}.");
+        Units = units;
+        Activation = activation;
+        UseBias = useBias;
+        Alpha = alpha;
+        _parameters = new Parameter[useBias ? 2 : 1];
+    }
+
+    public override string Type => "Dense";
+    public int Units { get; }
+    public ActivationKind Activation { get; }
+    public bool UseBias { get; }
+
+    /// <summary>Negative slope of LeakyReLU.</summary>
+    public float Alpha { get; }
+
+    public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    public Parameter? Bias => _bias;
+
+    public override IReadOnlyList<Parameter> Parameters => _weight is null ? Array.Empty<Parameter>() : _parameters;
+
+    public override string Details =>
+        $"{Units} units" + (Activation == ActivationKind.None ? "" : $", {Activation}") +
+        (Activation == ActivationKind.LeakyReLU ? $" (alpha {Alpha:G})" : "") + (UseBias ? "" : ", no bias");
+
+    protected override Shape Configure(Shape inputShape)
+    {
+        if (inputShape.Rank != 1)
+            throw ShapeError(inputShape, $"a vector (features,); add a Flatten layer before this Dense layer to turn {inputShape} into ({inputShape.Size},)");
+        _weight = new Parameter("weight", new Shape(Units, inputShape[0]), applyWeightDecay: true);
+        _parameters[0] = _weight;
+        if (UseBias)
+        {
+            _bias = new Parameter("bias", new Shape(Units), applyWeightDecay: false);
+            _parameters[1] = _bias;
+        }
+        return new Shape(Units);
+    }
+
+    public override void Initialize(NeuralRandom random)
+    {
+        EnsureBuilt();
+        int fanIn = InputShape[0], fanOut = Units;
+        Span<float> w = Weight.Value.Span;
+        switch (Activation)
+        {
+            case ActivationKind.ReLU:
+            case ActivationKind.LeakyReLU:
+            case ActivationKind.GELU:
+            {
+                double slope = Activation == ActivationKind.LeakyReLU ? Alpha : 0;
+                double std = Math.Sqrt(2.0 / ((1 + slope * slope) * fanIn));
+                for (int i = 0; i < w.Length; i++) w[i] = (float)(random.NextGaussian() * std);
+                break;
+            }
+            default:
+            {
+                double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
+                for (int i = 0; i < w.Length; i++) w[i] = (float)((random.NextDouble() * 2 - 1) * limit);
+                break;
+            }
+        }
+        _bias?.Value.Clear();
+    }
+
+    // z must be materialised when the activation cannot run in the GEMM epilogue (Softmax is row-wise),
+    // when its derivative needs z (GELU), or when the loss wants the logits.
+    private bool StoresPreActivation =>
+        Activation != ActivationKind.None &&
+        (Activation == ActivationKind.Softmax || IBackend.ActivationNeedsInput(Activation, Alpha) || _keepPreActivation);
+
+    // x (B, in) -> y (B, out)
+    public override Tensor Forward(Tensor input, LayerContext context)
+    {
+        EnsureBuilt();
+        if (input.Shape.Rank != 2 || input.Columns != InputShape[0])
+            throw new ShapeMismatchException($"Layer '{Name}' (Dense) expects input (batch, {InputShape[0]}) but got {input.Shape}.");
+        int batch = input.Rows;
+        _input = input;
+        var y = BatchBuffer.Ensure(ref _output, batch, OutputShape);
+        var backend = context.Backend;
+        if (!StoresPreActivation)
+        {
+            backend.DenseForward(input, Weight.Value, _bias?.Value, y, Activation, Alpha);
+        }
+        else
+        {
+            var z = BatchBuffer.Ensure(ref _pre, batch, OutputShape);
+            backend.DenseForward(input, Weight.Value, _bias?.Value, z, ActivationKind.None);
+            backend.ActivationForward(z, y, Activation, Alpha);
+        }
+        return y;
+    }
+
+    // dy (B, out) -> dz = dy ⊙ act′ -> dW = dzᵀ·x, db = Σ_B dz, dx = dz·W
+    public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
+    {
+        var y = _output ?? throw new InvalidOperationException($"Layer '{Name}': Backward before Forward.");
+        if (outputGradient.Size != y.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (Dense): output gradient {outputGradient.Shape} does not match its output {y.Shape}.");
+        Tensor dz = outputGradient;
+        if (Activation != ActivationKind.None)
+        {
+            dz = BatchBuffer.Ensure(ref _dPre, y.Rows, OutputShape);
+            context.Backend.ActivationBackward(StoresPreActivation ? _pre : null, y, outputGradient, dz, Activation, Alpha);
+        }
+        return DenseBackward(dz, context, needInputGradient);
+    }
+
+    Tensor? IFusableOutputActivation.BackwardFromPreActivation(Tensor preActivationGradient, LayerContext context, bool needInputGradient) =>
+        DenseBackward(preActivationGradient, context, needInputGradient);
+
+    private Tensor? DenseBackward(Tensor preActivationGradient, LayerContext context, bool needInputGradient)
+    {
+        var x = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward before Forward.");
+        Tensor? dx = needInputGradient ? BatchBuffer.Ensure(ref _dInput, x.Rows, InputShape) : null;
+        context.Backend.DenseBackward(x, Weight.Value, preActivationGradient, Weight.Gradient, _bias?.Gradient, dx);
+        return dx;
+    }
+
+    ActivationKind IFusableOutputActivation.OutputActivation => Activation;
+
+    private bool _keepPreActivation;
+
+    bool IFusableOutputActivation.KeepPreActivation { get => _keepPreActivation; set => _keepPreActivation = value; }
+
+    Tensor? IFusableOutputActivation.PreActivation => Activation == ActivationKind.None ? _output : _pre;
+
+    public override LayerSpec ToSpec() => new LayerSpec(Type, Name)
+        .Set("units", Units)
+        .Set("activation", Activation.ToString())
+        .Set("useBias", UseBias)
+        .Set("alpha", (double)Alpha);
+
+    public static Layer FromSpec(LayerSpec spec) => new Dense(
+        spec.GetInt("units"),
+        ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name),
+        spec.GetBool("useBias", true),
+        (float)spec.GetDouble("alpha", 0.01),
+        string.IsNullOrEmpty(spec.Name) ? null : spec.Name);
+
+    private static string NameSuffix(string? name) => string.IsNullOrEmpty(name) ? "" : $" '{name}'";
+}

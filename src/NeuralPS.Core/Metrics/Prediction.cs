@@ -1,0 +1,50 @@
+namespace NeuralPS.Core.Metrics;
+
+/// <summary>The network's answer for one sample: for classification the predicted class (name and index),
+/// its probability and every class's probability; for regression the output value(s).</summary>
+public sealed class Prediction
+{
+    internal Prediction(int index, string label, int classIndex, double probability, double[] probabilities)
+    {
+        Index = index;
+        Label = label;
+        ClassIndex = classIndex;
+        Probability = probability;
+        Probabilities = probabilities;
+    }
+
+    internal Prediction(int index, float[] values)
+    {
+        Index = index;
+        ClassIndex = -1;
+        Probability = double.NaN;
+        Values = values;
+    }
+
+    /// <summary>Position of the sample in the input given to the predictor.</summary>
+    public int Index { get; }
+
+    /// <summary>Predicted class name (null for regression).</summary>
+    public string? Label { get; }
+
+    /// <summary>Predicted class index (-1 for regression).</summary>
+    public int ClassIndex { get; }
+
+    /// <summary>Probability of the predicted class (NaN for regression).</summary>
+    public double Probability { get; }
+
+    /// <summary>Probability of each class, by class index (null for regression).</summary>
+    public IReadOnlyList<double>? Probabilities { get; }
+
+    /// <summary>Regression outputs (null for classification).</summary>
+    public IReadOnlyList<float>? Values { get; }
+
+    /// <summary>The first regression output (null for classification).</summary>
+    public double? Value => Values is { Count: > 0 } v ? v[0] : null;
+
+    public bool IsClassification => Label is not null;
+
+    public override string ToString() => Label is not null
+        ? $"{Label} ({Probability:P1})"
+        : string.Join(", ", Values!.Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)));
+}

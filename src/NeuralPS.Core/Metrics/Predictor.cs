@@ -1,0 +1,122 @@
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Metrics;
+
+/// <summary>Turns samples into predictions with a trained network (what Invoke-Prediction calls):
+/// classification gives the class name and its probability (softmax of the logits, or the network's own
+/// probabilities when it ends in Softmax/Sigmoid), regression the output values.
+/// Inputs can be preprocessed features (a <see cref="Dataset"/> or tensor), raw feature vectors (the
+/// network's saved <see cref="FeaturePreprocessor"/> is applied), or raw records (encoded with the saved
+/// feature columns; a record that cannot be read gives a <see cref="RecordError"/>, not an exception).</summary>
+public sealed class Predictor
+{
+    private readonly OutputDecoder _decoder;
+    private readonly IBackend? _backend;
+    private RecordConverter? _records;
+
+    public Predictor(Network network, IBackend? backend = null, int batchSize = ModelEvaluator.DefaultBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (batchSize <= 0) throw new InvalidConfigurationException($"Batch size must be positive but is {batchSize}.");
+        if (network.Layers.Count == 0) throw new InvalidConfigurationException($"Network '{network.Name}' has no layers.");
+        Network = network;
+        _backend = backend;
+        BatchSize = batchSize;
+        _decoder = new OutputDecoder(network);
+    }
+
+    public Network Network { get; }
+    public int BatchSize { get; }
+    public bool IsClassification => _decoder.IsClassification;
+
+    /// <summary>Class names by index (empty for regression).</summary>
+    public IReadOnlyList<string> ClassNames => _decoder.ClassNames;
+
+    /// <summary>Predictions for preprocessed features [N, ..InputShape].</summary>
+    public IReadOnlyList<Prediction> Predict(Tensor features)
+    {
+        var results = new Prediction[features.Rows];
+        BatchInference.Run(Network, features, _backend, BatchSize, (start, output) =>
+        {
+            int width = output.Columns;
+            for (int r = 0; r < output.Rows; r++) results[start + r] = Decode(start + r, output.Data.AsSpan(r * width, width));
+        });
+        return results;
+    }
+
+    /// <summary>Predictions for a dataset's (already preprocessed) features.</summary>
+    public IReadOnlyList<Prediction> Predict(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Predict(data.Features);
+    }
+
+    /// <summary>Predictions for raw feature vectors (each of <see cref="Network.InputShape"/>.Size values, in
+    /// the order of the network's input), preprocessed with the network's saved scale/standardisation.</summary>
+    public IReadOnlyList<Prediction> PredictRaw(IReadOnlyList<float[]> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        int width = Network.InputShape.Size;
+        var features = new Tensor(Network.InputShape.WithBatch(samples.Count));
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var s = samples[i] ?? throw new ArgumentException($"Sample {i} is null.", nameof(samples));
+            if (s.Length != width)
+                throw new ShapeMismatchException($"Sample {i} has {s.Length} values but network '{Network.Name}' takes {width} ({Network.InputShape}).");
+            s.CopyTo(features.Data.AsSpan(i * width));
+        }
+        Network.Preprocessor?.Apply(features.Span);
+        return Predict(features);
+    }
+
+    /// <summary>Predictions for raw records (PowerShell objects, CSV rows), encoded with the network's saved
+    /// feature columns. Each result has either a prediction or the record's error; record numbers in the
+    /// messages continue across calls on the same predictor.</summary>
+    public IReadOnlyList<RecordPrediction> PredictRecords(IReadOnlyList<IReadOnlyDictionary<string, object?>> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        _records ??= RecordConverter.ForPrediction(Network);
+        int width = _records.InputWidth!.Value;
+        var results = new RecordPrediction[records.Count];
+        var features = new Tensor(new Shape(Math.Max(records.Count, 1), width));
+        var rowOf = new int[records.Count];
+        int good = 0;
+        for (int i = 0; i < records.Count; i++)
+        {
+            if (_records.TryEncode(records[i], features.Data.AsSpan(good * width, width), out var error))
+            {
+                rowOf[good++] = i;
+            }
+            else
+            {
+                results[i] = new RecordPrediction(i, null, error);
+            }
+        }
+        if (good > 0)
+        {
+            features.Reshape(Network.InputShape.WithBatch(good));
+            var predictions = Predict(features);
+            for (int g = 0; g < good; g++)
+            {
+                int i = rowOf[g];
+                results[i] = new RecordPrediction(i, Reindex(predictions[g], i), null);
+            }
+        }
+        return results;
+    }
+
+    private Prediction Decode(int index, ReadOnlySpan<float> output)
+    {
+        if (!_decoder.IsClassification) return new Prediction(index, output.ToArray());
+        var probabilities = new double[_decoder.ClassCount];
+        _decoder.Probabilities(output, probabilities);
+        int best = _decoder.PredictedClass(output);
+        return new Prediction(index, _decoder.ClassNames[best], best, probabilities[best], probabilities);
+    }
+
+    private static Prediction Reindex(Prediction p, int index) => p.Label is not null
+        ? new Prediction(index, p.Label, p.ClassIndex, p.Probability, (double[])p.Probabilities!)
+        : new Prediction(index, (float[])p.Values!);
+}
