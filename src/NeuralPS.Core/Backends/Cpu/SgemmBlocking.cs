@@ -62,6 +62,11 @@ internal static unsafe class SgemmBlocking
         if (pn >= 2 && (costN <= costM || pm < 2))
         {
             pr->SplitN = true;
+            // Parts are claimed dynamically, so more parts than threads let a thread that was descheduled
+            // (a loaded machine) hold up at most one small part. An N part re-packs nothing another part
+            // packs (only a transposed A is packed per part, and it is small next to the work), so N parts
+            // of at least 2 panels are cheap.
+            if (nGroups >= 4L * threads) return (int)Math.Min(2L * threads, nGroups / 2);
             return (int)pn;
         }
         return pm >= 2 ? (int)pm : 1;
