@@ -12,6 +12,13 @@ public static class LayerRegistry
         ["Activation"] = Activation.FromSpec,
         ["Dropout"] = Dropout.FromSpec,
         ["Flatten"] = Flatten.FromSpec,
+        ["Conv2d"] = Conv2d.FromSpec,
+        ["MaxPool2d"] = MaxPool2d.FromSpec,
+        ["AvgPool2d"] = AvgPool2d.FromSpec,
+        ["GlobalAvgPool2d"] = GlobalAvgPool2d.FromSpec,
+        ["BatchNorm"] = BatchNorm.FromSpec,
+        ["Dropout2d"] = Dropout2d.FromSpec,
+        ["Residual"] = Residual.FromSpec,
     };
 
     public static IReadOnlyCollection<string> TypeNames => Factories.Keys;

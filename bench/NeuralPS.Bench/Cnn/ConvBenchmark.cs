@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Bench.Cnn;
+
+/// <summary>GFLOP/s of NeuralPS's Conv2dForward / BackwardData / BackwardFilter on the seed CNN's two conv
+/// shapes at batch 64, against the same im2col with OpenBLAS's SGEMM one image at a time (the classic
+/// Caffe/PyTorch-THNN route), measured in interleaved time slices so clock drift and neighbours' load
+/// hit both alike. FLOPs = 2·N·K·OH·OW·C·kh·kw per pass. One JSON line per (shape, pass):
+/// {"workload":"conv-seed2-fwd","metric":"gflops","neuralps":…,"reference":…,"reference_name":"openblas-im2col",…}</summary>
+internal static unsafe class ConvBenchmark
+{
+    public static int Run(bool quick, int rounds, int batch)
+    {
+        bool haveBlas = BlasConv.TryLoad(out string blasError);
+        if (!haveBlas) Console.Error.WriteLine($"reference unavailable: {blasError}");
+        else BlasConv.SetThreads(Environment.ProcessorCount);
+        Console.Error.WriteLine($"NeuralPS {CpuBackend.Instance.Description}; im2col chunk {NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns} columns; load {CnnJson.LoadAverage()}");
+        var shapes = new (string Name, ConvolutionGeometry G)[]
+        {
+            ("conv-seed1", ConvolutionGeometry.Create(batch, 1, 28, 28, 32, 3, 3)),
+            ("conv-seed2", ConvolutionGeometry.Create(batch, 32, 13, 13, 64, 3, 3)),
+        };
+        double sliceSeconds = quick ? 0.15 : 0.4;
+        if (quick) rounds = Math.Min(rounds, 3);
+        var backend = CpuBackend.Instance;
+        foreach (var (name, g) in shapes)
+        {
+            var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
+            var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
+            var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
+            var dy = Random(y.Shape, 3);
+            var dx = new Tensor(x.Shape);
+            var dw = new Tensor(w.Shape);
+            var yRef = new Tensor(y.Shape);
+            var col = GC.AllocateArray<float>(g.PatchSize * g.OutputPlane + 64, pinned: true);
+            var passes = new (string Pass, Action Ours, Action Theirs)[]
+            {
+                ("fwd", () => backend.Conv2dForward(x, w, null, y, g),
+                        () => { fixed (float* px = x.Data, pw = w.Data, py = yRef.Data, pc = col) BlasConv.Forward(px, pw, py, g, pc); }),
+                ("bwd-data", () => backend.Conv2dBackwardData(dy, w, dx, g),
+                        () => { fixed (float* pdy = dy.Data, pw = w.Data, pdx = dx.Data, pc = col) BlasConv.BackwardData(pdy, pw, pdx, g, pc); }),
+                ("bwd-filter", () => backend.Conv2dBackwardFilter(x, dy, dw, null, g),
+                        () => { fixed (float* px = x.Data, pdy = dy.Data, pdw = dw.Data, pc = col) BlasConv.BackwardFilter(px, pdy, pdw, g, pc); }),
+            };
+            // Agreement check (forward) so a fast wrong kernel cannot pass unnoticed.
+            double maxDiff = double.NaN;
+            if (haveBlas)
+            {
+                passes[0].Ours(); passes[0].Theirs();
+                maxDiff = 0;
+                for (int i = 0; i < y.Size; i++) maxDiff = Math.Max(maxDiff, Math.Abs(y[i] - yRef[i]) / (1 + Math.Abs(yRef[i])));
+            }
+            foreach (var (pass, ours, theirs) in passes)
+            {
+                var a = new List<double>();
+                var b = new List<double>();
+                for (int r = 0; r < rounds; r++)
+                {
+                    a.Add(Rate(ours, g.Flops, sliceSeconds));
+                    if (haveBlas) b.Add(Rate(theirs, g.Flops, sliceSeconds));
+                }
+                double n = Median(a), o = haveBlas ? Median(b) : double.NaN;
+                CnnJson.Write(("workload", $"{name}-{pass}"), ("metric", "gflops"), ("neuralps", n), ("reference", haveBlas ? o : null),
+                    ("reference_name", "openblas-im2col"), ("higher_is_better", true), ("threads", Environment.ProcessorCount),
+                    ("ratio", haveBlas ? n / o : null), ("neuralps_best", a.Max()), ("layout", Layout(g)), ("max_rel_diff", haveBlas ? maxDiff : null));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}-{pass,-10} {Layout(g),-34} NeuralPS {n,7:F1} GFLOP/s   OpenBLAS-im2col {o,7:F1}   ratio {n / o:F2}"));
+            }
+        }
+        Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");
+        return 0;
+    }
+
+    private static string Layout(in ConvolutionGeometry g) =>
+        $"N{g.Batch} C{g.InputChannels} {g.InputHeight}x{g.InputWidth} K{g.Filters} {g.KernelHeight}x{g.KernelWidth}";
+
+    /// <summary>GFLOP/s of repeated calls for about <paramref name="seconds"/>.</summary>
+    private static double Rate(Action action, double flops, double seconds)
+    {
+        action();
+        var clock = Stopwatch.StartNew();
+        int calls = 0;
+        do { action(); calls++; } while (clock.Elapsed.TotalSeconds < seconds);
+        return flops * calls / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.OrderBy(d => d).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private static Tensor Random(Shape shape, ulong seed)
+    {
+        var rng = new NeuralPS.Core.NeuralRandom(seed);
+        var t = new Tensor(shape);
+        for (int i = 0; i < t.Size; i++) t[i] = rng.NextSingle() * 2 - 1;
+        return t;
+    }
+}

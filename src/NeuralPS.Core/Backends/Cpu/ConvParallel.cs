@@ -1,0 +1,63 @@
+namespace NeuralPS.Core.Backends.Cpu;
+
+/// <summary>Runs the convolution/pooling/normalisation loops on the SGEMM's persistent
+/// <see cref="ThreadTeam"/>, one contiguous range per thread. Using the same team as the SGEMM (rather
+/// than Parallel.For on the thread pool) matters on a small machine: the team's workers spin for a
+/// while after each GEMM, so a pool thread started between two GEMMs would compete with a spinning
+/// worker for the same core. Jobs are a static function pointer plus a pointer to the caller's state
+/// struct: nothing is allocated per call.
+/// A body must never start a multi-threaded SGEMM (it would re-enter the team from part 0): inside a
+/// job, call the SGEMM with <see cref="SingleThread"/> settings.</summary>
+internal static unsafe class ConvParallel
+{
+    /// <summary>Below this many element-operations a loop stays on the calling thread (waking a worker
+    /// costs ~7 µs hot and ~1 ms cold).</summary>
+    public const long MinParallelWork = 32 * 1024;
+
+    public static int Threads => Sgemm.MaxThreads;
+
+    /// <summary>SGEMM settings for a call made inside a team job.</summary>
+    public static SgemmSettings SingleThread => SgemmSettings.Current with { Threads = 1 };
+
+    private struct RangeJob
+    {
+        public delegate*<void*, int, int, int, void> Body;
+        public void* State;
+        public int Count, Parts;
+    }
+
+    private static void RunPart(void* p, int part)
+    {
+        var job = (RangeJob*)p;
+        int start = (int)((long)job->Count * part / job->Parts), end = (int)((long)job->Count * (part + 1) / job->Parts);
+        if (start < end) job->Body(job->State, start, end, part);
+    }
+
+    /// <summary>Number of parts <see cref="For"/> will use for this much work.</summary>
+    public static int PartsFor(int count, long workPerItem) =>
+        count <= 1 || count * workPerItem < MinParallelWork ? 1 : Math.Min(Threads, count);
+
+    /// <summary>body(state, start, end, part) over [0, count) split into <paramref name="parts"/> contiguous
+    /// ranges (part = the range's index, 0 on the calling thread). When the team is busy (another thread
+    /// is training), the whole range runs on the calling thread as part 0. Returns the number of parts
+    /// that ran (per-part partial results live in parts 0 .. return − 1).</summary>
+    public static int For(int count, int parts, delegate*<void*, int, int, int, void> body, void* state)
+    {
+        if (count <= 0) return 0;
+        parts = Math.Clamp(parts, 1, count);
+        if (parts == 1)
+        {
+            body(state, 0, count, 0);
+            return 1;
+        }
+        var job = new RangeJob { Body = body, State = state, Count = count, Parts = parts };
+        if (ThreadTeam.GetShared(parts).TryRun(&RunPart, &job, parts)) return parts;
+        job.Parts = 1;
+        RunPart(&job, 0);
+        return 1;
+    }
+
+    /// <summary><see cref="For"/> with the part count chosen from the work size.</summary>
+    public static int For(int count, long workPerItem, delegate*<void*, int, int, int, void> body, void* state) =>
+        For(count, PartsFor(count, workPerItem), body, state);
+}

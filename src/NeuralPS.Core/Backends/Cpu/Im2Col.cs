@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralPS.Core.Backends.Cpu;
+
+/// <summary>im2col and its adjoint col2im for a chunk of images and one channel group (serial: the
+/// caller splits the batch over threads).
+///
+/// Layout of the column matrix ("col", P rows × nb·OH·OW columns, row stride ld):
+///   col[(c·kh + i)·kw + j, img·OH·OW + oy·OW + ox] = x[img, c0 + c, oy·sh − padTop + i·dh, ox·sw − padLeft + j·dw]
+/// (0 outside the image), so one GEMM W_g[Kg, P] · col gives the chunk's outputs for the group as
+/// [Kg, nb·OH·OW]. Each (row, image, output row) is a run of zeros / a copy / zeros whose bounds are
+/// computed once per kernel tap.
+///
+/// Speed: a 3×3 conv over 13×13 images makes runs of only 11 floats, so per-run overhead decides.
+/// With stride 1 and AVX-512 every run is one unaligned 16-float load and one 16-float store that may
+/// spill up to 15 floats past the run's end. That is harmless because col is written strictly in
+/// address order (row by row, image by image, output row by output row), so a spill only ever lands
+/// where a later store writes the right value, or in the 16 floats of slack the caller leaves after
+/// the matrix (<see cref="Slack"/>). Loads past the run's end stay inside x (checked against xEnd).
+/// col2im adds with a lane mask and only uses full vectors that stay inside the images the caller
+/// owns (dxEnd), so it never writes memory another thread may be updating.</summary>
+internal static unsafe class Im2Col
+{
+    /// <summary>Floats the caller must leave writable after the last column of col.</summary>
+    public const int Slack = 16;
+
+    /// <summary>Fills col with channels [c0, c0 + C/groups) of <paramref name="images"/> images starting at x
+    /// (image stride C·H·W). xEnd = one past the last float of x that may be read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Pack(float* x, float* xEnd, int images, in ConvolutionGeometry g, int c0, float* col, int ld)
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, w = g.InputWidth, sw = g.StrideWidth, ohw = g.OutputPlane;
+        bool vector = Vector512.IsHardwareAccelerated && sw == 1;
+        float* row = col;
+        for (int c = 0; c < g.GroupInputChannels; c++)
+        {
+            float* plane0 = x + (long)(c0 + c) * g.InputPlane;
+            for (int i = 0; i < g.KernelHeight; i++)
+            {
+                int offY = i * g.DilationHeight - g.PadTop;
+                var (yLo, yHi) = ValidRange(oh, g.InputHeight, g.StrideHeight, offY);
+                for (int j = 0; j < g.KernelWidth; j++, row += ld)
+                {
+                    int offX = j * g.DilationWidth - g.PadLeft;
+                    var (xLo, xHi) = ValidRange(ow, w, sw, offX);
+                    int run = xHi - xLo;
+                    for (int img = 0; img < images; img++)
+                    {
+                        float* dst = row + (long)img * ohw;
+                        float* src = plane0 + (long)img * g.InputSize;
+                        if (yLo > 0) new Span<float>(dst, yLo * ow).Clear();
+                        for (int oy = yLo; oy < yHi; oy++)
+                        {
+                            float* d = dst + oy * ow;
+                            float* s = src + (oy * g.StrideHeight + offY) * w + xLo * sw + offX;
+                            if (vector && s + ((run + 15) & ~15) <= xEnd)
+                            {
+                                // Whole vectors; spills are overwritten by the stores that follow.
+                                for (int t = 0; t < xLo; t += 16) Vector512<float>.Zero.Store(d + t);
+                                for (int t = 0; t < run; t += 16) Vector512.Load(s + t).Store(d + xLo + t);
+                                for (int t = xHi; t < ow; t += 16) Vector512<float>.Zero.Store(d + t);
+                            }
+                            else
+                            {
+                                if (xLo > 0) new Span<float>(d, xLo).Clear();
+                                if (sw == 1) Buffer.MemoryCopy(s, d + xLo, run * sizeof(float), run * sizeof(float));
+                                else for (int ox = 0; ox < run; ox++) d[xLo + ox] = s[ox * sw];
+                                if (xHi < ow) new Span<float>(d + xHi, ow - xHi).Clear();
+                            }
+                        }
+                        if (yHi < oh) new Span<float>(dst + yHi * ow, (oh - yHi) * ow).Clear();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>dx[img, c0 + c, iy, ix] += every col entry that im2col would have read from there
+    /// (the caller clears dx first: windows overlap). dxEnd = one past the last float of dx this call may
+    /// touch (the caller's images); col must have <see cref="Slack"/> readable floats after its end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Unpack(float* col, int ld, int images, in ConvolutionGeometry g, int c0, float* dx, float* dxEnd)
+    {
+        int ow = g.OutputWidth, w = g.InputWidth, sw = g.StrideWidth, ohw = g.OutputPlane;
+        bool vector = Vector512.IsHardwareAccelerated && sw == 1;
+        var lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        float* row = col;
+        for (int c = 0; c < g.GroupInputChannels; c++)
+        {
+            float* plane0 = dx + (long)(c0 + c) * g.InputPlane;
+            for (int i = 0; i < g.KernelHeight; i++)
+            {
+                int offY = i * g.DilationHeight - g.PadTop;
+                var (yLo, yHi) = ValidRange(g.OutputHeight, g.InputHeight, g.StrideHeight, offY);
+                for (int j = 0; j < g.KernelWidth; j++, row += ld)
+                {
+                    int offX = j * g.DilationWidth - g.PadLeft;
+                    var (xLo, xHi) = ValidRange(ow, w, sw, offX);
+                    int run = xHi - xLo;
+                    if (run <= 0) continue;
+                    int full = run & ~15, tail = run - full;
+                    var tailMask = Vector512.LessThan(lane, Vector512.Create((float)tail));
+                    for (int img = 0; img < images; img++)
+                    {
+                        float* srcImg = row + (long)img * ohw;
+                        float* dstImg = plane0 + (long)img * g.InputSize;
+                        for (int oy = yLo; oy < yHi; oy++)
+                        {
+                            float* s = srcImg + oy * ow + xLo;
+                            float* d = dstImg + (oy * g.StrideHeight + offY) * w + xLo * sw + offX;
+                            if (vector && d + full + 16 <= dxEnd)
+                            {
+                                int t = 0;
+                                for (; t < full; t += 16) (Vector512.Load(d + t) + Vector512.Load(s + t)).Store(d + t);
+                                if (tail > 0)
+                                    (Vector512.Load(d + t) + Vector512.ConditionalSelect(tailMask, Vector512.Load(s + t), Vector512<float>.Zero)).Store(d + t);
+                            }
+                            else if (sw == 1)
+                            {
+                                for (int t = 0; t < run; t++) d[t] += s[t];
+                            }
+                            else
+                            {
+                                for (int ox = 0; ox < run; ox++) d[ox * sw] += s[ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>First output index whose input coordinate o·stride + offset is ≥ 0, and the end of the
+    /// run whose coordinate stays &lt; inSize (offset = tap·dilation − pad).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (int Lo, int Hi) ValidRange(int outSize, int inSize, int stride, int offset)
+    {
+        int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        int last = inSize - 1 - offset; // o·stride ≤ last
+        int hi = last < 0 ? 0 : last / stride + 1;
+        if (hi > outSize) hi = outSize;
+        if (lo > hi) lo = hi;
+        return (lo, hi);
+    }
+}

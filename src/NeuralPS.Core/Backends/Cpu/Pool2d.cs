@@ -1,0 +1,253 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace NeuralPS.Core.Backends.Cpu;
+
+/// <summary>Max and average pooling over NCHW planes. Each (image, channel) plane is independent, so
+/// the work is split over planes across the cores. The general kernels clip each window to the image
+/// once per output row/column (padding never enters a max, and is counted or not in an average); the
+/// 2×2 stride-2 unpadded max pool of most CNNs has its own loop that handles two output columns at
+/// a time without bound checks.</summary>
+internal static unsafe class Pool2d
+{
+    private struct Job
+    {
+        public float* X, Y, Dy, Dx;
+        public int* Argmax;
+        public PoolingGeometry G;
+        public bool CountIncludePad;
+        public int Plane;
+    }
+
+    public static void MaxForward(float* x, float* y, int* argmax, in PoolingGeometry geometry)
+    {
+        var job = new Job { X = x, Y = y, Argmax = argmax, G = geometry };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxForwardPart, &job);
+    }
+
+    private static void MaxForwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        {
+            for (int p = start; p < end; p++)
+            {
+                float* xs = j->X + (long)p * g.InputPlane;
+                float* ys = j->Y + (long)p * g.OutputPlane;
+                int* a = j->Argmax == null ? null : j->Argmax + (long)p * g.OutputPlane;
+                if (g.WindowHeight == 2 && g.WindowWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
+                    && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutputHeight <= g.InputHeight && 2 * g.OutputWidth <= g.InputWidth && a != null)
+                    MaxPlane2x2(xs, ys, a, g);
+                else
+                    MaxPlane(xs, ys, a, g);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlane(float* xs, float* ys, int* a, in PoolingGeometry g)
+    {
+        int w = g.InputWidth;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            int y0 = oy * g.StrideHeight - g.PadTop;
+            int yLo = Math.Max(y0, 0), yHi = Math.Min(y0 + g.WindowHeight, g.InputHeight);
+            for (int ox = 0; ox < g.OutputWidth; ox++)
+            {
+                int x0 = ox * g.StrideWidth - g.PadLeft;
+                int xLo = Math.Max(x0, 0), xHi = Math.Min(x0 + g.WindowWidth, w);
+                float best = float.NegativeInfinity;
+                int bi = yLo * w + xLo;
+                for (int iy = yLo; iy < yHi; iy++)
+                    for (int ix = xLo; ix < xHi; ix++)
+                    {
+                        float v = xs[iy * w + ix];
+                        if (v > best || float.IsNaN(v)) { best = v; bi = iy * w + ix; }
+                    }
+                ys[oy * g.OutputWidth + ox] = best;
+                if (a != null) a[oy * g.OutputWidth + ox] = bi;
+            }
+        }
+    }
+
+    /// <summary>2×2 windows, stride 2, no padding: output (oy, ox) reads rows 2oy, 2oy+1, columns 2ox, 2ox+1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlane2x2(float* xs, float* ys, int* a, in PoolingGeometry g)
+    {
+        int w = g.InputWidth, ow = g.OutputWidth;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            float* r0 = xs + 2 * oy * w;
+            float* r1 = r0 + w;
+            int baseIndex = 2 * oy * w;
+            for (int ox = 0; ox < ow; ox++)
+            {
+                int c = 2 * ox;
+                float best = r0[c]; int bi = baseIndex + c;
+                float v = r0[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + c + 1; }
+                v = r1[c]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c; }
+                v = r1[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c + 1; }
+                ys[oy * ow + ox] = best;
+                a[oy * ow + ox] = bi;
+            }
+        }
+    }
+
+    public static void MaxBackward(float* x, float* dy, float* dx, int* argmax, in PoolingGeometry geometry)
+    {
+        var job = new Job { X = x, Dy = dy, Dx = dx, Argmax = argmax, G = geometry };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxBackwardPart, &job);
+    }
+
+    private static void MaxBackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        {
+            for (int p = start; p < end; p++)
+            {
+                float* dxs = j->Dx + (long)p * g.InputPlane;
+                float* dys = j->Dy + (long)p * g.OutputPlane;
+                new Span<float>(dxs, g.InputPlane).Clear();
+                if (j->Argmax != null)
+                {
+                    int* a = j->Argmax + (long)p * g.OutputPlane;
+                    for (int o = 0; o < g.OutputPlane; o++) dxs[a[o]] += dys[o];
+                }
+                else
+                {
+                    float* xs = j->X + (long)p * g.InputPlane;
+                    int w = g.InputWidth;
+                    for (int oy = 0; oy < g.OutputHeight; oy++)
+                    {
+                        int y0 = oy * g.StrideHeight - g.PadTop;
+                        int yLo = Math.Max(y0, 0), yHi = Math.Min(y0 + g.WindowHeight, g.InputHeight);
+                        for (int ox = 0; ox < g.OutputWidth; ox++)
+                        {
+                            int x0 = ox * g.StrideWidth - g.PadLeft;
+                            int xLo = Math.Max(x0, 0), xHi = Math.Min(x0 + g.WindowWidth, w);
+                            float best = float.NegativeInfinity;
+                            int bi = yLo * w + xLo;
+                            for (int iy = yLo; iy < yHi; iy++)
+                                for (int ix = xLo; ix < xHi; ix++)
+                                {
+                                    float v = xs[iy * w + ix];
+                                    if (v > best || float.IsNaN(v)) { best = v; bi = iy * w + ix; }
+                                }
+                            dxs[bi] += dys[oy * g.OutputWidth + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public static void AvgForward(float* x, float* y, in PoolingGeometry geometry, bool countIncludePad)
+    {
+        var job = new Job { X = x, Y = y, G = geometry, CountIncludePad = countIncludePad };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &AvgForwardPart, &job);
+    }
+
+    private static void AvgForwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        bool countIncludePad = j->CountIncludePad;
+        {
+            int w = g.InputWidth;
+            for (int p = start; p < end; p++)
+            {
+                float* xs = j->X + (long)p * g.InputPlane;
+                float* ys = j->Y + (long)p * g.OutputPlane;
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    int y0 = oy * g.StrideHeight - g.PadTop;
+                    int yLo = Math.Max(y0, 0), yHi = Math.Min(y0 + g.WindowHeight, g.InputHeight);
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        int x0 = ox * g.StrideWidth - g.PadLeft;
+                        int xLo = Math.Max(x0, 0), xHi = Math.Min(x0 + g.WindowWidth, w);
+                        float s = 0f;
+                        for (int iy = yLo; iy < yHi; iy++)
+                            for (int ix = xLo; ix < xHi; ix++) s += xs[iy * w + ix];
+                        ys[oy * g.OutputWidth + ox] = s / Divisor(g, y0, x0, yHi - yLo, xHi - xLo, countIncludePad);
+                    }
+                }
+            }
+        }
+    }
+
+    public static void AvgBackward(float* dy, float* dx, in PoolingGeometry geometry, bool countIncludePad)
+    {
+        var job = new Job { Dy = dy, Dx = dx, G = geometry, CountIncludePad = countIncludePad };
+        ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &AvgBackwardPart, &job);
+    }
+
+    private static void AvgBackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        bool countIncludePad = j->CountIncludePad;
+        {
+            int w = g.InputWidth;
+            for (int p = start; p < end; p++)
+            {
+                float* dxs = j->Dx + (long)p * g.InputPlane;
+                float* dys = j->Dy + (long)p * g.OutputPlane;
+                new Span<float>(dxs, g.InputPlane).Clear();
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                {
+                    int y0 = oy * g.StrideHeight - g.PadTop;
+                    int yLo = Math.Max(y0, 0), yHi = Math.Min(y0 + g.WindowHeight, g.InputHeight);
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        int x0 = ox * g.StrideWidth - g.PadLeft;
+                        int xLo = Math.Max(x0, 0), xHi = Math.Min(x0 + g.WindowWidth, w);
+                        float d = dys[oy * g.OutputWidth + ox] / Divisor(g, y0, x0, yHi - yLo, xHi - xLo, countIncludePad);
+                        for (int iy = yLo; iy < yHi; iy++)
+                            for (int ix = xLo; ix < xHi; ix++) dxs[iy * w + ix] += d;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>PyTorch's divisor: with count_include_pad the window clipped to the padded image
+    /// (which, for floor-mode output sizes, is the full window), else the real elements only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Divisor(in PoolingGeometry g, int y0, int x0, int rows, int cols, bool countIncludePad)
+    {
+        if (!countIncludePad) return rows * cols;
+        int yEnd = Math.Min(y0 + g.WindowHeight, g.InputHeight + g.PadBottom);
+        int xEnd = Math.Min(x0 + g.WindowWidth, g.InputWidth + g.PadRight);
+        return (yEnd - y0) * (xEnd - x0);
+    }
+
+    public static void GlobalAvgForward(float* x, float* y, int planes, int plane)
+    {
+        var job = new Job { X = x, Y = y, Plane = plane };
+        ConvParallel.For(planes, plane, &GlobalForwardPart, &job);
+    }
+
+    private static void GlobalForwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        float inv = 1f / j->Plane;
+        for (int p = start; p < end; p++)
+            j->Y[p] = TensorPrimitives.Sum(new ReadOnlySpan<float>(j->X + (long)p * j->Plane, j->Plane)) * inv;
+    }
+
+    public static void GlobalAvgBackward(float* dy, float* dx, int planes, int plane)
+    {
+        var job = new Job { Dy = dy, Dx = dx, Plane = plane };
+        ConvParallel.For(planes, plane, &GlobalBackwardPart, &job);
+    }
+
+    private static void GlobalBackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        float inv = 1f / j->Plane;
+        for (int p = start; p < end; p++)
+            new Span<float>(j->Dx + (long)p * j->Plane, j->Plane).Fill(j->Dy[p] * inv);
+    }
+}

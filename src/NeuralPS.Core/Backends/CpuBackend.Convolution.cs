@@ -1,0 +1,70 @@
+using NeuralPS.Core.Backends.Cpu;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Backends;
+
+public sealed partial class CpuBackend
+{
+    public unsafe void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, in ConvolutionGeometry geometry,
+        ActivationKind activation = ActivationKind.None, float activationAlpha = 0.01f)
+    {
+        var g = geometry;
+        CheckConv(g, x, "x", g.InputSize);
+        CheckConv(g, y, "y", g.OutputSize);
+        CheckWeight(g, weight, "weight");
+        if (bias is not null && bias.Size != g.Filters)
+            throw new ShapeMismatchException($"Conv2d bias has {bias.Size} values but the convolution has {g.Filters} filters ({g}).");
+        if (g.Batch == 0) return;
+        fixed (float* px = x.Data, pw = weight.Data, py = y.Data)
+        fixed (float* pb = bias is null ? null : bias.Data)
+        {
+            if (ConvDirect.Applies(g)) ConvDirect.Forward(px, pw, pb, py, g, activation, activationAlpha);
+            else ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha);
+        }
+    }
+
+    public unsafe void Conv2dBackwardData(Tensor dy, Tensor weight, Tensor dx, in ConvolutionGeometry geometry)
+    {
+        var g = geometry;
+        CheckConv(g, dy, "dy", g.OutputSize);
+        CheckConv(g, dx, "dx", g.InputSize);
+        CheckWeight(g, weight, "weight");
+        if (g.Batch == 0) return;
+        fixed (float* pdy = dy.Data, pw = weight.Data, pdx = dx.Data)
+        {
+            ConvIm2ColGemm.BackwardData(pdy, pw, pdx, g);
+        }
+    }
+
+    public unsafe void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry)
+    {
+        var g = geometry;
+        CheckConv(g, x, "x", g.InputSize);
+        CheckConv(g, dy, "dy", g.OutputSize);
+        CheckWeight(g, dWeight, "dWeight");
+        if (dBias is not null && dBias.Size != g.Filters)
+            throw new ShapeMismatchException($"Conv2d bias gradient has {dBias.Size} values but the convolution has {g.Filters} filters ({g}).");
+        fixed (float* px = x.Data, pdy = dy.Data, pdw = dWeight.Data)
+        fixed (float* pdb = dBias is null ? null : dBias.Data)
+        {
+            if (ConvDirect.Applies(g) && g.Batch > 0)
+            {
+                ConvDirect.BackwardFilter(px, pdy, pdw, g);
+                if (pdb != null) ConvIm2ColGemm.BiasGradient(pdy, pdb, g.Batch, g.Filters, g.OutputPlane);
+            }
+            else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g);
+        }
+    }
+
+    private static void CheckConv(in ConvolutionGeometry g, Tensor t, string what, int perImage)
+    {
+        if (t.Size != (long)g.Batch * perImage || (t.Shape.Rank > 0 && t.Shape[0] != g.Batch))
+            throw new ShapeMismatchException($"Conv2d {what} has shape {t.Shape} but the geometry needs {g.Batch} images of {perImage} values ({g}).");
+    }
+
+    private static void CheckWeight(in ConvolutionGeometry g, Tensor w, string what)
+    {
+        if (w.Size != g.WeightSize)
+            throw new ShapeMismatchException($"Conv2d {what} has shape {w.Shape} but the geometry needs ({g.Filters}, {g.GroupInputChannels}, {g.KernelHeight}, {g.KernelWidth}) ({g}).");
+    }
+}

@@ -1,0 +1,25 @@
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Backends;
+
+/// <summary>Convolution primitives, shaped like cuDNN's (cudnnConvolutionBiasActivationForward,
+/// cudnnConvolutionBackwardData, cudnnConvolutionBackwardFilter + BackwardBias) so a CUDA backend can
+/// implement the same calls. All tensors are NCHW, row-major; the geometry carries every size, and
+/// the tensors' shapes must agree with it (x [N,C,H,W], weight [K,C/groups,kh,kw], bias [K],
+/// y/dy [N,K,OH,OW]). Gradients are OVERWRITTEN, never accumulated.</summary>
+public partial interface IBackend
+{
+    /// <summary>y = act(conv(x, weight) + bias).
+    /// y[n,k,oy,ox] = act(bias[k] + Σ_{c∈group(k), i, j} weight[k, c, i, j] · x[n, c, oy·sh − padTop + i·dh, ox·sw − padLeft + j·dw])
+    /// with x = 0 outside the image. <paramref name="activation"/> must be element-wise (not Softmax).</summary>
+    void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, in ConvolutionGeometry geometry,
+        ActivationKind activation = ActivationKind.None, float activationAlpha = 0.01f);
+
+    /// <summary>dx = ∂L/∂x of the convolution (without bias/activation) given dy = ∂L/∂(conv output).
+    /// dx [N,C,H,W] is overwritten.</summary>
+    void Conv2dBackwardData(Tensor dy, Tensor weight, Tensor dx, in ConvolutionGeometry geometry);
+
+    /// <summary>dWeight = ∂L/∂weight (overwritten) and, when not null, dBias[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]
+    /// (overwritten), given the forward input x and dy = ∂L/∂(conv output).</summary>
+    void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry);
+}

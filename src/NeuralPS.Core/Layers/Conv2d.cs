@@ -1,0 +1,244 @@
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Core.Layers;
+
+/// <summary>2-d convolution over [C, H, W] inputs (NCHW batches), as PyTorch's nn.Conv2d / Keras' Conv2D
+/// with an optional fused activation:
+///   y[n, k, oy, ox] = act(bias[k] + Σ_{c ∈ group(k), i, j} weight[k, c, i, j] · x[n, c, oy·sh − padTop + i·dh, ox·sw − padLeft + j·dw])
+/// Weight [filters, C/groups, kh, kw] (PyTorch layout), bias [filters].
+/// Padding: "Valid" (none), "Same" (output = ceil(input/stride); an odd total puts the extra row/column
+/// at the bottom/right, as Keras/TensorFlow, and as PyTorch's padding='same' for stride 1) or explicit
+/// symmetric sizes. Initialisation: He normal (std √(2/fan_in)) for the ReLU family, Glorot uniform
+/// otherwise, fan_in = C/groups·kh·kw, fan_out = filters/groups·kh·kw; bias 0.
+///
+/// Spec keys: filters, kernelSize int[1|2], stride int[1|2], padding "Valid"|"Same" or paddingSize int[1|2],
+/// dilation int[1|2], groups, useBias, activation, alpha.</summary>
+public sealed class Conv2d : Layer
+{
+    private Parameter? _weight, _bias;
+    private Parameter[] _parameters = Array.Empty<Parameter>();
+    private ConvolutionGeometry _geometry;
+    private Tensor? _input, _output, _preActivation, _outputGradientBeforeActivation, _inputGradient;
+
+    public Conv2d(int filters, int[] kernelSize, int[]? stride = null, PaddingMode padding = PaddingMode.Valid, int[]? paddingSize = null,
+        int[]? dilation = null, int groups = 1, bool useBias = true, ActivationKind activation = ActivationKind.None,
+        float alpha = 0.01f, string? name = null) : base(name)
+    {
+        if (filters <= 0) throw new InvalidConfigurationException($"Conv2d filters must be positive (got {filters}).");
+        if (groups <= 0) throw new InvalidConfigurationException($"Conv2d groups must be positive (got {groups}).");
+        if (filters % groups != 0) throw new InvalidConfigurationException($"Conv2d groups = {groups} must divide the number of filters ({filters}).");
+        if (activation == ActivationKind.Softmax)
+            throw new InvalidConfigurationException("Conv2d cannot fuse Softmax (it is not element-wise); add an Activation layer after Flatten instead.");
+        Filters = filters;
+        KernelSize = Pair(kernelSize, "kernelSize", 1);
+        Stride = Pair(stride ?? new[] { 1 }, "stride", 1);
+        Dilation = Pair(dilation ?? new[] { 1 }, "dilation", 1);
+        Padding = paddingSize is not null && padding == PaddingMode.Valid ? PaddingMode.Explicit : padding;
+        PaddingSize = Padding == PaddingMode.Explicit ? Pair(paddingSize ?? new[] { 0 }, "paddingSize", 0) : new[] { 0, 0 };
+        Groups = groups;
+        UseBias = useBias;
+        Activation = activation;
+        Alpha = alpha;
+    }
+
+    public Conv2d(int filters, int kernelSize, int stride = 1, PaddingMode padding = PaddingMode.Valid,
+        ActivationKind activation = ActivationKind.None, string? name = null)
+        : this(filters, new[] { kernelSize }, new[] { stride }, padding, activation: activation, name: name) { }
+
+    public override string Type => "Conv2d";
+    public int Filters { get; }
+    /// <summary>[height, width].</summary>
+    public int[] KernelSize { get; }
+    public int[] Stride { get; }
+    public int[] Dilation { get; }
+    public PaddingMode Padding { get; }
+    /// <summary>[rows, columns] of explicit symmetric padding (zeros unless <see cref="Padding"/> is Explicit).</summary>
+    public int[] PaddingSize { get; }
+    public int Groups { get; }
+    public bool UseBias { get; }
+    public ActivationKind Activation { get; }
+    public float Alpha { get; }
+    public ConvolutionGeometry Geometry => _geometry;
+
+    public override IReadOnlyList<Parameter> Parameters => _parameters;
+
+    protected override Shape Configure(Shape input)
+    {
+        if (input.Rank != 3)
+            throw ShapeError(input, "(channels, height, width)");
+        int c = input[0], h = input[1], w = input[2];
+        if (c % Groups != 0)
+            throw ShapeError(input, $"(channels, height, width) with channels divisible by groups = {Groups}");
+        int minH = MinimumInput(KernelSize[0], Dilation[0], PaddingSize[0]), minW = MinimumInput(KernelSize[1], Dilation[1], PaddingSize[1]);
+        if (h < minH || w < minW)
+            throw ShapeError(input, $"(channels, height ≥ {minH}, width ≥ {minW}) for kernel {KernelSize[0]}x{KernelSize[1]}, dilation {Dilation[0]}x{Dilation[1]}, padding {PaddingText(Padding, PaddingSize)}");
+        _geometry = ConvolutionGeometry.Create(1, c, h, w, Filters, KernelSize[0], KernelSize[1], Stride[0], Stride[1],
+            Padding, PaddingSize[0], PaddingSize[1], Dilation[0], Dilation[1], Groups);
+        _weight = new Parameter("weight", new Shape(Filters, c / Groups, KernelSize[0], KernelSize[1]), applyWeightDecay: true);
+        _bias = UseBias ? new Parameter("bias", new Shape(Filters), applyWeightDecay: false) : null;
+        _parameters = _bias is null ? new[] { _weight } : new[] { _weight, _bias };
+        return new Shape(Filters, _geometry.OutputHeight, _geometry.OutputWidth);
+    }
+
+    private int MinimumInput(int kernel, int dilation, int pad) =>
+        Padding == PaddingMode.Same ? 1 : Math.Max(1, dilation * (kernel - 1) + 1 - 2 * (Padding == PaddingMode.Explicit ? pad : 0));
+
+    public override void Initialize(NeuralRandom random)
+    {
+        EnsureBuilt();
+        int fanIn = _geometry.PatchSize, fanOut = _geometry.GroupFilters * _geometry.KernelArea;
+        var w = _weight!.Value.Span;
+        if (Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU)
+        {
+            double std = Math.Sqrt(2.0 / fanIn);
+            for (int i = 0; i < w.Length; i++) w[i] = (float)(random.NextGaussian() * std);
+        }
+        else
+        {
+            double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
+            for (int i = 0; i < w.Length; i++) w[i] = (float)((random.NextDouble() * 2 - 1) * limit);
+        }
+        _bias?.Value.Clear();
+    }
+
+    // x [N, C, H, W] -> y [N, K, OH, OW]
+    public override Tensor Forward(Tensor input, LayerContext context)
+    {
+        EnsureBuilt();
+        if (input.Shape.Rank != 4 || input.Columns != InputShape.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (Conv2d) expects input (batch, {InputShape[0]}, {InputShape[1]}, {InputShape[2]}) but got {input.Shape}.");
+        var g = _geometry.WithBatch(input.Rows);
+        var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
+        _input = input;
+        if (StoresPreActivation)
+        {
+            // An activation whose derivative needs its input (GELU) is applied after the GEMM, not fused.
+            var z = BatchBuffer.Ensure(ref _preActivation, g.Batch, OutputShape);
+            context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, z, g);
+            context.Backend.ActivationForward(z, y, Activation, Alpha);
+        }
+        else
+        {
+            context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, y, g, Activation, Alpha);
+        }
+        return y;
+    }
+
+    private bool StoresPreActivation => IBackend.ActivationNeedsInput(Activation, Alpha);
+
+    // dy [N, K, OH, OW] -> dz = dy ⊙ act' -> dW [K, C/G, kh, kw], dbias [K], dx [N, C, H, W]
+    public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
+    {
+        if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
+        var g = _geometry.WithBatch(_input.Rows);
+        var dz = outputGradient;
+        if (Activation != ActivationKind.None)
+        {
+            dz = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
+            context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, dz, Activation, Alpha);
+        }
+        context.Backend.Conv2dBackwardFilter(_input, dz, _weight!.Gradient, _bias?.Gradient, g);
+        if (!needInputGradient) return null;
+        var dx = BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape);
+        context.Backend.Conv2dBackwardData(dz, _weight.Value, dx, g);
+        return dx;
+    }
+
+    public override LayerSpec ToSpec()
+    {
+        var spec = new LayerSpec(Type, Name)
+            .Set("filters", Filters)
+            .Set("kernelSize", (int[])KernelSize.Clone())
+            .Set("stride", (int[])Stride.Clone())
+            .Set("dilation", (int[])Dilation.Clone())
+            .Set("groups", Groups)
+            .Set("useBias", UseBias)
+            .Set("activation", Activation.ToString());
+        if (Padding == PaddingMode.Explicit) spec.Set("paddingSize", (int[])PaddingSize.Clone());
+        else spec.Set("padding", Padding.ToString());
+        if (Activation == ActivationKind.LeakyReLU) spec.Set("alpha", (double)Alpha);
+        return spec;
+    }
+
+    public static Layer FromSpec(LayerSpec spec)
+    {
+        var (padding, paddingSize) = ReadPadding(spec);
+        return new Conv2d(
+            spec.GetInt("filters"),
+            ReadPair(spec, "kernelSize", null),
+            ReadPair(spec, "stride", new[] { 1, 1 }),
+            padding, paddingSize,
+            ReadPair(spec, "dilation", new[] { 1, 1 }),
+            spec.GetInt("groups", 1),
+            spec.GetBool("useBias", true),
+            ReadActivation(spec),
+            (float)spec.GetDouble("alpha", 0.01),
+            spec.Name);
+    }
+
+    public override string Details
+    {
+        get
+        {
+            var parts = new List<string> { $"{Filters} filters {KernelSize[0]}x{KernelSize[1]}" };
+            if (Stride[0] != 1 || Stride[1] != 1) parts.Add($"stride {Stride[0]}x{Stride[1]}");
+            parts.Add(PaddingText(Padding, PaddingSize));
+            if (Dilation[0] != 1 || Dilation[1] != 1) parts.Add($"dilation {Dilation[0]}x{Dilation[1]}");
+            if (Groups != 1) parts.Add($"groups {Groups}");
+            if (!UseBias) parts.Add("no bias");
+            if (Activation != ActivationKind.None) parts.Add(Activation.ToString());
+            return string.Join(", ", parts);
+        }
+    }
+
+    // ---- settings shared by the windowed layers (Conv2d, MaxPool2d, AvgPool2d) ----
+
+    /// <summary>A (height, width) pair from one or two positive numbers.</summary>
+    internal static int[] Pair(int[] values, string what, int minimum)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        int[] pair = values.Length switch
+        {
+            1 => new[] { values[0], values[0] },
+            2 => new[] { values[0], values[1] },
+            _ => throw new InvalidConfigurationException($"{what} takes one or two numbers (height, width); got {values.Length}."),
+        };
+        if (pair[0] < minimum || pair[1] < minimum)
+            throw new InvalidConfigurationException($"{what} must be at least {minimum}; got {pair[0]}x{pair[1]}.");
+        return pair;
+    }
+
+    /// <summary>Reads a setting given as int[1], int[2] or a single number.</summary>
+    internal static int[] ReadPair(LayerSpec spec, string key, int[]? fallback)
+    {
+        if (spec.Settings.TryGetValue(key, out var v) && v is long or double)
+            return new[] { spec.GetInt(key), spec.GetInt(key) };
+        var values = spec.Has(key) ? spec.GetInts(key) : fallback ?? spec.GetInts(key);
+        return values.Length == 1 ? new[] { values[0], values[0] } : values;
+    }
+
+    /// <summary>"padding" = "Valid" | "Same" | a number, or "paddingSize" = int[1|2].</summary>
+    internal static (PaddingMode Mode, int[]? Size) ReadPadding(LayerSpec spec)
+    {
+        if (spec.Has("paddingSize")) return (PaddingMode.Explicit, ReadPair(spec, "paddingSize", null));
+        if (!spec.Has("padding")) return (PaddingMode.Valid, null);
+        if (spec.Settings["padding"] is string s)
+        {
+            if (int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int p))
+                return (PaddingMode.Explicit, new[] { p, p });
+            if (string.Equals(s, "Explicit", StringComparison.OrdinalIgnoreCase))
+                throw new ModelFileException($"Layer '{spec.Name}' ({spec.Type}): padding 'Explicit' needs the sizes in 'paddingSize'.");
+            return (spec.GetEnum<PaddingMode>("padding"), null);
+        }
+        return (PaddingMode.Explicit, ReadPair(spec, "padding", null));
+    }
+
+    internal static ActivationKind ReadActivation(LayerSpec spec)
+    {
+        return ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name);
+    }
+
+    internal static string PaddingText(PaddingMode mode, int[] size) =>
+        mode == PaddingMode.Explicit ? $"padding {size[0]}x{size[1]}" : mode.ToString();
+}
