@@ -92,11 +92,19 @@ public sealed class Network
     public Tensor Forward(Tensor input, LayerContext context)
     {
         if (_layers.Count == 0) throw new InvalidConfigurationException($"Network '{Name}' has no layers.");
-        if (input.Shape.Rank != InputShape.Rank + 1 || input.Shape.WithoutBatch() != InputShape)
+        if (!AcceptsBatch(input.Shape))
             throw new ShapeMismatchException($"Network '{Name}' expects input {InputShape.WithBatch(-1).ToString().Replace("-1", "batch")} but got {input.Shape}.");
         Tensor x = input;
         foreach (var layer in _layers) x = layer.Forward(x, context);
         return x;
+    }
+
+    // Compares dims in place: Shape.WithoutBatch() would allocate on every inference call.
+    private bool AcceptsBatch(Shape batch)
+    {
+        if (batch.Rank != InputShape.Rank + 1) return false;
+        for (int i = 0; i < InputShape.Rank; i++) if (batch[i + 1] != InputShape[i]) return false;
+        return true;
     }
 
     /// <summary>Back-propagates dLoss/dOutput through the layers in reverse, writing every parameter gradient.</summary>

@@ -55,22 +55,20 @@ public sealed partial class CpuBackend : IBackend
     public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dz, Tensor dWeight, Tensor? dBias, Tensor? dx)
     {
         int batch = x.Rows, inF = x.Columns, outF = weight.Rows;
-        if (dz.Rows != batch || dz.Columns != outF || dWeight.Rows != outF || dWeight.Columns != inF)
-            throw new ShapeMismatchException($"Dense gradient shapes do not agree: X {x.Shape}, W {weight.Shape}, dZ {dz.Shape}, dW {dWeight.Shape}.");
+        if (weight.Columns != inF || dz.Rows != batch || dz.Columns != outF || dWeight.Rows != outF || dWeight.Columns != inF
+            || (dBias is not null && dBias.Size != outF) || (dx is not null && (dx.Rows != batch || dx.Columns != inF)))
+            throw new ShapeMismatchException($"Dense gradient shapes do not agree: X {x.Shape}, W {weight.Shape}, dZ {dz.Shape}, dW {dWeight.Shape}, dBias {dBias?.Shape.ToString() ?? "none"}, dX {dx?.Shape.ToString() ?? "none"}.");
         fixed (float* px = x.Data, pw = weight.Data, pdz = dz.Data, pdw = dWeight.Data)
+        fixed (float* pdb = dBias is null ? null : dBias.Data)
         {
-            Sgemm.Multiply(true, false, outF, inF, batch, 1f, pdz, outF, px, inF, 0f, pdw, inF);
+            // dW[out, in] = dZᵀ · X (TN). The packer transposes dZ into row panels of dZᵀ anyway, so the bias
+            // gradient Σ_batch dZ = the row sums of dZᵀ is taken from those panels while they are in cache.
+            Sgemm.Multiply(true, false, outF, inF, batch, 1f, pdz, outF, px, inF, 0f, pdw, inF, default, pdb, SgemmSettings.Current);
             if (dx is not null)
             {
+                // dX[batch, in] = dZ · W (NN): A = dZ is read in place, W is packed.
                 fixed (float* pdx = dx.Data) Sgemm.Multiply(false, false, batch, inF, outF, 1f, pdz, outF, pw, inF, 0f, pdx, inF);
             }
-        }
-        if (dBias is not null)
-        {
-            var db = dBias.Span;
-            db.Clear();
-            for (int i = 0; i < batch; i++)
-                System.Numerics.Tensors.TensorPrimitives.Add(db, dz.Data.AsSpan(i * outF, outF), db);
         }
     }
 }

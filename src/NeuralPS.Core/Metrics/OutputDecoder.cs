@@ -27,10 +27,13 @@ internal sealed class OutputDecoder
         IsBinary = Outputs == 1;
         OutputsProbabilities = IsBinary ? endsInSigmoid : endsInSoftmax;
         int classes = IsBinary ? 2 : Outputs;
-        var names = network.ClassNames;
-        if (names is not null && names.Count != classes)
+        var names = network.ClassNames ?? Array.Empty<string>();
+        if (names.Count > classes)
             throw new InvalidConfigurationException($"Network '{network.Name}' has {names.Count} class names but {Outputs} output{(Outputs == 1 ? " (a binary classifier has 2 classes)" : "s")}.");
-        ClassNames = names?.ToArray() ?? Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        // Fewer names than outputs happens when the training data never showed the last classes: those are named by index.
+        var all = new string[classes];
+        for (int i = 0; i < classes; i++) all[i] = i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture);
+        ClassNames = all;
     }
 
     public int Outputs { get; }

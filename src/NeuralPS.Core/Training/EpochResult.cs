@@ -14,5 +14,7 @@ public sealed record EpochResult(
     double SamplesPerSecond,
     double LearningRate);
 
-/// <summary>Progress after one batch (Write-Progress is fed from this).</summary>
+/// <summary>Progress after one batch (Write-Progress is fed from this). Epoch and Batch count from 1;
+/// Loss is the running mean over the epoch's batches so far; Elapsed is the time since Fit started and
+/// EstimatedRemaining extrapolates it over the batches left in the whole run.</summary>
 public sealed record BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, TimeSpan Elapsed, TimeSpan EstimatedRemaining);

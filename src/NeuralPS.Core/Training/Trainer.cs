@@ -85,7 +85,14 @@ public sealed class Trainer
         CheckData(data, "evaluation");
         Loss ??= ResolveLoss(data);
         ResolveFusedOutput();
-        return EvaluateCore(data);
+        try
+        {
+            return EvaluateCore(data);
+        }
+        finally
+        {
+            ReleaseFusedOutput();
+        }
     }
 
     // The per-epoch metric: "Accuracy" for class labels and for target tensors under a classification
@@ -96,7 +103,6 @@ public sealed class Trainer
     {
         CheckData(train, "training");
         Loss = ResolveLoss(train);
-        ResolveFusedOutput();
 
         Dataset? validation = Options.ValidationData;
         if (validation is not null)
@@ -163,6 +169,16 @@ public sealed class Trainer
         return loss;
     }
 
+    // While training, a last layer that ends in the loss's activation keeps its pre-activation so the
+    // loss can start from the logits. Outside Fit/Evaluate the layer goes back to its normal path (for
+    // Dense: the activation fused into the GEMM epilogue), so a trained network computes exactly what
+    // the same network loaded from a file computes.
+    private void ReleaseFusedOutput()
+    {
+        if (_fusedOutput is not null) _fusedOutput.KeepPreActivation = false;
+        _fusedOutput = null;
+    }
+
     private void ResolveFusedOutput()
     {
         _fusedOutput = null;
@@ -185,67 +201,76 @@ public sealed class Trainer
         long stepsAtStart = State.Step;
         long stepsPlanned = (long)(Options.Epochs - State.Epoch) * batches - State.BatchInEpoch;
 
-        while (State.Epoch < Options.Epochs)
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            for (int i = 0; i < n; i++) order[i] = i;
-            if (Options.Shuffle) State.ShuffleRandom(State.Epoch).Shuffle(order);
-
-            var epochClock = Stopwatch.StartNew();
-            double lossSum = 0, metricSum = 0, metricCount = 0;
-            int seen = 0;
-            _context.Training = true;
-            for (int b = State.BatchInEpoch; b < batches; b++)
+            while (State.Epoch < Options.Epochs)
             {
-                int start = b * batchSize;
-                int count = Math.Min(batchSize, n - start);
-                GatherBatch(train, order.AsSpan(start, count));
-                double loss = TrainBatch(count, out double batchMetric, out double batchMetricCount);
-                lossSum += loss * count;
-                metricSum += batchMetric;
-                metricCount += batchMetricCount;
-                seen += count;
-                State.BatchInEpoch = b + 1;
-                State.Step++;
+                ct.ThrowIfCancellationRequested();
+                ResolveFusedOutput(); // again each epoch: the consumer may have run Evaluate in between
+                for (int i = 0; i < n; i++) order[i] = i;
+                if (Options.Shuffle) State.ShuffleRandom(State.Epoch).Shuffle(order);
 
-                var handler = BatchCompleted;
-                if (handler is not null)
+                var epochClock = Stopwatch.StartNew();
+                double lossSum = 0, metricSum = 0, metricCount = 0;
+                int seen = 0;
+                _context.Training = true;
+                for (int b = State.BatchInEpoch; b < batches; b++)
                 {
-                    double done = State.Step - stepsAtStart;
-                    var elapsed = total.Elapsed;
-                    var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / done * Math.Max(0, stepsPlanned - done)));
-                    handler(new BatchProgress(State.Epoch + 1, Options.Epochs, b + 1, batches, lossSum / seen, elapsed, remaining));
+                    int start = b * batchSize;
+                    int count = Math.Min(batchSize, n - start);
+                    GatherBatch(train, order.AsSpan(start, count));
+                    double loss = TrainBatch(count, out double batchMetric, out double batchMetricCount);
+                    lossSum += loss * count;
+                    metricSum += batchMetric;
+                    metricCount += batchMetricCount;
+                    seen += count;
+                    State.BatchInEpoch = b + 1;
+                    State.Step++;
+
+                    var handler = BatchCompleted;
+                    if (handler is not null)
+                    {
+                        double done = State.Step - stepsAtStart;
+                        var elapsed = total.Elapsed;
+                        var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / done * Math.Max(0, stepsPlanned - done)));
+                        handler(new BatchProgress(State.Epoch + 1, Options.Epochs, b + 1, batches, lossSum / seen, elapsed, remaining));
+                    }
+                    if (ct.IsCancellationRequested)
+                        throw new OperationCanceledException($"Training was cancelled after batch {b + 1} of {batches} in epoch {State.Epoch + 1}.", ct);
                 }
-                if (ct.IsCancellationRequested)
-                    throw new OperationCanceledException($"Training was cancelled after batch {b + 1} of {batches} in epoch {State.Epoch + 1}.", ct);
-            }
-            var trainTime = epochClock.Elapsed;
+                var trainTime = epochClock.Elapsed;
 
-            double? validationLoss = null, validationMetric = null;
-            if (validation is not null)
-            {
-                var (vl, vm) = EvaluateCore(validation);
-                validationLoss = vl;
-                validationMetric = vm;
-            }
+                double? validationLoss = null, validationMetric = null;
+                if (validation is not null)
+                {
+                    var (vl, vm) = EvaluateCore(validation);
+                    validationLoss = vl;
+                    validationMetric = vm;
+                }
 
-            State.Epoch++;
-            State.BatchInEpoch = 0;
-            Network.EpochsTrained++;
-            yield return new EpochResult(
-                State.Epoch, Options.Epochs,
-                seen > 0 ? lossSum / seen : double.NaN,
-                metricName,
-                metricCount > 0 ? metricSum / metricCount : double.NaN,
-                validationLoss, validationMetric,
-                epochClock.Elapsed,
-                trainTime.TotalSeconds > 0 ? seen / trainTime.TotalSeconds : 0,
-                Optimizer.LearningRate);
+                State.Epoch++;
+                State.BatchInEpoch = 0;
+                Network.EpochsTrained++;
+                ReleaseFusedOutput(); // the consumer sees the network as it will be after training
+                yield return new EpochResult(
+                    State.Epoch, Options.Epochs,
+                    seen > 0 ? lossSum / seen : double.NaN,
+                    metricName,
+                    metricCount > 0 ? metricSum / metricCount : double.NaN,
+                    validationLoss, validationMetric,
+                    epochClock.Elapsed,
+                    trainTime.TotalSeconds > 0 ? seen / trainTime.TotalSeconds : 0,
+                    Optimizer.LearningRate);
+            }
+        }
+        finally
+        {
+            ReleaseFusedOutput();
         }
     }
 
     /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>
-    private void GatherBatch(Dataset data, ReadOnlySpan<int> indices)
+    internal void GatherBatch(Dataset data, ReadOnlySpan<int> indices)
     {
         int count = indices.Length;
         int f = data.Features.Columns;

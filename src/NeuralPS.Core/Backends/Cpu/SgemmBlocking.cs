@@ -17,6 +17,13 @@ internal static unsafe class SgemmBlocking
     /// <summary>Columns of B per packed block (a multiple of NR = 64).</summary>
     public static int Nc { get; set; } = 3072;
 
+    /// <summary>Up to this many rows (M of the whole problem) A and B are read in place instead of packed:
+    /// each packed element would feed only a few micro-tiles, so packing costs more than it saves.</summary>
+    public static int DirectMaxM { get; set; } = 24;
+
+    /// <summary>Up to this many rows an A·Bᵀ product runs as dot products (SgemmDot) with no packing at all.</summary>
+    public static int DotMaxM { get; set; } = 4;
+
     /// <summary>Extra floats on the row stride of a packed transposed A (avoids 4 KiB aliasing of its rows).</summary>
     public static int APad { get; set; } = 16;
 
@@ -55,6 +62,11 @@ internal static unsafe class SgemmBlocking
         if (pn >= 2 && (costN <= costM || pm < 2))
         {
             pr->SplitN = true;
+            // Parts are claimed dynamically, so more parts than threads let a thread that was descheduled
+            // (a loaded machine) hold up at most one small part. An N part re-packs nothing another part
+            // packs (only a transposed A is packed per part, and it is small next to the work), so N parts
+            // of at least 2 panels are cheap.
+            if (nGroups >= 4L * threads) return (int)Math.Min(2L * threads, nGroups / 2);
             return (int)pn;
         }
         return pm >= 2 ? (int)pm : 1;

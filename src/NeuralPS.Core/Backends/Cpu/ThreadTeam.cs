@@ -11,8 +11,9 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// and only then block on an event (an idle process burns no CPU).
 ///
 /// A job is a static function pointer plus an untyped state pointer (the caller's stack struct): no
-/// delegate, closure or task is allocated per call. The caller runs part 0 itself and waits for the
-/// others by spinning. One job runs at a time; a caller that finds the team busy (another thread is
+/// delegate, closure or task is allocated per call. Parts are claimed dynamically (a job-tagged counter),
+/// the caller included: on a loaded machine where a worker is not scheduled in time, the caller simply
+/// runs the remaining parts itself instead of waiting for it. One job runs at a time; a caller that finds the team busy (another thread is
 /// using it) gets <c>false</c> from <see cref="TryRun"/> and does the work alone, so callers on several
 /// threads never oversubscribe the cores or deadlock.</summary>
 internal sealed unsafe class ThreadTeam
@@ -24,12 +25,14 @@ internal sealed unsafe class ThreadTeam
     private static ThreadTeam? s_shared;
 
     private readonly Worker[] _workers;
-    private readonly object _gate = new();
+    private int _busy; // 1 while a job runs (not a Monitor: that is re-entrant, and a nested call from a job must fail)
     private delegate*<void*, int, void> _job;
     private void* _state;
-    private int _parts;
-    private int _pending;
-    private long _generation;
+    private int _done;
+    // Bits 32-63: job id; 16-31: number of parts; 0-15: next part to claim. One word, so a claim is checked
+    // against the job it belongs to (a worker that wakes late can never claim a part of the next job with
+    // the previous job's count). Published with one Interlocked.Exchange.
+    private long _claim;
     private Exception? _failure;
 
     /// <summary>A private team (tests); normal callers use <see cref="GetShared"/>.</summary>
@@ -62,28 +65,31 @@ internal sealed unsafe class ThreadTeam
         }
     }
 
-    /// <summary>Runs job(state, part) for part = 0 .. parts-1, part 0 on the calling thread. Returns false
-    /// (having run nothing) when another thread is using the team.</summary>
+    /// <summary>Runs job(state, part) once for every part = 0 .. parts-1, on the calling thread and up to
+    /// parts-1 workers. Returns false (having run nothing) when the team is running a job already (for
+/// another thread, or a nested call from inside a job): the caller then does the work alone.</summary>
     public bool TryRun(delegate*<void*, int, void> job, void* state, int parts)
     {
-        Debug.Assert(parts >= 1 && parts <= Size);
-        if (!Monitor.TryEnter(_gate)) return false;
+        if (parts < 1) return true;
+        if (parts > 0xFFFF) throw new ArgumentOutOfRangeException(nameof(parts));
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
             _job = job;
             _state = state;
-            _parts = parts;
+            _done = 0;
             _failure = null;
-            Volatile.Write(ref _pending, parts - 1);
-            Interlocked.Increment(ref _generation); // full fence: publishes the job before any wake-up
-            for (int w = 0; w < parts - 1; w++) _workers[w].WakeIfSleeping();
+            long id = (Volatile.Read(ref _claim) >> 32) + 1;
+            Interlocked.Exchange(ref _claim, (id << 32) | ((long)parts << 16)); // full fence: publishes the job before any wake-up
+            int helpers = Math.Min(parts - 1, _workers.Length);
+            for (int w = 0; w < helpers; w++) _workers[w].WakeIfSleeping();
 
             Exception? mine = null;
-            try { job(state, 0); }
+            try { RunParts(id); }
             catch (Exception e) { mine = e; }
 
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _done) != parts) spin.SpinOnce(sleep1Threshold: -1);
             _job = null;
             _state = null;
             var failure = mine ?? _failure;
@@ -92,21 +98,40 @@ internal sealed unsafe class ThreadTeam
         }
         finally
         {
-            Monitor.Exit(_gate);
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    // Claims and runs parts of job `id` until none is left (or the job is no longer current).
+    private void RunParts(long id)
+    {
+        while (true)
+        {
+            long v = Volatile.Read(ref _claim);
+            if (v >> 32 != id) return;
+            int part = (int)(v & 0xFFFF);
+            if (part >= (int)((v >> 16) & 0xFFFF)) return;
+            if (Interlocked.CompareExchange(ref _claim, v + 1, v) != v) continue;
+            try
+            {
+                _job(_state, part);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _done);
+            }
         }
     }
 
     private sealed class Worker
     {
         private readonly ThreadTeam _team;
-        private readonly int _index;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
         private int _sleeping;
 
         public Worker(ThreadTeam team, int index)
         {
             _team = team;
-            _index = index;
             var thread = new Thread(Loop, maxStackSize: 256 * 1024)
             {
                 IsBackground = true,
@@ -120,50 +145,49 @@ internal sealed unsafe class ThreadTeam
             if (Volatile.Read(ref _sleeping) != 0) _wake.Set();
         }
 
+        private long CurrentJob => Volatile.Read(ref _team._claim) >> 32;
+
         private void Loop()
         {
-            long seen = Volatile.Read(ref _team._generation);
+            long seen = CurrentJob;
             long spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
             while (true)
             {
-                long gen = Volatile.Read(ref _team._generation);
-                if (gen == seen)
+                long job = CurrentJob;
+                if (job == seen)
                 {
                     // Spin for a while: the next GEMM of a training step usually follows within microseconds.
                     long start = Stopwatch.GetTimestamp();
                     int n = 0;
-                    while ((gen = Volatile.Read(ref _team._generation)) == seen)
+                    while ((job = CurrentJob) == seen)
                     {
                         Thread.SpinWait(8);
                         if ((++n & 63) == 0 && Stopwatch.GetTimestamp() - start > spinTicks) break;
                     }
-                    if (gen == seen)
+                    if (job == seen)
                     {
                         // Block. Dekker-style handshake with TryRun: announce sleeping (full fence), then
-                        // re-check the generation, so a job published in between is never missed.
+                        // re-check, so a job published in between is never missed.
                         _wake.Reset();
                         Interlocked.Exchange(ref _sleeping, 1);
-                        if ((gen = Volatile.Read(ref _team._generation)) == seen)
+                        if ((job = CurrentJob) == seen)
                         {
                             _wake.Wait();
-                            gen = Volatile.Read(ref _team._generation);
+                            job = CurrentJob;
                         }
                         Interlocked.Exchange(ref _sleeping, 0);
-                        if (gen == seen) continue;
+                        if (job == seen) continue;
                     }
                 }
-                seen = gen;
-                int part = _index + 1;
-                if (part >= _team._parts) continue; // this job does not need this worker
+                seen = job;
                 try
                 {
-                    _team._job(_team._state, part);
+                    _team.RunParts(job);
                 }
                 catch (Exception e)
                 {
                     _team._failure = e;
                 }
-                Interlocked.Decrement(ref _team._pending);
             }
         }
     }

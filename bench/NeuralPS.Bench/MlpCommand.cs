@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using NeuralPS.Bench.Common;
+
+namespace NeuralPS.Bench;
+
+/// <summary><c>mlp --epochs 5 [--batch 64] [--threads N] [--max-batches M --warmup W] [--seed 1] [--lr 0.001]</c>:
+/// trains the Fashion-MNIST MLP 784-256(ReLU)-10 with Adam on the full data set (inputs /255) and prints
+/// {"workload":"fashion-mlp","batch":64,"epochs":5,"test_accuracy":…,"seconds_per_epoch":…,"peak_rss_mb":…}.</summary>
+public static class MlpCommand
+{
+    public static int Run(string[] args)
+    {
+        var a = new BenchArgs(args);
+        var o = TrainingBenchmarkOptions.Parse(a, defaultEpochs: 5);
+        a.ThrowOnUnused();
+        ThreadSetting.Apply(o.Threads);
+
+        var load = Stopwatch.StartNew();
+        var train = FashionMnist.Load("train", flatten: true);
+        var test = FashionMnist.Load("test", flatten: true);
+        double loadSeconds = load.Elapsed.TotalSeconds;
+        TrainingBenchmark.Run("fashion-mlp", Models.Mlp(o.Seed), train, test, o, loadSeconds);
+        return 0;
+    }
+}

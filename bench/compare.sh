@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# NeuralPS vs the references (PyTorch 1.13 CPU at its best thread setting, ONNX Runtime 1.30, OpenBLAS)
+# on this machine, interleaved in ONE run so clock drift and the neighbours' load hit both sides alike.
+#
+#   bench/compare.sh [--quick] [--no-install] [--no-build] [--only gemm,mlp,infer,cnn,conv] [--reference-only]
+#
+# Prints a table (values, ratio NeuralPS/reference, the issue's target) with the machine's load, and
+# writes one JSON line per workload and metric to bench/results/latest.jsonl, e.g.
+#   {"workload":"fashion-mlp-b64","metric":"seconds_per_epoch","neuralps":1.1,"reference":2.3,
+#    "reference_name":"pytorch","higher_is_better":false,"threads":2,...}
+# The previous latest.jsonl/latest.txt are kept as bench/results/<their time>.{jsonl,txt}.
+# Raw output of every tool: bench/work/compare-raw.tsv and bench/work/compare.log.
+# --quick (< 3 minutes): partial epochs (timed batches after warm-up batches, extrapolated to an epoch),
+# shorter inference timings, thread sweeps at OPENBLAS_NUM_THREADS=1 only.
+set -uo pipefail
+
+QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv" REFONLY=0
+while (($#)); do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --no-install) INSTALL=0 ;;
+    --no-build) BUILD=0 ;;
+    --only) ONLY="$2"; shift ;;
+    --reference-only) REFONLY=1; BUILD=0 ;;  # PyTorch / ONNX Runtime side only (no NeuralPS steps)
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+wants() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench" WORK="$ROOT/bench/work" RESULTS="$ROOT/bench/results" REF="$ROOT/bench/reference"
+PY=/usr/bin/python3   # only the system python sees Debian's python3-torch / python3-numpy
+DATA=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
+mkdir -p "$WORK" "$RESULTS"
+RAW="$WORK/compare-raw.tsv" LOG="$WORK/compare.log"
+: > "$RAW"; : > "$LOG"
+START=$(date +%s)
+
+# ---- install what is missing --------------------------------------------------------------------
+if ((INSTALL)); then
+  pkgs=()
+  "$PY" -c 'import torch' 2>/dev/null || pkgs+=(python3-torch)
+  "$PY" -c 'import numpy' 2>/dev/null || pkgs+=(python3-numpy)
+  dpkg -s libopenblas0-pthread >/dev/null 2>&1 || pkgs+=(libopenblas0-pthread)
+  [[ -e "$DATA/train-images-idx3-ubyte.gz" || -e "$DATA/train-images-idx3-ubyte" ]] || pkgs+=(dataset-fashion-mnist)
+  if ((${#pkgs[@]})); then
+    echo "installing ${pkgs[*]} ..." >&2
+    SUDO=(); ((EUID == 0)) || SUDO=(sudo)
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=300 "${pkgs[@]}" >>"$LOG" 2>&1 \
+      || { echo "apt-get install ${pkgs[*]} failed (see $LOG)" >&2; exit 1; }
+  fi
+  if [[ ! -d "$BENCH/node_modules/onnxruntime-node" ]]; then
+    echo "installing onnxruntime-node into bench/node_modules ..." >&2
+    (cd "$BENCH" && npm install --ignore-scripts --no-package-lock --no-audit --no-fund) >>"$LOG" 2>&1 \
+      || echo "npm install onnxruntime-node failed (see $LOG); ONNX Runtime rows will be empty" >&2
+  fi
+fi
+
+# ---- build --------------------------------------------------------------------------------------
+DLL="$BENCH/NeuralPS.Bench/bin/Release/net10.0/NeuralPS.Bench.dll"
+if ((BUILD)); then
+  echo "building NeuralPS.Bench (Release) ..." >&2
+  dotnet build "$BENCH/NeuralPS.Bench/NeuralPS.Bench.csproj" -c Release -nologo -v q >>"$LOG" 2>&1 \
+    || { echo "build failed (see $LOG)" >&2; exit 1; }
+fi
+NPS=(dotnet "$DLL")
+
+# ONNX exports (re-exported when the model definitions change).
+if wants infer && [[ ! -e "$WORK/cnn.onnx" || "$REF/fashion.py" -nt "$WORK/cnn.onnx" ]]; then
+  "$PY" "$REF/export_onnx.py" --out "$WORK" >>"$LOG" 2>&1 || echo "ONNX export failed (see $LOG)" >&2
+fi
+
+# ---- measurements -------------------------------------------------------------------------------
+load1() { cut -d' ' -f1 /proc/loadavg; }
+mhz() { awk -F: '/^cpu MHz/ { s += $2; n++ } END { if (n) printf "%.0f", s / n; else print "null" }' /proc/cpuinfo; }
+
+# step TAG command...: runs one measurement (killed after $STEP_TIMEOUT s); its JSON lines go to $RAW
+# tagged with the step and the load and clock just before it; stderr goes to $LOG.
+step() {
+  local tag=$1 l m t0 rc out
+  shift
+  if ((REFONLY)) && [[ $tag == np-* || $tag == gemm || $tag == conv ]]; then return; fi
+  l=$(load1); m=$(mhz); t0=$(date +%s)
+  printf '  %-12s load %-5s %5s MHz  %s\n' "$tag" "$l" "$m" "$*" >&2
+  echo "### $tag: $*" >>"$LOG"
+  out=$(timeout --kill-after=10 "$STEP_TIMEOUT" "$@" 2>>"$LOG"); rc=$?
+  while IFS= read -r line; do
+    [[ $line == \{* ]] && printf '%s\t%s\t%s\t%s\n' "$tag" "$l" "$m" "$line" >>"$RAW"
+  done <<<"$out"
+  if ((rc != 0)); then
+    printf '%s\t%s\t%s\t{"error":"exit code %d"}\n' "$tag" "$l" "$m" "$rc" >>"$RAW"
+    echo "    failed with exit code $rc after $(( $(date +%s) - t0 )) s; see $LOG" >&2
+  else
+    echo "    done in $(( $(date +%s) - t0 )) s" >&2
+  fi
+}
+
+if ((QUICK)); then
+  MLP_NP=(--epochs 1 --max-batches 200 --warmup 20); MLP_PT=(--max-batches 200 --warmup 20)
+  CNN_NP=(--epochs 1 --max-batches 40 --warmup 5);  CNN_PT=(--max-batches 40 --warmup 5)
+  SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick) STEP_TIMEOUT=150
+else
+  MLP_NP=(--epochs 5); MLP_PT=(--epochs 5)
+  CNN_NP=(--epochs 1); CNN_PT=(--epochs 1)
+  SWEEP=() INFER_S=2 PROBE_S=0.6 QFLAG=() STEP_TIMEOUT=1200
+fi
+
+echo "measuring ($( ((QUICK)) && echo quick || echo full ) run; NeuralPS then the reference, workload by workload):" >&2
+echo "$(date -Is) load $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/compare-start.txt"
+
+wants gemm && step gemm "${NPS[@]}" gemm "${QFLAG[@]}"
+
+if wants mlp; then
+  for b in 64 128; do
+    step np-mlp-b$b "${NPS[@]}" mlp --batch $b "${MLP_NP[@]}"
+    step pt-mlp-b$b "$PY" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model mlp --batch $b "${MLP_PT[@]}"
+  done
+fi
+
+if wants infer; then
+  step np-infer "${NPS[@]}" infer --model mlp,cnn --batch 1,1024 --seconds $INFER_S
+  step pt-infer "$PY" "$REF/torch_best.py" "${SWEEP[@]}" --probe-seconds $PROBE_S -- infer --model mlp,cnn --batch 1,1024 --seconds $INFER_S
+  for m in mlp cnn; do
+    for b in 1 1024; do
+      step ort-$m-b$b node "$REF/ort_infer.mjs" --model "$WORK/$m.onnx" --batch $b --seconds $INFER_S
+    done
+  done
+fi
+
+if wants cnn; then
+  step np-cnn "${NPS[@]}" cnn --batch 64 "${CNN_NP[@]}"
+  step pt-cnn "$PY" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model cnn --batch 64 "${CNN_PT[@]}"
+fi
+
+# Conv forward/backward GFLOP/s for the seed CNN's two conv shapes (the conv helper's command).
+wants conv && step conv "${NPS[@]}" conv "${QFLAG[@]}"
+
+# ---- report -------------------------------------------------------------------------------------
+STAMP=""
+if [[ -e "$RESULTS/latest.jsonl" ]]; then
+  STAMP=$(date -r "$RESULTS/latest.jsonl" +%Y%m%dT%H%M%S)
+  mv "$RESULTS/latest.jsonl" "$RESULTS/$STAMP.jsonl"
+  [[ -e "$RESULTS/latest.txt" ]] && mv "$RESULTS/latest.txt" "$RESULTS/$STAMP.txt"
+fi
+"$PY" "$REF/report.py" "$RAW" --out "$RESULTS/latest.jsonl" --quick "$QUICK" \
+  --started "$(cat "$WORK/compare-start.txt")" --seconds $(( $(date +%s) - START )) | tee "$RESULTS/latest.txt"
+[[ -n $STAMP ]] && echo "(previous results kept as bench/results/$STAMP.jsonl)"
+exit 0

@@ -1,0 +1,54 @@
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Layers;
+using NeuralPS.Core.Tensors;
+using NeuralPS.Core.Tests.Support;
+using Xunit;
+
+namespace NeuralPS.Core.Tests.Layers;
+
+public class ActivationTests
+{
+    [Theory]
+    [InlineData(ActivationKind.None)]
+    [InlineData(ActivationKind.ReLU)]
+    [InlineData(ActivationKind.LeakyReLU)]
+    [InlineData(ActivationKind.Sigmoid)]
+    [InlineData(ActivationKind.Tanh)]
+    [InlineData(ActivationKind.Softmax)]
+    [InlineData(ActivationKind.GELU)]
+    public void Gradients_MatchFiniteDifferences(ActivationKind kind)
+    {
+        var layer = new Activation(kind, alpha: 0.05f);
+        layer.Build(new Shape(9), new NeuralRandom(1));
+        // Scale 2 spreads values over the curved parts of sigmoid/tanh/GELU; probes that land within the
+        // step of ReLU's kink at 0 are avoided by the seed.
+        GradientCheck.Check(layer, GradientCheck.Random(new Shape(3, 9), 21, scale: 2f));
+    }
+
+    [Fact]
+    public void Softmax_OnRank3Input_IsTakenOverTheLastDimension()
+    {
+        var layer = new Activation(ActivationKind.Softmax);
+        layer.Build(new Shape(2, 3), new NeuralRandom(1));
+        var x = GradientCheck.Random(new Shape(2, 2, 3), 4, scale: 3f);
+        var y = layer.Forward(x, LayerContext.Inference());
+        for (int row = 0; row < 4; row++)
+        {
+            double sum = 0;
+            for (int j = 0; j < 3; j++) sum += y[row * 3 + j];
+            Assert.Equal(1.0, sum, 5);
+        }
+        GradientCheck.Check(layer, x);
+    }
+
+    [Fact]
+    public void OutputShape_EqualsInputShape_AndSpecRoundTrips()
+    {
+        var net = new Network("n", new Shape(4, 5), 1).Add(new Activation(ActivationKind.LeakyReLU, 0.2f, "act"));
+        Assert.Equal(new Shape(4, 5), net.OutputShape);
+        var spec = net.Layers[0].ToSpec();
+        Assert.Equal("LeakyReLU", spec.GetString("activation"));
+        var copy = Assert.IsType<Activation>(LayerRegistry.Create(spec));
+        Assert.Equal((ActivationKind.LeakyReLU, 0.2f, "act"), (copy.Kind, copy.Alpha, copy.Name));
+    }
+}
