@@ -60,14 +60,14 @@ public class ConvolutionKernelTests
     {
         int saved = ConvIm2ColGemm.ChunkColumns;
         bool savedParallel = ConvIm2ColGemm.ImageParallel;
-        bool savedRows = ConvIm2RowGemm.Enabled;
+        var savedRows = ConvIm2RowGemm.Choice;
         try
         {
-            foreach (bool rows in new[] { true, false })
+            foreach (var rows in new[] { ConvLayoutChoice.PixelMajor, ConvLayoutChoice.Classic, ConvLayoutChoice.Auto })
                 foreach (bool imageParallel in new[] { true, false })
                     foreach (int columns in new[] { 1, 64, 100_000 })
                     {
-                        ConvIm2RowGemm.Enabled = rows;
+                        ConvIm2RowGemm.Choice = rows;
                         ConvIm2ColGemm.ImageParallel = imageParallel;
                         ConvIm2ColGemm.ChunkColumns = columns;
                         body();
@@ -77,7 +77,7 @@ public class ConvolutionKernelTests
         {
             ConvIm2ColGemm.ChunkColumns = saved;
             ConvIm2ColGemm.ImageParallel = savedParallel;
-            ConvIm2RowGemm.Enabled = savedRows;
+            ConvIm2RowGemm.Choice = savedRows;
         }
     }
 

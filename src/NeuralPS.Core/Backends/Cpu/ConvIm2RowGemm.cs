@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-/// <summary>Convolution as a pixel-major im2col ("im2row") + SGEMM: the default CPU path for more than
-/// one input channel.
+/// <summary>Convolution as a pixel-major im2col ("im2row") + SGEMM: the CPU path for the forward and
+/// filter gradient of convolutions with small output planes (see <see cref="Applies"/>).
 ///
 /// Per chunk of nb images and per group, with P = kh·kw·C/groups ordered (i, j, c) and L = nb·OH·OW:
 ///   x chunk → xN [nb, H, W, Cg]                 (transpose: channels last)
@@ -14,25 +14,46 @@ namespace NeuralPS.Core.Backends.Cpu;
 ///   backward-data   dR[L, P]  = dYt[L, Kg] · Wr,  dYt = dy pixel-major (transpose) → dxN (gather) → dx NCHW
 ///   backward-filter dWr[Kg, P] = dY[Kg, L] · R (one partial per chunk, summed in order) → dW (reorder)
 ///
-/// Why pixel-major: the SGEMM reads a non-transposed A in place and packs only B. With R as A and
-/// the small weight matrix as B, the big operand is never packed; the classic layout (W · col) makes the
-/// big col matrix the packed B. Measured on the seed CNN's second conv (8 images per GEMM, one thread):
-/// forward GEMM 98 vs 63 GFLOP/s, backward-data 86 vs 64, OpenBLAS on the classic layout 81 / 78. The
-/// runs of im2row are Cg floats long (whole vectors for 16 or 32 channels) instead of OW-wide rows,
-/// and the transposes cost only the size of x and y. The filter gradient keeps the classic GEMM shape
-/// (its B is packed either way). The forward keeps R in the layer's workspace for the filter gradient.
+/// Why pixel-major: the SGEMM reads a non-transposed A in place and packs only B. With R as A and the
+/// small weight matrix as B, the big operand is never packed; in the classic layout (W · col) the big
+/// col matrix is the packed B. The GEMM alone (seed CNN conv 2, 8 images, one thread, per thread-CPU
+/// second): 110 vs 99 GFLOP/s forward, 104 vs 100 backward-data (OpenBLAS, classic: 93 / 95). The runs
+/// of im2row are Cg floats long instead of OW-wide rows, but the two transposes cost about as much as
+/// that saves, so which layout wins depends on the shape (<see cref="Applies"/>).
+/// The forward keeps R in the layer's workspace for the filter gradient.
 /// Threads: as <see cref="ConvIm2ColGemm"/> (chunks claimed by the SGEMM's team, single-threaded GEMMs).
 ///
 /// Vector stores may run up to 15 floats past a run; every buffer here is written in address order
 /// and has <see cref="Slack"/> floats after its end, so a spill only lands where a later store writes.</summary>
+internal enum ConvLayoutChoice
+{
+    Auto,
+    PixelMajor,
+    Classic,
+}
+
 internal static unsafe class ConvIm2RowGemm
 {
-    /// <summary>Use this path (else the classic im2col). For benchmarks and tests.</summary>
-    public static bool Enabled { get; set; } = true;
+    /// <summary>When this path is used instead of the classic im2col (benchmarks and tests force one).</summary>
+    public static ConvLayoutChoice Choice { get; set; } = ConvLayoutChoice.Auto;
 
     public const int Slack = 32;
 
-    public static bool Applies(in ConvolutionGeometry g) => Enabled && Vector512.IsHardwareAccelerated;
+    /// <summary>Forward and filter gradient (which must use the same layout to share the cached patch matrix).
+    /// Auto: pixel-major for output planes of at most 64 pixels (the deeper, small-plane layers), classic
+    /// above. Measured per thread-CPU-second, one thread, 64 images: 7×7 outputs (64→64 and 32→64/2
+    /// channels) forward 82 vs 65 and 68 vs 56 GFLOP/s, filter gradient 76 vs 63 and 60 vs 52; 11×11 and
+    /// 14×14 outputs forward 67 vs 74 and 60 vs 56, filter gradient equal.</summary>
+    public static bool Applies(in ConvolutionGeometry g) => Vector512.IsHardwareAccelerated && Choice switch
+    {
+        ConvLayoutChoice.PixelMajor => true,
+        ConvLayoutChoice.Classic => false,
+        _ => g.OutputPlane <= 64,
+    };
+
+    /// <summary>Backward-data: the classic GEMM + direct col2im measured faster on every shape tried (by
+    /// 5–25%: the pixel-major version pays two transposes), so Auto never picks this one.</summary>
+    public static bool AppliesToBackwardData(in ConvolutionGeometry g) => Vector512.IsHardwareAccelerated && Choice == ConvLayoutChoice.PixelMajor;
 
     private struct Job
     {
