@@ -9,7 +9,7 @@ public sealed partial class CpuBackend
         Tensor saveMean, Tensor saveInvStd, float momentum, float epsilon)
     {
         var (n, c, s) = NormLayout(x, gamma);
-        CheckChannels(c, beta, runningMean, runningVariance, saveMean, saveInvStd);
+        CheckChannels(c, beta); CheckChannels(c, runningMean); CheckChannels(c, runningVariance); CheckChannels(c, saveMean); CheckChannels(c, saveInvStd);
         if (y.Size != x.Size) throw new ShapeMismatchException($"BatchNorm output has shape {y.Shape} but the input has shape {x.Shape}.");
         if (x.Size == 0) return;
         // Per-channel work arrays: on the stack for any realistic channel count, so a step allocates nothing.
@@ -42,7 +42,7 @@ public sealed partial class CpuBackend
     public unsafe void BatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVariance, Tensor y, float epsilon)
     {
         var (n, c, s) = NormLayout(x, gamma);
-        CheckChannels(c, beta, runningMean, runningVariance);
+        CheckChannels(c, beta); CheckChannels(c, runningMean); CheckChannels(c, runningVariance);
         if (y.Size != x.Size) throw new ShapeMismatchException($"BatchNorm output has shape {y.Shape} but the input has shape {x.Shape}.");
         if (x.Size == 0) return;
         Span<float> scale = c <= 2048 ? stackalloc float[2 * c] : new float[2 * c];
@@ -61,7 +61,7 @@ public sealed partial class CpuBackend
     public unsafe void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dGamma, Tensor dBeta)
     {
         var (n, c, s) = NormLayout(x, gamma);
-        CheckChannels(c, saveMean, saveInvStd, dGamma, dBeta);
+        CheckChannels(c, saveMean); CheckChannels(c, saveInvStd); CheckChannels(c, dGamma); CheckChannels(c, dBeta);
         if (dy.Size != x.Size || dx.Size != x.Size)
             throw new ShapeMismatchException($"BatchNorm gradients have shapes {dy.Shape} / {dx.Shape} but the input has shape {x.Shape}.");
         if (x.Size == 0) { dGamma.Clear(); dBeta.Clear(); return; }
@@ -112,9 +112,9 @@ public sealed partial class CpuBackend
         return (n, c, s);
     }
 
-    private static void CheckChannels(int c, params Tensor[] tensors)
+    // One tensor per call: a params array would allocate on every step.
+    private static void CheckChannels(int c, Tensor t)
     {
-        foreach (var t in tensors)
-            if (t.Size != c) throw new ShapeMismatchException($"BatchNorm over {c} channels was given a statistics tensor of shape {t.Shape}.");
+        if (t.Size != c) throw new ShapeMismatchException($"BatchNorm over {c} channels was given a statistics tensor of shape {t.Shape}.");
     }
 }

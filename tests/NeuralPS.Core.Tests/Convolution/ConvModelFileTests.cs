@@ -7,6 +7,7 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Convolution;
 
+[Collection(ConvSettingsCollection.Name)]
 public class ConvModelFileTests
 {
     [Fact]

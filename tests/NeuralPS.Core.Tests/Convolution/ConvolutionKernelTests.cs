@@ -10,6 +10,7 @@ namespace NeuralPS.Core.Tests.Convolution;
 /// random geometries. Tolerance: float32 sums of P = C/G·kh·kw products of values in [-1, 1]; the
 /// error of a float32 dot product grows like √P·2⁻²⁴·Σ|terms|, so |fast − naive| ≤ 1e-4·(1 + Σ|terms|)
 /// is loose enough for any P here and tight enough to catch a wrong index (errors of order 1).</summary>
+[Collection(ConvSettingsCollection.Name)]
 public class ConvolutionKernelTests
 {
     public static IEnumerable<object[]> Geometries()
