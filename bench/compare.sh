@@ -2,7 +2,7 @@
 # NeuralPS vs the references (PyTorch 1.13 CPU at its best thread setting, ONNX Runtime 1.30, OpenBLAS)
 # on this machine, interleaved in ONE run so clock drift and the neighbours' load hit both sides alike.
 #
-#   bench/compare.sh [--quick] [--no-install] [--no-build] [--only gemm,mlp,infer,cnn,conv]
+#   bench/compare.sh [--quick] [--no-install] [--no-build] [--only gemm,mlp,infer,cnn,conv] [--reference-only]
 #
 # Prints a table (values, ratio NeuralPS/reference, the issue's target) with the machine's load, and
 # writes one JSON line per workload and metric to bench/results/latest.jsonl, e.g.
@@ -14,14 +14,15 @@
 # shorter inference timings, thread sweeps at OPENBLAS_NUM_THREADS=1 only.
 set -uo pipefail
 
-QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv"
+QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv" REFONLY=0
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
     --no-install) INSTALL=0 ;;
     --no-build) BUILD=0 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --reference-only) REFONLY=1; BUILD=0 ;;  # PyTorch / ONNX Runtime side only (no NeuralPS steps)
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -80,6 +81,7 @@ mhz() { awk -F: '/^cpu MHz/ { s += $2; n++ } END { if (n) printf "%.0f", s / n; 
 step() {
   local tag=$1 l m t0 rc out
   shift
+  if ((REFONLY)) && [[ $tag == np-* || $tag == gemm || $tag == conv ]]; then return; fi
   l=$(load1); m=$(mhz); t0=$(date +%s)
   printf '  %-12s load %-5s %5s MHz  %s\n' "$tag" "$l" "$m" "$*" >&2
   echo "### $tag: $*" >>"$LOG"

@@ -22,7 +22,8 @@ TARGETS = [
     (r"infer-mlp-b1024$", "samples_per_s", "onnxruntime", ">=", 1.0),
     (r"infer-cnn-b1024$", "samples_per_s", "onnxruntime", ">=", 0.8),
     (r"infer-mlp-b1$", "latency_us", "pytorch", "<=", 1 / 3),
-    (r"sgemm-(512|1024|2048|4096)(-t\d)?$", "gflops", "openblas", ">=", 1.0),
+    (r"sgemm-(512|1024|2048|4096)$", "gflops", "openblas", ">=", 1.0),
+    (r"sgemm-(dw-|dx-)?\d+x\d+x\d+$", "gflops", "openblas", ">=", 0.9),
 ]
 
 
@@ -108,10 +109,14 @@ def main():
 
     lines = []
     for obj in passthrough:
-        if "target" not in obj:
-            t = target_for(obj["workload"], obj["metric"], obj.get("reference_name", ""))
-            if t:
-                obj["target"] = f"{t[0]}{t[1]:.2f}"
+        nv, rv = obj.get("neuralps"), obj.get("reference")
+        if obj.get("ratio") is None and nv and rv:
+            obj["ratio"] = round(nv / rv, 4)
+        t = target_for(obj["workload"], obj["metric"], obj.get("reference_name", ""))
+        if t and "target" not in obj:
+            obj["target"] = f"{t[0]}{t[1]:.2f}"
+            if obj.get("ratio") is not None:
+                obj["target_met"] = obj["ratio"] <= t[1] if t[0] == "<=" else obj["ratio"] >= t[1]
         lines.append(obj)
     nps_threads = os.cpu_count()
     for key in order:
@@ -193,16 +198,16 @@ def print_table(lines, errors, a, now):
     print(f"NeuralPS vs references — {'quick' if a.quick else 'full'} run, {a.seconds} s")
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; started {a.started}; ended {now} load {load_end}")
     print("ratio = NeuralPS / reference (times and latency: lower is better; GFLOP/s and samples/s: higher)")
-    head = ("workload", "metric", "NeuralPS", "reference", "vs", "ratio", "target", "met", "load", "MHz")
+    head = ("workload", "metric", "thr", "NeuralPS", "reference", "vs", "ratio", "target", "met", "load", "MHz")
     rows = [head]
     for l in lines:
-        rows.append((l["workload"], l["metric"], fmt(l.get("neuralps")), fmt(l.get("reference")),
+        rows.append((l["workload"], l["metric"], str(l.get("threads", "")), fmt(l.get("neuralps")), fmt(l.get("reference")),
                      l.get("reference_name", ""), fmt(l.get("ratio")), l.get("target", ""),
                      {True: "yes", False: "NO"}.get(l.get("target_met"), ""),
                      fmt(l.get("load1")), fmt(l.get("cpu_mhz"))))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
     for n, r in enumerate(rows):
-        print("  ".join(str(c).ljust(w) if i < 2 or i == 4 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print("  ".join(str(c).ljust(w) if i < 2 or i == 5 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
         if n == 0:
             print("  ".join("-" * w for w in widths))
     settings = sorted({(l["workload"], json.dumps(l["reference_setting"], sort_keys=True))

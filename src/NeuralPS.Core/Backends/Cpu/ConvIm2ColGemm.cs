@@ -53,7 +53,7 @@ internal static unsafe class ConvIm2ColGemm
         var job = Plan(g, parts);
         job.X = x; job.XEnd = x + (long)g.Batch * g.InputSize; job.W = w; job.Bias = bias; job.Y = y;
         job.Activation = act; job.Alpha = alpha;
-        ConvParallel.For(g.Batch, parts, &ForwardPart, &job);
+        ConvParallel.ForParts(g.Batch, parts, &ForwardPart, &job);
     }
 
     public static void BackwardData(float* dy, float* w, float* dx, in ConvolutionGeometry g)
@@ -61,7 +61,7 @@ internal static unsafe class ConvIm2ColGemm
         int parts = Parts(g);
         var job = Plan(g, parts);
         job.Dy = dy; job.W = w; job.Dx = dx;
-        ConvParallel.For(g.Batch, parts, &BackwardDataPart, &job);
+        ConvParallel.ForParts(g.Batch, parts, &BackwardDataPart, &job);
     }
 
     public static void BackwardFilter(float* x, float* dy, float* dw, float* dbias, in ConvolutionGeometry g)
@@ -72,7 +72,7 @@ internal static unsafe class ConvIm2ColGemm
         fixed (float* pp = partials)
         {
             job.X = x; job.XEnd = x + (long)g.Batch * g.InputSize; job.Dy = dy; job.Dw = dw; job.Partials = pp;
-            int used = ConvParallel.For(g.Batch, parts, &BackwardFilterPart, &job);
+            int used = ConvParallel.ForParts(g.Batch, parts, &BackwardFilterPart, &job);
             var acc = new Span<float>(dw, g.WeightSize);
             for (int p = 1; p < used; p++)
                 TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)(p - 1) * g.WeightSize, g.WeightSize), acc);
