@@ -203,6 +203,7 @@ internal static unsafe class SgemmDriver
         _ => SgemmKernelPortable.VW,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunPart(void* state, int part)
     {
         var pr = (SgemmProblem*)state;
@@ -311,6 +312,7 @@ internal static unsafe class SgemmDriver
 
     // Sweeps one MC x NC block of C with micro-tiles: for each B panel (it stays in L2), every MR-row
     // strip of A (in L1 for the duration of one micro-kernel).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
@@ -359,6 +361,7 @@ internal static unsafe class SgemmDriver
     }
 
     // Edge tile (width not a whole vector): the same arithmetic as the kernels' StoreRow, element by element.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Merge(float* tile, nint tileStride, int mr, int wq, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         for (int r = 0; r < mr; r++)
@@ -381,6 +384,7 @@ internal static unsafe class SgemmDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowSums(float* ap, nint ars, nint aps, int mc, int kc, float* dst, bool first)
     {
         for (int r = 0; r < mc; r++)
