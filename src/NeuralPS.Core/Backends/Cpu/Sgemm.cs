@@ -109,7 +109,7 @@ public static unsafe class Sgemm
             ColumnBias = epilogue.ColumnBias, RowBias = epilogue.RowBias,
             Activation = epilogue.Activation, Slope = epilogue.ActivationAlpha,
             RowSumsOfA = rowSumsOfA, Path = settings.Path,
-            Mc = settings.Mc, Nc = settings.Nc,
+            Mc = settings.Mc, Nc = settings.Nc, RowMajorSweepBytes = settings.RowMajorSweepBytes,
         };
         if (pr.Activation == ActivationKind.Softmax)
             throw new InvalidConfigurationException("Softmax is row-wise and cannot be fused into a GEMM epilogue.");
@@ -144,6 +144,7 @@ internal readonly struct SgemmSettings
     public int KcMax { get; init; }
     public int Nc { get; init; }
     public long ParallelThreshold { get; init; }
+    public long RowMajorSweepBytes { get; init; }
     public ThreadTeam? Team { get; init; }
 
     public static SgemmSettings Current => new()
@@ -154,6 +155,7 @@ internal readonly struct SgemmSettings
         KcMax = SgemmBlocking.KcMax,
         Nc = SgemmBlocking.Nc,
         ParallelThreshold = SgemmBlocking.ParallelThreshold,
+        RowMajorSweepBytes = SgemmBlocking.RowMajorSweepBytes,
     };
 }
 
@@ -179,6 +181,7 @@ internal unsafe struct SgemmProblem
     public SgemmPath Path;
     public bool UseDot;
     public int Kc, Mc, Nc;
+    public long RowMajorSweepBytes;
     public int Parts;
     public bool SplitN;
 }
@@ -311,45 +314,58 @@ internal static unsafe class SgemmDriver
         public int Nr, Vw;
     }
 
-    // Sweeps one MC x NC block of C with micro-tiles: for each B panel (it stays in L2), every MR-row
-    // strip of A (in L1 for the duration of one micro-kernel).
+    // Sweeps one MC x NC block of C with micro-tiles. Usual BLIS order: for each B panel (it stays in L2),
+    // every MR-row strip of A (in L1 for one micro-kernel). When the whole packed B block is small enough to
+    // stay in L2 anyway (small K or narrow N), strips go outside and panels inside instead, so C is written
+    // row by row rather than in tiles 1 row-stride apart (matters when K is tiny and the stores dominate).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
-        var path = pr->Path;
-        nint ldc = pr->Ldc;
-        int nr = blk->Nr, vw = blk->Vw;
-        var raw = TileStore.Raw;
-        for (int q = 0; q < nc; q += nr)
+        int nr = blk->Nr;
+        if ((long)kc * nc * sizeof(float) <= pr->RowMajorSweepBytes)
         {
-            int wq = Math.Min(nr, nc - q);
-            int wp = Math.Min(nr, SgemmPacking.RoundUp(wq, vw));
-            int nv = wp / vw;
-            float* bp;
-            nint ldbk;
-            if (!blk->DirectB) { bp = blk->PackB + (nint)q * kc; ldbk = wp; }
-            else if (wq == nr) { bp = blk->B + q; ldbk = blk->Ldb; }
-            else { bp = blk->PackB; ldbk = wp; }
-            float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
             for (int ir = 0; ir < mc; ir += MR)
-            {
-                int mr = Math.Min(MR, mc - ir);
-                float* ct = pr->C + (ic + ir) * ldc + jc + q;
-                float* at = blk->A + ir * blk->Ars;
-                float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
-                if (wq == wp)
-                {
-                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias);
-                }
-                else
-                {
-                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null);
-                    Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
-                }
-                if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
-            }
+                for (int q = 0; q < nc; q += nr)
+                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
         }
+        else
+        {
+            for (int q = 0; q < nc; q += nr)
+                for (int ir = 0; ir < mc; ir += MR)
+                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
+        }
+    }
+
+    // One micro-tile: rows ic+ir .. +mr, columns jc+q .. +wq of C.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
+        TileStore* st, bool activationPass, SgemmWorkspace ws)
+    {
+        int nr = blk->Nr, vw = blk->Vw;
+        int wp = Math.Min(nr, SgemmPacking.RoundUp(wq, vw));
+        int nv = wp / vw;
+        float* bp;
+        nint ldbk;
+        if (!blk->DirectB) { bp = blk->PackB + (nint)q * kc; ldbk = wp; }
+        else if (wq == nr) { bp = blk->B + q; ldbk = blk->Ldb; }
+        else { bp = blk->PackB; ldbk = wp; }
+        nint ldc = pr->Ldc;
+        float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
+        float* ct = pr->C + (ic + ir) * ldc + jc + q;
+        float* at = blk->A + ir * blk->Ars;
+        float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
+        if (wq == wp)
+        {
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias);
+        }
+        else
+        {
+            var raw = TileStore.Raw;
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null);
+            Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
+        }
+        if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -24,6 +24,9 @@ internal static unsafe class SgemmBlocking
     /// <summary>Up to this many rows an A·Bᵀ product runs as dot products (SgemmDot) with no packing at all.</summary>
     public static int DotMaxM { get; set; } = 4;
 
+    /// <summary>Packed B blocks up to this size are swept strip-major (C row by row) instead of panel-major.</summary>
+    public static long RowMajorSweepBytes { get; set; } = 256 * 1024;
+
     /// <summary>Extra floats on the row stride of a packed transposed A (avoids 4 KiB aliasing of its rows).</summary>
     public static int APad { get; set; } = 16;
 

@@ -91,31 +91,35 @@ internal static unsafe class SgemmKernel256
             }
             pa += aps;
         }
-        StoreRow<TN>(c + 0 * ldc, c00, c01, st, colBias, rowBias);
-        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, st, colBias, rowBias == null ? null : rowBias + 1);
-        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, st, colBias, rowBias == null ? null : rowBias + 2);
-        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, st, colBias, rowBias == null ? null : rowBias + 3);
-        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, st, colBias, rowBias == null ? null : rowBias + 4);
-        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, st, colBias, rowBias == null ? null : rowBias + 5);
+        int flags = st->Flags;
+        float alpha = st->Alpha, beta = st->Beta, slope = st->Slope;
+        if (colBias == null || (flags & TileStore.EpilogueBit) == 0) colBias = null;
+        if (rowBias == null || (flags & TileStore.EpilogueBit) == 0) rowBias = null;
+        StoreRow<TN>(c + 0 * ldc, c00, c01, flags, alpha, beta, slope, colBias, rowBias);
+        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 1);
+        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 2);
+        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 3);
+        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 4);
+        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 5);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<TN>(float* c, Vector256<float> v0, Vector256<float> v1,
-        TileStore* st, float* colBias, float* rowBias) where TN : struct, IConst
+        int flags, float alphaS, float betaS, float slopeS, float* colBias, float* rowBias) where TN : struct, IConst
     {
-        var alpha = Vector256.Create(st->Alpha);
-        if (st->ScaleAlpha)
+        var alpha = Vector256.Create(alphaS);
+        if ((flags & TileStore.ScaleBit) != 0)
         {
             v0 *= alpha;
             if (TN.Value > 1) v1 *= alpha;
         }
-        if (st->ReadC)
+        if ((flags & TileStore.ReadCBit) != 0)
         {
-            var beta = Vector256.Create(st->Beta);
+            var beta = Vector256.Create(betaS);
             v0 = Fma.MultiplyAdd(Vector256.Load(c), beta, v0);
             if (TN.Value > 1) v1 = Fma.MultiplyAdd(Vector256.Load(c + 8), beta, v1);
         }
-        if (st->Epilogue)
+        if ((flags & TileStore.EpilogueBit) != 0)
         {
             if (colBias != null)
             {
@@ -128,14 +132,14 @@ internal static unsafe class SgemmKernel256
                 v0 += rb;
                 if (TN.Value > 1) v1 += rb;
             }
-            if (st->Activation == ActivationKind.ReLU)
+            if ((flags & TileStore.ReluBit) != 0)
             {
                 v0 = Avx.Max(v0, Vector256<float>.Zero);
                 if (TN.Value > 1) v1 = Avx.Max(v1, Vector256<float>.Zero);
             }
-            else if (st->Activation == ActivationKind.LeakyReLU)
+            else if ((flags & TileStore.LeakyBit) != 0)
             {
-                var s = Vector256.Create(st->Slope);
+                var s = Vector256.Create(slopeS);
                 v0 = Vector256.ConditionalSelect(Vector256.GreaterThan(v0, Vector256<float>.Zero), v0, v0 * s);
                 if (TN.Value > 1) v1 = Vector256.ConditionalSelect(Vector256.GreaterThan(v1, Vector256<float>.Zero), v1, v1 * s);
             }

@@ -118,35 +118,39 @@ internal static unsafe class SgemmKernel512
             }
             pa += aps;
         }
-        StoreRow<TN>(c + 0 * ldc, c00, c01, c02, c03, st, colBias, rowBias);
-        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, c12, c13, st, colBias, rowBias == null ? null : rowBias + 1);
-        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, c22, c23, st, colBias, rowBias == null ? null : rowBias + 2);
-        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, c32, c33, st, colBias, rowBias == null ? null : rowBias + 3);
-        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, c42, c43, st, colBias, rowBias == null ? null : rowBias + 4);
-        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, c52, c53, st, colBias, rowBias == null ? null : rowBias + 5);
+        int flags = st->Flags;
+        float alpha = st->Alpha, beta = st->Beta, slope = st->Slope;
+        if (colBias == null || (flags & TileStore.EpilogueBit) == 0) colBias = null;
+        if (rowBias == null || (flags & TileStore.EpilogueBit) == 0) rowBias = null;
+        StoreRow<TN>(c + 0 * ldc, c00, c01, c02, c03, flags, alpha, beta, slope, colBias, rowBias);
+        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, c12, c13, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 1);
+        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, c22, c23, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 2);
+        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, c32, c33, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 3);
+        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, c42, c43, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 4);
+        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, c52, c53, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 5);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<TN>(float* c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
-        TileStore* st, float* colBias, float* rowBias) where TN : struct, IConst
+        int flags, float alphaS, float betaS, float slopeS, float* colBias, float* rowBias) where TN : struct, IConst
     {
-        var alpha = Vector512.Create(st->Alpha);
-        if (st->ScaleAlpha)
+        var alpha = Vector512.Create(alphaS);
+        if ((flags & TileStore.ScaleBit) != 0)
         {
             v0 *= alpha;
             if (TN.Value > 1) v1 *= alpha;
             if (TN.Value > 2) v2 *= alpha;
             if (TN.Value > 3) v3 *= alpha;
         }
-        if (st->ReadC)
+        if ((flags & TileStore.ReadCBit) != 0)
         {
-            var beta = Vector512.Create(st->Beta);
+            var beta = Vector512.Create(betaS);
             v0 = Avx512F.FusedMultiplyAdd(Vector512.Load(c), beta, v0);
             if (TN.Value > 1) v1 = Avx512F.FusedMultiplyAdd(Vector512.Load(c + 16), beta, v1);
             if (TN.Value > 2) v2 = Avx512F.FusedMultiplyAdd(Vector512.Load(c + 32), beta, v2);
             if (TN.Value > 3) v3 = Avx512F.FusedMultiplyAdd(Vector512.Load(c + 48), beta, v3);
         }
-        if (st->Epilogue)
+        if ((flags & TileStore.EpilogueBit) != 0)
         {
             if (colBias != null)
             {
@@ -163,16 +167,16 @@ internal static unsafe class SgemmKernel512
                 if (TN.Value > 2) v2 += rb;
                 if (TN.Value > 3) v3 += rb;
             }
-            if (st->Activation == ActivationKind.ReLU)
+            if ((flags & TileStore.ReluBit) != 0)
             {
                 v0 = Avx512F.Max(v0, Vector512<float>.Zero);
                 if (TN.Value > 1) v1 = Avx512F.Max(v1, Vector512<float>.Zero);
                 if (TN.Value > 2) v2 = Avx512F.Max(v2, Vector512<float>.Zero);
                 if (TN.Value > 3) v3 = Avx512F.Max(v3, Vector512<float>.Zero);
             }
-            else if (st->Activation == ActivationKind.LeakyReLU)
+            else if ((flags & TileStore.LeakyBit) != 0)
             {
-                var s = Vector512.Create(st->Slope);
+                var s = Vector512.Create(slopeS);
                 v0 = Vector512.ConditionalSelect(Vector512.GreaterThan(v0, Vector512<float>.Zero), v0, v0 * s);
                 if (TN.Value > 1) v1 = Vector512.ConditionalSelect(Vector512.GreaterThan(v1, Vector512<float>.Zero), v1, v1 * s);
                 if (TN.Value > 2) v2 = Vector512.ConditionalSelect(Vector512.GreaterThan(v2, Vector512<float>.Zero), v2, v2 * s);

@@ -91,32 +91,36 @@ internal static unsafe class SgemmKernelPortable
             }
             pa += aps;
         }
-        StoreRow<TN>(c + 0 * ldc, c00, c01, st, colBias, rowBias);
-        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, st, colBias, rowBias == null ? null : rowBias + 1);
-        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, st, colBias, rowBias == null ? null : rowBias + 2);
-        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, st, colBias, rowBias == null ? null : rowBias + 3);
-        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, st, colBias, rowBias == null ? null : rowBias + 4);
-        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, st, colBias, rowBias == null ? null : rowBias + 5);
+        int flags = st->Flags;
+        float alpha = st->Alpha, beta = st->Beta, slope = st->Slope;
+        if (colBias == null || (flags & TileStore.EpilogueBit) == 0) colBias = null;
+        if (rowBias == null || (flags & TileStore.EpilogueBit) == 0) rowBias = null;
+        StoreRow<TN>(c + 0 * ldc, c00, c01, flags, alpha, beta, slope, colBias, rowBias);
+        if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 1);
+        if (TM.Value > 2) StoreRow<TN>(c + 2 * ldc, c20, c21, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 2);
+        if (TM.Value > 3) StoreRow<TN>(c + 3 * ldc, c30, c31, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 3);
+        if (TM.Value > 4) StoreRow<TN>(c + 4 * ldc, c40, c41, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 4);
+        if (TM.Value > 5) StoreRow<TN>(c + 5 * ldc, c50, c51, flags, alpha, beta, slope, colBias, rowBias == null ? null : rowBias + 5);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<TN>(float* c, Vector<float> v0, Vector<float> v1,
-        TileStore* st, float* colBias, float* rowBias) where TN : struct, IConst
+        int flags, float alphaS, float betaS, float slopeS, float* colBias, float* rowBias) where TN : struct, IConst
     {
         int w = Vector<float>.Count;
-        var alpha = new Vector<float>(st->Alpha);
-        if (st->ScaleAlpha)
+        var alpha = new Vector<float>(alphaS);
+        if ((flags & TileStore.ScaleBit) != 0)
         {
             v0 *= alpha;
             if (TN.Value > 1) v1 *= alpha;
         }
-        if (st->ReadC)
+        if ((flags & TileStore.ReadCBit) != 0)
         {
-            var beta = new Vector<float>(st->Beta);
+            var beta = new Vector<float>(betaS);
             v0 = LoadV(c) * beta + v0;
             if (TN.Value > 1) v1 = LoadV(c + w) * beta + v1;
         }
-        if (st->Epilogue)
+        if ((flags & TileStore.EpilogueBit) != 0)
         {
             if (colBias != null)
             {
@@ -129,14 +133,14 @@ internal static unsafe class SgemmKernelPortable
                 v0 += rb;
                 if (TN.Value > 1) v1 += rb;
             }
-            if (st->Activation == ActivationKind.ReLU)
+            if ((flags & TileStore.ReluBit) != 0)
             {
                 v0 = Vector.ConditionalSelect(Vector.GreaterThan(v0, Vector<float>.Zero), v0, Vector<float>.Zero);
                 if (TN.Value > 1) v1 = Vector.ConditionalSelect(Vector.GreaterThan(v1, Vector<float>.Zero), v1, Vector<float>.Zero);
             }
-            else if (st->Activation == ActivationKind.LeakyReLU)
+            else if ((flags & TileStore.LeakyBit) != 0)
             {
-                var s = new Vector<float>(st->Slope);
+                var s = new Vector<float>(slopeS);
                 v0 = Vector.ConditionalSelect(Vector.GreaterThan(v0, Vector<float>.Zero), v0, v0 * s);
                 if (TN.Value > 1) v1 = Vector.ConditionalSelect(Vector.GreaterThan(v1, Vector<float>.Zero), v1, v1 * s);
             }
