@@ -317,52 +317,93 @@ internal static unsafe class SgemmDriver
     // Sweeps one MC x NC block of C with micro-tiles. Usual BLIS order: for each B panel (it stays in L2),
     // every MR-row strip of A (in L1 for one micro-kernel). When the whole packed B block is small enough to
     // stay in L2 anyway (small K or narrow N), strips go outside and panels inside instead, so C is written
-    // row by row rather than in tiles 1 row-stride apart (matters when K is tiny and the stores dominate).
+    // row by row rather than in tiles 1 row-stride apart. Whole tiles go to the kernel as runs (one call per
+    // panel or strip); edge tiles and tiles needing the separate activation pass go one at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
-        int nr = blk->Nr;
+        int nr = blk->Nr, vw = blk->Vw;
         if ((long)kc * nc * sizeof(float) <= pr->RowMajorSweepBytes)
         {
+            int fullPanels = activationPass ? 0 : nc / nr;
             for (int ir = 0; ir < mc; ir += MR)
-                for (int q = 0; q < nc; q += nr)
-                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
+            {
+                int mr = Math.Min(MR, mc - ir);
+                if (fullPanels > 0)
+                {
+                    var steps = new TileSteps { Count = fullPanels, B = blk->DirectB ? nr : (nint)nr * kc, C = nr, ColumnBias = nr };
+                    Run(pr, blk, kc, ic, ir, mr, jc, 0, nr, st, &steps);
+                }
+                for (int q = fullPanels * nr; q < nc; q += nr)
+                    Tile(pr, blk, kc, ic, ir, mr, jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
+            }
         }
         else
         {
             for (int q = 0; q < nc; q += nr)
-                for (int ir = 0; ir < mc; ir += MR)
-                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
+            {
+                int wq = Math.Min(nr, nc - q);
+                int strips = 0;
+                if (!activationPass && wq % vw == 0)
+                {
+                    strips = mc / MR;
+                    if (strips > 0)
+                    {
+                        var steps = new TileSteps { Count = strips, A = MR * blk->Ars, C = MR * pr->Ldc, RowBias = MR };
+                        Run(pr, blk, kc, ic, 0, MR, jc, q, wq, st, &steps);
+                    }
+                }
+                for (int ir = strips * MR; ir < mc; ir += MR)
+                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, wq, st, activationPass, ws);
+            }
         }
     }
 
-    // One micro-tile: rows ic+ir .. +mr, columns jc+q .. +wq of C.
+    // A run of whole tiles (width wq a multiple of the vector width) starting at rows ic+ir, columns jc+q.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
+        TileStore* st, TileSteps* steps)
+    {
+        nint ldbk;
+        float* bp = PanelB(blk, kc, q, wq, out ldbk);
+        nint ldc = pr->Ldc;
+        RunKernel(pr->Path, mr, wq / blk->Vw, kc, blk->A + ir * blk->Ars, blk->Ars, blk->Aps, bp, ldbk,
+            pr->C + (ic + ir) * ldc + jc + q, ldc, st,
+            pr->ColumnBias == null ? null : pr->ColumnBias + jc + q, pr->RowBias == null ? null : pr->RowBias + ic + ir, steps);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* PanelB(MacroBlock* blk, int kc, int q, int wq, out nint ldbk)
+    {
+        int wp = Math.Min(blk->Nr, SgemmPacking.RoundUp(wq, blk->Vw));
+        if (!blk->DirectB) { ldbk = wp; return blk->PackB + (nint)q * kc; }
+        if (wq == blk->Nr) { ldbk = blk->Ldb; return blk->B + q; }
+        ldbk = wp;
+        return blk->PackB; // the ragged last panel, packed
+    }
+
+    // One micro-tile: rows ic+ir .. +mr, columns jc+q .. +wq of C (edge tiles merge through the scratch tile).
     private static void Tile(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
-        int nr = blk->Nr, vw = blk->Vw;
-        int wp = Math.Min(nr, SgemmPacking.RoundUp(wq, vw));
-        int nv = wp / vw;
-        float* bp;
-        nint ldbk;
-        if (!blk->DirectB) { bp = blk->PackB + (nint)q * kc; ldbk = wp; }
-        else if (wq == nr) { bp = blk->B + q; ldbk = blk->Ldb; }
-        else { bp = blk->PackB; ldbk = wp; }
+        int wp = Math.Min(blk->Nr, SgemmPacking.RoundUp(wq, blk->Vw));
+        int nv = wp / blk->Vw;
+        float* bp = PanelB(blk, kc, q, wq, out nint ldbk);
         nint ldc = pr->Ldc;
         float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
         float* ct = pr->C + (ic + ir) * ldc + jc + q;
         float* at = blk->A + ir * blk->Ars;
         float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
+        var one = TileSteps.One;
         if (wq == wp)
         {
-            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias);
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias, &one);
         }
         else
         {
             var raw = TileStore.Raw;
-            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null);
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null, &one);
             Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
         }
         if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
@@ -370,11 +411,11 @@ internal static unsafe class SgemmDriver
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RunKernel(SgemmPath path, int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc,
-        TileStore* st, float* colBias, float* rowBias)
+        TileStore* st, float* colBias, float* rowBias, TileSteps* steps)
     {
-        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
-        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
-        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
+        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
+        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
+        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
     }
 
     // Edge tile (width not a whole vector): the same arithmetic as the kernels' StoreRow, element by element.

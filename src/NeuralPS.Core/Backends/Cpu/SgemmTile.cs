@@ -56,3 +56,14 @@ internal struct C3 : IConst { public static int Value { [MethodImpl(MethodImplOp
 internal struct C4 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 4; } }
 internal struct C5 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 5; } }
 internal struct C6 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 6; } }
+
+/// <summary>A run of micro-tiles done by one kernel call: Count tiles, and after each the A, B and C
+/// pointers (and the bias pointers, when present) move by these many floats. One call per run instead of
+/// one per tile: the call, argument and flag overhead (~60 cycles) mattered when K is tiny.</summary>
+internal struct TileSteps
+{
+    public int Count;
+    public nint A, B, C, ColumnBias, RowBias;
+
+    public static TileSteps One => new() { Count = 1 };
+}
