@@ -34,7 +34,7 @@ namespace NeuralPS.Core.Backends.Cpu;
 //   MC 120 and 960 measured within noise on this core (its FMA rate is low enough for L3 bandwidth too).
 // - NC = 3072: the packed B block (512 x 3072 floats, 6 MiB) sits in L3; both threads' blocks fit.
 // Threads: a persistent ThreadTeam (one worker per extra core, spins ~0.5 ms then blocks; jobs are
-// function pointers, parts claimed dynamically). C is split over N (64-column groups; up to 2 parts per
+// function pointers, parts claimed dynamically; idle workers pause-spin 50 µs, then yield-spin). C is split over N (64-column groups; up to 2 parts per
 // thread) or M (6-row groups), whichever the cost model balances better; small M always splits N; below
 // 400K FMAs the call stays on the calling thread. Never split over K: every C element is computed by the
 // same FMA sequence for any thread count, so results are bitwise identical for 1, 2, ... threads.

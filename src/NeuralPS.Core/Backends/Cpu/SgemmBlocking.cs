@@ -74,8 +74,8 @@ internal static unsafe class SgemmBlocking
             // Parts are claimed dynamically, so more parts than threads let a thread that was descheduled
             // (a loaded machine) hold up at most one small part. An N part re-packs nothing another part
             // packs (only a transposed A is packed per part, and it is small next to the work), so N parts
-            // of at least 2 panels are cheap.
-            if (nGroups >= 4L * threads) return (int)Math.Min(2L * threads, nGroups / 2);
+            // of one 64-column panel or more are cheap.
+            if (nGroups >= 2L * threads) return (int)Math.Min(2L * threads, nGroups);
             return (int)pn;
         }
         return pm >= 2 ? (int)pm : 1;
