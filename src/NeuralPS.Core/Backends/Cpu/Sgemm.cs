@@ -3,23 +3,47 @@ using System.Numerics.Tensors;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-// SGEMM, BLIS-style (Goto's algorithm): for each NC-wide column block of C, for each KC-deep slice of K,
-// pack op(B)[KC x NC] into k-major panels of NR = 64 columns; for each MC-row block, take the A rows
-// (in place when A is not transposed, else packed by 16x16 register transposes) and sweep the block
-// with an MR x NR = 6 x 64 register tile (24 zmm accumulators, Avx512F.FusedMultiplyAdd).
-// The epilogue (alpha, beta, column/row bias, activation) is applied to each C tile right after its
-// last-K micro-kernel, from registers for None/ReLU/LeakyReLU and over the L1-hot tile for the others,
-// so C is written once per K block and never swept again.
+// SGEMM, BLIS-style (Goto's algorithm)
+// ====================================
+// Algorithm. For each NC-wide column block of C, for each KC-deep slice of K: pack op(B)[KC x NC] into
+// k-major panels of NR = 64 columns (zero-padded to whole vectors at the right edge); for each MC-row
+// block, take the rows of op(A) (read in place when A is not transposed, packed by 16x16 register
+// transposes when it is) and sweep the block with an MR x NR = 6 x 64 register tile: 24 zmm
+// accumulators, Avx512F.FusedMultiplyAdd (SgemmKernel512; SgemmKernel256 = 6x16 AVX2+FMA and
+// SgemmKernelPortable = 6 x 2 Vector<T> on other CPUs). All four transpose combinations are handled by
+// the packing (no transpose is ever materialised). Edges: row tails use exact 1..5-row specialisations
+// and column tails whole vectors over the zero-padded panel, so an edge costs at most 15 wasted lanes,
+// never a scalar loop over K.
+// Epilogue (alpha, beta, column/row bias, activation) is applied to each C tile straight from the
+// accumulators on the last K slice (None/ReLU/LeakyReLU in registers; Sigmoid/Tanh/GELU right after, over
+// the L1-hot tile): one write of C per K slice, no extra pass. beta = 0 never reads C.
+// Small problems skip packing where it cannot pay: with M ≤ 24 (SgemmBlocking.DirectMaxM) A and B are
+// read in place (each packed element would feed only a few tiles), and A·Bᵀ with M ≤ 4 (batch-1 Dense
+// forward) runs as dot products (SgemmDot) with no packing at all.
 //
-// Blocking (values below; reasons):
-// - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of 32 zmm, no spills; per k step
-//   4 vector loads + 6 broadcasts feed 24 FMAs. 14x32 and 12x32 measured 2-6% behind in a prototype.
-// - KC: see SgemmBlocking. The B micro-panel (KC x 64 floats) streams from L2 once per MR rows.
-// - MC, NC: see SgemmBlocking.
-// - Threads: a persistent ThreadTeam; C is split over N (64-column groups) or M (6-row groups),
-//   whichever balances; never over K, so each C element is computed by the same sequence of FMAs for
-//   any thread count (results are bitwise identical for 1 and 2 threads).
-// Measured speed: see SgemmBlocking and the report of `NeuralPS.Bench gemm`.
+// Blocking and why (machine: AMD EPYC Zen 4, 2 cores, 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3; AVX-512
+// runs as 2 x 256-bit, i.e. one zmm FMA per cycle per core; measured FMA peak ≈ 109 GFLOP/s per core):
+// - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of the 32 zmm registers; the JIT's
+//   inner loop is exactly 4 loads, 6 broadcasts, 24 FMAs, no spills (checked with DOTNET_JitDisasm). One k
+//   step takes 24 cycles at one FMA per cycle, and needs 256 B of B: ~11 B/cycle, well within L2
+//   bandwidth. A prototype measured 14x32 and 12x32 2-6% behind.
+// - KC = 512 (KcMax; K is cut into equal slices ≤ 512, e.g. 784 = 2 x 392): the A strip (6 x 512 floats,
+//   12 KiB) stays in L1 while the B micro-panel (512 x 64, 128 KiB) streams from L2. KC 384 and 800
+//   measured the same within noise here; KC 256 cost 10-15% in the prototype (C is re-read per slice).
+// - MC = 240: an A block (240 x 512 floats, 480 KiB) plus the B micro-panel fit the 1 MiB L2 together.
+//   MC 120 and 960 measured within noise on this core (its FMA rate is low enough for L3 bandwidth too).
+// - NC = 3072: the packed B block (512 x 3072 floats, 6 MiB) sits in L3; both threads' blocks fit.
+// Threads: a persistent ThreadTeam (one worker per extra core, spins ~0.5 ms then blocks; jobs are
+// function pointers, parts claimed dynamically). C is split over N (64-column groups; up to 2 parts per
+// thread) or M (6-row groups), whichever the cost model balances better; small M always splits N; below
+// 400K FMAs the call stays on the calling thread. Never split over K: every C element is computed by the
+// same FMA sequence for any thread count, so results are bitwise identical for 1, 2, ... threads.
+// Buffers: per-thread 64-byte aligned native memory (SgemmWorkspace), grown once; zero managed
+// allocation per call.
+// Measured speed (NeuralPS.Bench gemm; 1 thread, CPU-time clock because the machine was shared by
+// ~20-70 runnable threads during development): 86-93 GFLOP/s on square 256-2048 (79-85% of the FMA
+// peak) = 0.99-1.10x OpenBLAS 0.3.21 (Cooperlake kernel); MLP shapes 128x784x256, its dW and dX 1.00-1.10x;
+// 128x256x10 1.2x; dW 10x256x128 1.03x; dX 128x256x10 0.87-0.97x. Wall-clock tables: see the issue-3 note.
 
 /// <summary>Single-precision GEMM on row-major matrices:
 /// C = act(alpha · op(A) · op(B) + beta · C + ColumnBias[j] + RowBias[i]).
@@ -179,6 +203,7 @@ internal static unsafe class SgemmDriver
         _ => SgemmKernelPortable.VW,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunPart(void* state, int part)
     {
         var pr = (SgemmProblem*)state;
@@ -287,6 +312,7 @@ internal static unsafe class SgemmDriver
 
     // Sweeps one MC x NC block of C with micro-tiles: for each B panel (it stays in L2), every MR-row
     // strip of A (in L1 for the duration of one micro-kernel).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
@@ -335,6 +361,7 @@ internal static unsafe class SgemmDriver
     }
 
     // Edge tile (width not a whole vector): the same arithmetic as the kernels' StoreRow, element by element.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Merge(float* tile, nint tileStride, int mr, int wq, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         for (int r = 0; r < mr; r++)
@@ -357,6 +384,7 @@ internal static unsafe class SgemmDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowSums(float* ap, nint ars, nint aps, int mc, int kc, float* dst, bool first)
     {
         for (int r = 0; r < mc; r++)

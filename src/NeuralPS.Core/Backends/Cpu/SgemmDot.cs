@@ -17,6 +17,7 @@ internal static unsafe class SgemmDot
         pr->Path == SgemmPath.Avx512 && pr->TransB && !pr->TransA && pr->M <= SgemmBlocking.DotMaxM && pr->K >= 16;
 
     /// <summary>Rows i0..i1 (all of M) and columns j0..j1 of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(SgemmProblem* pr, int i0, int i1, int j0, int j1)
     {
         int m = i1 - i0, k = pr->K;
@@ -54,6 +55,7 @@ internal static unsafe class SgemmDot
             for (int r = 0; r < m; r++) pr->RowSumsOfA[i0 + r] = TensorPrimitives.Sum(new ReadOnlySpan<float>(a + r * pr->Lda, k));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(int m, int q, int k, float* a, nint lda, float* b, nint ldb, float* sums)
     {
         switch (q * 8 + m)

@@ -18,6 +18,7 @@ internal static unsafe class SgemmKernelPortable
 
     /// <summary>Runs the mr x (nv vectors) micro-kernel: C tile (+)= A [mr x kc] (element (i, p) at a + i·lda + p·aps) times
     /// the B panel [kc x nv·W] (row p at b + p·ldb), written according to <paramref name="st"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         switch (nv * 8 + mr)
