@@ -15,7 +15,7 @@ internal static unsafe class ConvBreakdown
         BlasConv.SetThreads(1);
         var g = ConvolutionGeometry.Create(images, 32, 13, 13, 64, 3, 3);
         int P = g.PatchSize, L = images * g.OutputPlane, K = g.Filters;
-        var x = Fill(g.Batch * g.InputSize); var col = Fill(P * L + 64); var w = Fill(K * P); var y = Fill(K * L);
+        var x = Fill(g.Batch * g.InputSize); var col = Fill(P * L + 128); var w = Fill(K * P); var y = Fill(K * L);
         var dx = Fill(g.Batch * g.InputSize); var dw = Fill(K * P);
         var s1 = ConvParallel.SingleThread;
         fixed (float* px = x, pc = col, pw = w, py = y, pdx = dx, pdw = dw)
@@ -25,6 +25,7 @@ internal static unsafe class ConvBreakdown
             {
                 ("im2col", 0, () => Im2Col.Pack(xp, xp + g.Batch * g.InputSize, images, g, 0, cp, L)),
                 ("col2im", 0, () => Im2Col.Unpack(cp, L, images, g, 0, dxp, dxp + g.Batch * g.InputSize)),
+                ("col2im direct", 0, () => Im2Col.UnpackDirect(cp + 16, L, images, g, 0, dxp, dxp + g.Batch * g.InputSize)),
                 ("gemm fwd   NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, false, K, L, P, 1f, wp, P, cp, L, 0f, yp, L, default, null, s1)),
                 ("gemm fwd   OBL", 2.0 * K * L * P, () => BlasConv.Gemm(false, false, K, L, P, wp, P, cp, L, 0f, yp, L)),
                 ("gemm bdata NPS", 2.0 * K * L * P, () => Sgemm.Multiply(true, false, P, L, K, 1f, wp, P, yp, L, 0f, cp, L, default, null, s1)),
