@@ -12,6 +12,7 @@
 # Raw output of every tool: bench/work/compare-raw.tsv and bench/work/compare.log.
 # --quick (< 3 minutes): partial epochs (timed batches after warm-up batches, extrapolated to an epoch),
 # shorter inference timings, thread sweeps at OPENBLAS_NUM_THREADS=1 only.
+# --reference-only: only the PyTorch / ONNX Runtime steps (records the reference side on its own).
 set -uo pipefail
 
 QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv" REFONLY=0
@@ -22,7 +23,7 @@ while (($#)); do
     --no-build) BUILD=0 ;;
     --only) ONLY="$2"; shift ;;
     --reference-only) REFONLY=1; BUILD=0 ;;  # PyTorch / ONNX Runtime side only (no NeuralPS steps)
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
