@@ -99,4 +99,18 @@ public sealed unsafe class SgemmThreadTeamTests
         foreach (var th in threads) th.Join();
         Assert.All(totals, t => Assert.Equal(200 * 8, t));
     }
+
+    [Fact]
+    public void WideGemm_SplitIntoMorePartsThanThreads_DoesNotGrowTheSharedTeam()
+    {
+        // 1024 columns at 2 threads run as 4 N parts; the shared team must still have 2 threads.
+        const int m = 64, n = 1024, k = 64;
+        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var settings = SgemmSettings.Current with { Threads = 2 };
+            Sgemm.Multiply(false, false, m, n, k, 1f, pa, k, pb, n, 0f, pc, n, default, null, settings);
+        }
+        Assert.InRange(ThreadTeam.SharedSize, 0, Math.Max(2, Sgemm.MaxThreads));
+    }
 }

@@ -125,7 +125,8 @@ public static unsafe class Sgemm
         pr.Parts = parts;
         if (parts > 1)
         {
-            var team = settings.Team ?? ThreadTeam.GetShared(parts);
+            // The team is sized by threads, not parts: parts (up to 2 per thread) are claimed dynamically.
+            var team = settings.Team ?? ThreadTeam.GetShared(Math.Min(parts, settings.Threads));
             if (team.TryRun(&SgemmDriver.RunPart, &pr, parts)) return;
             pr.Parts = 1; // another thread holds the team: do it alone (same results)
         }

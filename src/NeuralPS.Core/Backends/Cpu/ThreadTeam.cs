@@ -42,6 +42,9 @@ internal sealed unsafe class ThreadTeam
         for (int i = 0; i < workers; i++) _workers[i] = new Worker(this, i);
     }
 
+    /// <summary>Threads of the process-wide team (0 before its first use).</summary>
+    internal static int SharedSize => Volatile.Read(ref s_shared)?.Size ?? 0;
+
     /// <summary>Number of threads a job can use: the workers plus the calling thread.</summary>
     public int Size => _workers.Length + 1;
 
@@ -66,7 +69,7 @@ internal sealed unsafe class ThreadTeam
     }
 
     /// <summary>Runs job(state, part) once for every part = 0 .. parts-1, on the calling thread and up to
-    /// parts-1 workers. Returns false (having run nothing) when the team is running a job already (for
+    /// parts-1 workers (parts may exceed <see cref="Size"/>: threads claim parts until none is left). Returns false (having run nothing) when the team is running a job already (for
 /// another thread, or a nested call from inside a job): the caller then does the work alone.</summary>
     public bool TryRun(delegate*<void*, int, void> job, void* state, int parts)
     {
