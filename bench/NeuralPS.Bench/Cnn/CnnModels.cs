@@ -4,27 +4,10 @@ using NeuralPS.Core.Tensors;
 
 namespace NeuralPS.Bench.Cnn;
 
-/// <summary>The issue's two convolutional benchmark networks, built from layer specs (the vocabulary of
-/// Add-Layer and the model file).</summary>
+/// <summary>The small ResNet of issue 4, built from layer specs (the vocabulary of Add-Layer and the model
+/// file). The seed CNN is Common/Models.Cnn.</summary>
 internal static class CnnModels
 {
-    /// <summary>Issue 4's seed CNN on [1, 28, 28]: Conv(32,3)+ReLU → MaxPool 2 → Conv(64,3)+ReLU → MaxPool 2
-    /// → Dropout .25 → Flatten → Dense 128+ReLU → Dropout .5 → Dense 10 (valid padding: 28-26-13-11-5).</summary>
-    public static Network SeedCnn(ulong seed)
-    {
-        var n = new Network("fashion-cnn", new Shape(1, 28, 28), seed);
-        n.Add(Layer("Conv2d", ("filters", 32), ("kernelSize", new[] { 3, 3 }), ("activation", "ReLU")));
-        n.Add(Layer("MaxPool2d", ("poolSize", new[] { 2, 2 })));
-        n.Add(Layer("Conv2d", ("filters", 64), ("kernelSize", new[] { 3, 3 }), ("activation", "ReLU")));
-        n.Add(Layer("MaxPool2d", ("poolSize", new[] { 2, 2 })));
-        n.Add(Layer("Dropout", ("rate", 0.25)));
-        n.Add(Layer("Flatten"));
-        n.Add(Layer("Dense", ("units", 128), ("activation", "ReLU")));
-        n.Add(Layer("Dropout", ("rate", 0.5)));
-        n.Add(Layer("Dense", ("units", 10)));
-        return n;
-    }
-
     /// <summary>A small ResNet for 28×28 grey images:
     /// stem Conv(32,3,same)+BN+ReLU [32,28,28] → MaxPool 2 [32,14,14]
     /// → Residual[Conv(32,3)+BN+ReLU, Conv(32,3)+BN] + identity, ReLU            [32,14,14]

@@ -3,6 +3,8 @@ using System.Globalization;
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Tensors;
 
+using NeuralPS.Bench.Common;
+
 namespace NeuralPS.Bench.Cnn;
 
 /// <summary>GFLOP/s of NeuralPS's Conv2dForward / BackwardData / BackwardFilter on the seed CNN's two conv
@@ -17,8 +19,8 @@ internal static unsafe class ConvBenchmark
         if (sweep) return Sweep(rounds, batch);
         bool haveBlas = BlasConv.TryLoad(out string blasError);
         if (!haveBlas) Console.Error.WriteLine($"reference unavailable: {blasError}");
-        else BlasConv.SetThreads(Environment.ProcessorCount);
-        Console.Error.WriteLine($"NeuralPS {CpuBackend.Instance.Description}; im2col chunk {NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns} columns; load {CnnJson.LoadAverage()}");
+        else BlasConv.SetThreads(ThreadSetting.Current);
+        Console.Error.WriteLine($"NeuralPS {CpuBackend.Instance.Description}; im2col chunk {NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns} columns; load {MachineLoad.LoadAverage1()}");
         var shapes = new (string Name, ConvolutionGeometry G)[]
         {
             ("conv-seed1", ConvolutionGeometry.Create(batch, 1, 28, 28, 32, 3, 3)),
@@ -64,14 +66,15 @@ internal static unsafe class ConvBenchmark
                     if (haveBlas) b.Add(Rate(theirs, g.Flops, sliceSeconds));
                 }
                 double n = Median(a), o = haveBlas ? Median(b) : double.NaN;
-                CnnJson.Write(("workload", $"{name}-{pass}"), ("metric", "gflops"), ("neuralps", n), ("reference", haveBlas ? o : null),
-                    ("reference_name", "openblas-im2col"), ("higher_is_better", true), ("threads", Environment.ProcessorCount),
-                    ("ratio", haveBlas ? n / o : null), ("neuralps_best", a.Max()), ("layout", Layout(g)), ("max_rel_diff", haveBlas ? maxDiff : null));
+                BenchJson.Write(("workload", $"{name}-{pass}"), ("metric", "gflops"), ("neuralps", BenchJson.Round(n)), ("reference", haveBlas ? BenchJson.Round(o) : null),
+                    ("reference_name", "openblas-im2col"), ("higher_is_better", true), ("threads", ThreadSetting.Current),
+                    ("ratio", haveBlas ? BenchJson.Round(n / o, 3) : null), ("neuralps_best", BenchJson.Round(a.Max())), ("layout", Layout(g)),
+                    ("max_rel_diff", haveBlas ? maxDiff : null), ("load1", MachineLoad.LoadAverage1()));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name}-{pass,-10} {Layout(g),-34} NeuralPS {n,7:F1} GFLOP/s   OpenBLAS-im2col {o,7:F1}   ratio {n / o:F2}"));
             }
         }
-        Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");
+        Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;
     }
 
@@ -118,7 +121,7 @@ internal static unsafe class ConvBenchmark
                 Console.Error.WriteLine($"{name + "-" + pass,-22} " + string.Join("  ", variants.Select((v, i) => $"{v.Name} {Median(rates[i]),6:F1}")));
             }
         }
-        Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");
+        Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;
     }
 

@@ -5,6 +5,8 @@ using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Tensors;
 
+using NeuralPS.Bench.Common;
+
 namespace NeuralPS.Bench.Cnn;
 
 /// <summary>Where a training step's time goes: forward and backward of each layer, timed over a few

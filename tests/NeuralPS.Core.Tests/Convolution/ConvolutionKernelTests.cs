@@ -164,6 +164,28 @@ public class ConvolutionKernelTests
     }
 
     [Fact]
+    public void ParallelConvolution_IsBitwiseRepeatable()
+    {
+        // Threads claim chunks in a different order on every call; results must not depend on it.
+        var g = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3);
+        var x = GradientCheck.Random(new Shape(64, 32, 13, 13), 21);
+        var w = GradientCheck.Random(new Shape(64, 32, 3, 3), 22);
+        var dy = GradientCheck.Random(new Shape(64, 64, 11, 11), 23);
+        float[]? firstY = null, firstDx = null, firstDw = null;
+        for (int r = 0; r < 5; r++)
+        {
+            var y = new Tensor(dy.Shape); var dx = new Tensor(x.Shape); var dw = new Tensor(w.Shape);
+            CpuBackend.Instance.Conv2dForward(x, w, null, y, g);
+            CpuBackend.Instance.Conv2dBackwardData(dy, w, dx, g);
+            CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dw, null, g);
+            firstY ??= y.ToArray(); firstDx ??= dx.ToArray(); firstDw ??= dw.ToArray();
+            Assert.Equal(firstY, y.ToArray());
+            Assert.Equal(firstDx, dx.ToArray());
+            Assert.Equal(firstDw, dw.ToArray());
+        }
+    }
+
+    [Fact]
     public void NaiveBackward_IsTheAdjointOfNaiveForward()
     {
         // <conv(x), dy> = <x, convᵀ(dy)> = <w, dW(x, dy)>: ties the naive backward passes to the naive forward.

@@ -36,7 +36,7 @@ internal static unsafe class ConvDirect
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
     {
         var job = new Job { X = x, W = w, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha };
-        ConvParallel.For(g.Batch, (long)g.OutputSize * g.KernelArea, &ForwardPart, &job);
+        ConvParallel.ForEachClaimed(g.Batch, ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea), &ForwardPart, &job);
     }
 
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)

@@ -7,17 +7,18 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// Per chunk of nb images and per group, one GEMM:
 ///   forward         Y_g[Kg, L]  = act(W_g[Kg, P] · col[P, L] + bias)      (bias + activation in the GEMM epilogue)
 ///   backward-data   dcol[P, L]  = W_gᵀ · dY_g[Kg, L], then col2im into dx
-///   backward-filter dW_g[Kg, P] += dY_g[Kg, L] · colᵀ                      (beta = 1 after a part's first chunk)
+///   backward-filter dW_g[Kg, P] = Σ_chunks dY_g[Kg, L] · colᵀ               (one partial per chunk, summed in order)
 /// with P = C/groups·kh·kw and L = nb·OH·OW. One image per chunk reads and writes the NCHW tensors in
 /// place; several images per chunk widen the GEMM (the seed CNN's second conv has only 121 output
 /// pixels per image) at the price of a scatter/gather between [Kg, nb, OH·OW] and NCHW.
 ///
-/// Threads: with a batch of at least two images per thread, the batch is split into one contiguous
-/// range of images per thread of the SGEMM's team, and each thread runs im2col, a single-threaded
-/// GEMM and the scatter on its own images (its col block stays in its own L2, and there is one
-/// fork/join per call instead of one per GEMM and per memory pass). The filter gradient keeps one
-/// partial per thread, summed in a fixed order. Smaller batches (inference) use one chunk at a time on
-/// the calling thread with the GEMM itself on all threads.
+/// Threads: with a batch of at least two images per thread, the threads of the SGEMM's team claim
+/// chunks one at a time, and each runs im2col, a single-threaded GEMM and the scatter on its chunk
+/// (the col block stays in its own L2, and there is one fork/join per call instead of one per GEMM
+/// and per memory pass; claiming, not fixed ranges, because on a shared machine a descheduled thread
+/// would otherwise hold up the join). The filter gradient keeps one partial per chunk, summed in
+/// chunk order, so results do not depend on which thread took which chunk. Smaller batches
+/// (inference) run the chunks on the calling thread with the GEMM itself on all threads.
 /// <see cref="ChunkColumns"/> and <see cref="ImageParallel"/> are tuned by bench/NeuralPS.Bench -- conv.</summary>
 internal static unsafe class ConvIm2ColGemm
 {
@@ -79,7 +80,7 @@ internal static unsafe class ConvIm2ColGemm
         fixed (float* pc = cache)
         {
             job.Cache = pc;
-            ConvParallel.ForParts(job.Chunks, parts, &ForwardPart, &job);
+            ConvParallel.ForEachClaimed(job.Chunks, parts, &ForwardPart, &job);
         }
         if (workspace is not null)
         {
@@ -98,7 +99,7 @@ internal static unsafe class ConvIm2ColGemm
     {
         var job = Plan(g, out int parts);
         job.Dy = dy; job.W = w; job.Dx = dx;
-        ConvParallel.ForParts(job.Chunks, parts, &BackwardDataPart, &job);
+        ConvParallel.ForEachClaimed(job.Chunks, parts, &BackwardDataPart, &job);
     }
 
     public static void BackwardFilter(float* x, float* dy, float* dw, float* dbias, in ConvolutionGeometry g, ConvolutionWorkspace? workspace, NeuralPS.Core.Tensors.Tensor? input)
@@ -106,15 +107,17 @@ internal static unsafe class ConvIm2ColGemm
         var job = Plan(g, out int parts);
         bool cached = workspace is not null && input is not null && ReferenceEquals(workspace.Input, input)
             && workspace.Geometry == g && workspace.ImagesPerChunk == job.ImagesPerChunk && workspace.Columns is not null;
-        var partials = ConvScratch.Partials((long)Math.Max(parts - 1, 1) * g.WeightSize);
+        // One partial per chunk (chunk 0 writes dW itself), summed in chunk order: deterministic whichever
+        // thread claimed which chunk.
+        var partials = ConvScratch.Partials((long)Math.Max(job.Chunks - 1, 1) * g.WeightSize);
         fixed (float* pp = partials, pc = cached ? workspace!.Columns : null)
         {
             job.X = x; job.XEnd = x + (long)g.Batch * g.InputSize; job.Dy = dy; job.Dw = dw; job.Partials = pp;
             job.Cache = pc; job.CacheValid = cached;
-            int used = ConvParallel.ForParts(job.Chunks, parts, &BackwardFilterPart, &job);
+            ConvParallel.ForEachClaimed(job.Chunks, parts, &BackwardFilterPart, &job);
             var acc = new Span<float>(dw, g.WeightSize);
-            for (int p = 1; p < used; p++)
-                TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)(p - 1) * g.WeightSize, g.WeightSize), acc);
+            for (int c = 1; c < job.Chunks; c++)
+                TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)(c - 1) * g.WeightSize, g.WeightSize), acc);
         }
         if (g.Batch == 0) new Span<float>(dw, g.WeightSize).Clear();
         if (dbias != null) BiasGradient(dy, dbias, g.Batch, g.Filters, g.OutputPlane);
@@ -191,15 +194,14 @@ internal static unsafe class ConvIm2ColGemm
         }
     }
 
-    // chunks [start, end): dW_part += dY_g·colᵀ per chunk and group, col from the cache or rebuilt
-    // (part 0 writes dW itself, part p > 0 its partial)
+    // chunks [start, end): dW_chunk = dY_g·colᵀ per chunk and group, col from the cache or rebuilt
+    // (chunk 0 writes dW itself, chunk c > 0 its partial)
     private static void BackwardFilterPart(void* state, int start, int end, int part)
     {
         var j = (Job*)state;
         var g = j->G;
         int nb = j->ImagesPerChunk, P = g.PatchSize, kg = g.GroupFilters, ohw = g.OutputPlane;
         var settings = GemmSettings(j->ThreadedGemm);
-        float* dw = part == 0 ? j->Dw : j->Partials + (long)(part - 1) * g.WeightSize;
         var colBuf = j->CacheValid ? null : ConvScratch.Columns(j->BlockFloats);
         var stageBuf = nb > 1 ? ConvScratch.Staging((long)kg * nb * ohw) : null;
         fixed (float* scratch = colBuf, stage = stageBuf)
@@ -207,7 +209,7 @@ internal static unsafe class ConvIm2ColGemm
             for (int c = start; c < end; c++)
             {
                 int n0 = c * nb, cnt = Math.Min(nb, g.Batch - n0), L = cnt * ohw;
-                float beta = c == start ? 0f : 1f;
+                float* dw = c == 0 ? j->Dw : j->Partials + (long)(c - 1) * g.WeightSize;
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     float* col;
@@ -219,7 +221,7 @@ internal static unsafe class ConvIm2ColGemm
                     }
                     float* dyg = j->Dy + (long)n0 * g.OutputSize + (long)grp * kg * ohw;
                     if (cnt > 1) { NchwToChunk(dyg, g.OutputSize, cnt, kg, ohw, stage); dyg = stage; }
-                    Sgemm.Multiply(false, true, kg, P, L, 1f, dyg, L, col, L, beta, dw + (long)grp * kg * P, P, default, null, settings);
+                    Sgemm.Multiply(false, true, kg, P, L, 1f, dyg, L, col, L, 0f, dw + (long)grp * kg * P, P, default, null, settings);
                 }
             }
         }
