@@ -25,7 +25,8 @@ public static class CnnCommand
     {
         var o = Options.Parse(args);
         if (o.ChunkColumns is int chunk) NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns = chunk;
-        if (workload == "conv" || o.ConvOnly) return ConvBenchmark.Run(o.Quick, o.Rounds, o.Batch);
+        if (o.Breakdown is int images) return ConvBreakdown.Run(images);
+        if (workload == "conv" || o.ConvOnly) return ConvBenchmark.Run(o.Quick, o.Rounds, o.Batch, o.Sweep);
         if (workload is not ("cnn" or "resnet"))
             throw new ArgumentException($"Unknown workload '{workload}' (cnn, resnet, conv).");
         return Train(workload, o);
@@ -115,8 +116,8 @@ public static class CnnCommand
         public int Batch = 64;
         public ulong Seed = 1;
         public string DataDirectory = "/usr/share/datasets/fashion-mnist";
-        public int? Limit, MaxBatches, Warmup, ChunkColumns;
-        public bool Profile, ConvOnly, Quick;
+        public int? Limit, MaxBatches, Warmup, ChunkColumns, Breakdown;
+        public bool Profile, ConvOnly, Quick, Sweep;
         public int Rounds = 5;
 
         public static Options Parse(string[] args)
@@ -141,8 +142,10 @@ public static class CnnCommand
                     case "--profile": o.Profile = true; break;
                     case "--conv-only": o.ConvOnly = true; break;
                     case "--quick": o.Quick = true; break;
+                    case "--sweep": o.Sweep = true; break;
+                    case "--breakdown": o.Breakdown = Int(); break;
                     case "--threads": Next(); break; // thread count is set by the host (DOTNET_PROCESSOR_COUNT)
-                    default: throw new ArgumentException($"Unknown option '{a}'. Options: --epochs N --batch N --seed N --data DIR --limit N --max-batches M --warmup W --profile --conv-only --quick --rounds N --chunk COLUMNS");
+                    default: throw new ArgumentException($"Unknown option '{a}'. Options: --epochs N --batch N --seed N --data DIR --limit N --max-batches M --warmup W --profile --conv-only --quick --sweep --rounds N --chunk COLUMNS");
                 }
             }
             if (o.Batch < 1) throw new ArgumentException("--batch must be positive.");

@@ -42,7 +42,7 @@ internal static unsafe class BlasConv
         if (s_setThreads != null) s_setThreads(n);
     }
 
-    private static void Gemm(bool ta, bool tb, int m, int n, int k, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
+    public static void Gemm(bool ta, bool tb, int m, int n, int k, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
         s_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k, 1f, a, lda, b, ldb, beta, c, ldc);
 
     /// <summary>y = conv(x, w) (no bias, groups = 1), per image: col = im2col(x_n); y_n = W·col.</summary>

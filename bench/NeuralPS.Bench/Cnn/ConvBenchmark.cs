@@ -12,8 +12,9 @@ namespace NeuralPS.Bench.Cnn;
 /// {"workload":"conv-seed2-fwd","metric":"gflops","neuralps":…,"reference":…,"reference_name":"openblas-im2col",…}</summary>
 internal static unsafe class ConvBenchmark
 {
-    public static int Run(bool quick, int rounds, int batch)
+    public static int Run(bool quick, int rounds, int batch, bool sweep = false)
     {
+        if (sweep) return Sweep(rounds, batch);
         bool haveBlas = BlasConv.TryLoad(out string blasError);
         if (!haveBlas) Console.Error.WriteLine($"reference unavailable: {blasError}");
         else BlasConv.SetThreads(Environment.ProcessorCount);
@@ -68,6 +69,53 @@ internal static unsafe class ConvBenchmark
                     ("ratio", haveBlas ? n / o : null), ("neuralps_best", a.Max()), ("layout", Layout(g)), ("max_rel_diff", haveBlas ? maxDiff : null));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name}-{pass,-10} {Layout(g),-34} NeuralPS {n,7:F1} GFLOP/s   OpenBLAS-im2col {o,7:F1}   ratio {n / o:F2}"));
+            }
+        }
+        Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>Interleaved comparison of the CPU conv strategies (image-parallel vs threaded GEMM, chunk widths).</summary>
+    private static int Sweep(int rounds, int batch)
+    {
+        var backend = CpuBackend.Instance;
+        var variants = new (string Name, bool ImageParallel, int Chunk)[]
+        {
+            ("img-par/256", true, 256), ("img-par/1024", true, 1024), ("img-par/4096", true, 4096),
+            ("gemm-par/1024", false, 1024), ("gemm-par/4096", false, 4096), ("gemm-par/16384", false, 16384),
+        };
+        var shapes = new (string Name, ConvolutionGeometry G)[]
+        {
+            ("conv-seed2", ConvolutionGeometry.Create(batch, 32, 13, 13, 64, 3, 3)),
+            ("resnet-14", ConvolutionGeometry.Create(batch, 32, 14, 14, 32, 3, 3, padding: PaddingMode.Same)),
+            ("resnet-7", ConvolutionGeometry.Create(batch, 64, 7, 7, 64, 3, 3, padding: PaddingMode.Same)),
+            ("resnet-7s2", ConvolutionGeometry.Create(batch, 32, 14, 14, 64, 3, 3, 2, 2, PaddingMode.Same)),
+        };
+        foreach (var (name, g) in shapes)
+        {
+            var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
+            var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
+            var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
+            var dy = Random(y.Shape, 3);
+            var dx = new Tensor(x.Shape);
+            var dw = new Tensor(w.Shape);
+            var passes = new (string Pass, Action Run)[]
+            {
+                ("fwd", () => backend.Conv2dForward(x, w, null, y, g)),
+                ("bwd-data", () => backend.Conv2dBackwardData(dy, w, dx, g)),
+                ("bwd-filter", () => backend.Conv2dBackwardFilter(x, dy, dw, null, g)),
+            };
+            foreach (var (pass, run) in passes)
+            {
+                var rates = variants.Select(_ => new List<double>()).ToArray();
+                for (int r = 0; r < rounds; r++)
+                    for (int v = 0; v < variants.Length; v++)
+                    {
+                        NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ImageParallel = variants[v].ImageParallel;
+                        NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns = variants[v].Chunk;
+                        rates[v].Add(Rate(run, g.Flops, 0.15));
+                    }
+                Console.Error.WriteLine($"{name + "-" + pass,-22} " + string.Join("  ", variants.Select((v, i) => $"{v.Name} {Median(rates[i]),6:F1}")));
             }
         }
         Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");

@@ -135,6 +135,34 @@ public class ConvolutionKernelTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void BackwardFilter_WithTheForwardsWorkspace_MatchesNaive(int n, int c, int h, int w, int k, int kh, int kw, int sh, int sw, PaddingMode pad, int ph, int pw, int dh, int dw, int groups)
+    {
+        var g = Make(new object[] { n, c, h, w, k, kh, kw, sh, sw, pad, ph, pw, dh, dw, groups });
+        var x = GradientCheck.Random(new Shape(n, c, h, w), 8);
+        var weight = GradientCheck.Random(new Shape(k, c / groups, kh, kw), 9);
+        var dy = GradientCheck.Random(new Shape(n, k, g.OutputHeight, g.OutputWidth), 10);
+        var expectedW = new float[g.WeightSize];
+        ConvNaive.BackwardFilter(x.Span, dy.Span, expectedW, default, g);
+        var workspace = new ConvolutionWorkspace();
+        ForEachChunking(() =>
+        {
+            var y = new Tensor(dy.Shape);
+            CpuBackend.Instance.Conv2dForward(x, weight, null, y, g, workspace: workspace);
+            var dwt = new Tensor(weight.Shape);
+            dwt.Fill(float.NaN);
+            CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dwt, null, g, workspace);
+            AssertClose(expectedW, dwt.Span, n * g.OutputPlane, $"dW (cached, chunk {ConvIm2ColGemm.ChunkColumns})");
+            // another input of the same shape: the workspace must not be used for it
+            var x2 = GradientCheck.Random(x.Shape, 99);
+            var expected2 = new float[g.WeightSize];
+            ConvNaive.BackwardFilter(x2.Span, dy.Span, expected2, default, g);
+            CpuBackend.Instance.Conv2dBackwardFilter(x2, dy, dwt, null, g, workspace);
+            AssertClose(expected2, dwt.Span, n * g.OutputPlane, "dW (other input)");
+        });
+    }
+
     [Fact]
     public void NaiveBackward_IsTheAdjointOfNaiveForward()
     {

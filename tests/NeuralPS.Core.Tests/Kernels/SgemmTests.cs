@@ -43,7 +43,12 @@ public sealed unsafe class SgemmTests
     [MemberData(nameof(Transposes))]
     public void AlphaBetaAndPaddedLeadingDimensions_MatchReference(bool transA, bool transB)
     {
-        int[][] shapes = { new[] { 1, 257, 7 }, new[] { 33, 7, 257 }, new[] { 257, 33, 33 }, new[] { 100, 130, 70 }, new[] { 6, 64, 16 } };
+        // 4/5, 24/25: both sides of the dot-product and in-place (unpacked) small-M paths.
+        int[][] shapes =
+        {
+            new[] { 1, 257, 7 }, new[] { 33, 7, 257 }, new[] { 257, 33, 33 }, new[] { 100, 130, 70 }, new[] { 6, 64, 16 },
+            new[] { 4, 70, 40 }, new[] { 5, 70, 40 }, new[] { 24, 130, 20 }, new[] { 25, 130, 20 }, new[] { 2, 300, 1000 },
+        };
         foreach (var s in shapes)
             foreach (var (alpha, beta) in new[] { (0.75f, -1.5f), (-2f, 1f), (1f, 0.5f) })
                 Check(new Case(transA, transB, s[0], s[1], s[2]) { Alpha = alpha, Beta = beta, PadA = 5, PadB = 3, PadC = 11 }, Settings(threads: 2));
@@ -58,7 +63,7 @@ public sealed unsafe class SgemmTests
     [InlineData(ActivationKind.GELU)]
     public void EveryEpilogue_MatchesReference(ActivationKind activation)
     {
-        int[][] shapes = { new[] { 1, 257, 7 }, new[] { 33, 70, 257 }, new[] { 128, 256, 784 }, new[] { 7, 10, 33 } };
+        int[][] shapes = { new[] { 1, 257, 7 }, new[] { 33, 70, 257 }, new[] { 64, 200, 300 }, new[] { 7, 10, 33 }, new[] { 3, 40, 100 } };
         foreach (var s in shapes)
             foreach (var (col, row) in new[] { (false, false), (true, false), (false, true), (true, true) })
                 foreach (bool transB in new[] { false, true })
@@ -102,8 +107,9 @@ public sealed unsafe class SgemmTests
     [MemberData(nameof(Transposes))]
     public void OneAndTwoThreads_GiveBitwiseIdenticalResults(bool transA, bool transB)
     {
-        // Both split directions: wide N (split N) and tall M with narrow N (split M).
-        foreach (var s in new[] { new[] { 128, 784, 256 }, new[] { 1000, 10, 257 }, new[] { 257, 257, 257 }, new[] { 7, 1000, 33 } })
+        // Both split directions: wide N (split N) and tall M with narrow N (split M); small M (in place)
+        // and M = 1 (the dot-product path when B is transposed).
+        foreach (var s in new[] { new[] { 128, 784, 256 }, new[] { 1000, 10, 257 }, new[] { 257, 257, 257 }, new[] { 7, 1000, 33 }, new[] { 1, 1001, 300 } })
         {
             var c = new Case(transA, transB, s[0], s[1], s[2]) { ColumnBias = true, Activation = ActivationKind.Sigmoid, Beta = 0.25f };
             float[] one = Check(c, Settings(threads: 1) with { ParallelThreshold = 0 });

@@ -46,7 +46,7 @@ internal static unsafe class ConvDirect
         fixed (float* pp = partials)
         {
             var job = new Job { X = x, Dy = dy, Dw = dw, Partials = pp, G = g };
-            int used = ConvParallel.For(g.Batch, parts, &BackwardFilterPart, &job);
+            int used = ConvParallel.ForParts(g.Batch, parts, &BackwardFilterPart, &job);
             for (int p = 1; p < used; p++)
             {
                 var acc = new Span<float>(dw, g.WeightSize);
@@ -139,6 +139,8 @@ internal static unsafe class ConvDirect
     }
 
     // dw[k, 0, i, j] = Σ_{n, oy, ox} dy[n, k, oy, ox]·xp[n, oy + i, ox + j]   (one partial per part)
+    // Loop order: per image and group of four filters, one kernel tap at a time with four register
+    // accumulators, so each shifted input vector loaded feeds four FMAs and nothing spills.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardFilterPart(void* state, int start, int end, int part)
     {
@@ -148,36 +150,110 @@ internal static unsafe class ConvDirect
         int srcW = PaddedWidth(g);
         float* dw = part == 0 ? job->Dw : job->Partials + (long)(part - 1) * g.WeightSize;
         new Span<float>(dw, g.WeightSize).Clear();
-        var lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        // The last vector of a row overlaps the previous one; its first (ow mod 16 ... ) lanes were counted already.
+        int lastStart = ow - 16, counted = ow % 16 == 0 ? 0 : 16 - ow % 16;
+        var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create((float)counted));
         float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
-        Vector512<float>* acc = stackalloc Vector512<float>[64];
         fixed (float* padded = padBuffer)
         {
             for (int n = start; n < end; n++)
             {
                 float* src = Source(job->X + (long)n * g.InputSize, g, padBuffer, padded);
-                for (int k = 0; k < g.Filters; k++)
+                float* dyn = job->Dy + (long)n * g.OutputSize;
+                if (kh == 3 && kw == 3)
                 {
-                    float* dyk = job->Dy + (long)n * g.OutputSize + (long)k * ohw;
-                    for (int t = 0; t < ka; t++) acc[t] = Vector512<float>.Zero;
-                    for (int oy = 0; oy < oh; oy++)
+                    for (int k = 0; k < g.Filters; k += 2)
+                        Filter3x3Pair(src, srcW, dyn + (long)k * ohw, dyn + (long)Math.Min(k + 1, g.Filters - 1) * ohw, oh, ow, keep,
+                            dw + k * 9, k + 1 < g.Filters ? dw + (k + 1) * 9 : null);
+                    continue;
+                }
+                for (int k0 = 0; k0 < g.Filters; k0 += 4)
+                {
+                    int kc = Math.Min(4, g.Filters - k0);
+                    float* d0 = dyn + (long)k0 * ohw;
+                    float* d1 = dyn + (long)Math.Min(k0 + 1, g.Filters - 1) * ohw;
+                    float* d2 = dyn + (long)Math.Min(k0 + 2, g.Filters - 1) * ohw;
+                    float* d3 = dyn + (long)Math.Min(k0 + 3, g.Filters - 1) * ohw;
+                    for (int i = 0; i < kh; i++)
+                    for (int jj = 0; jj < kw; jj++)
                     {
-                        for (int ox = 0; ox < ow; ox += 16)
+                        // a: full vectors, b: the overlapping last vector (8 independent FMA chains)
+                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+                        for (int oy = 0; oy < oh; oy++)
                         {
-                            int o = Math.Min(ox, ow - 16);
-                            var d = Vector512.Load(dyk + oy * ow + o);
-                            // The overlapping last vector must not count lanes the previous one already did.
-                            if (o < ox) d = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(lane, Vector512.Create((float)(ox - o))), d, Vector512<float>.Zero);
-                            float* s = src + oy * srcW + o;
-                            for (int i = 0; i < kh; i++, s += srcW)
-                                for (int j = 0; j < kw; j++)
-                                    acc[i * kw + j] += d * Vector512.Load(s + j);
+                            float* s = src + (oy + i) * srcW + jj;
+                            int r = oy * ow;
+                            int ox = 0;
+                            for (; ox + 16 <= ow; ox += 16)
+                            {
+                                var xv = Vector512.Load(s + ox);
+                                a0 += Vector512.Load(d0 + r + ox) * xv;
+                                a1 += Vector512.Load(d1 + r + ox) * xv;
+                                a2 += Vector512.Load(d2 + r + ox) * xv;
+                                a3 += Vector512.Load(d3 + r + ox) * xv;
+                            }
+                            if (ox < ow)
+                            {
+                                var xv = Vector512.ConditionalSelect(keep, Vector512.Load(s + lastStart), Vector512<float>.Zero);
+                                b0 += Vector512.Load(d0 + r + lastStart) * xv;
+                                b1 += Vector512.Load(d1 + r + lastStart) * xv;
+                                b2 += Vector512.Load(d2 + r + lastStart) * xv;
+                                b3 += Vector512.Load(d3 + r + lastStart) * xv;
+                            }
                         }
+                        a0 += b0; a1 += b1; a2 += b2; a3 += b3;
+                        int t = i * kw + jj;
+                        dw[k0 * ka + t] += Vector512.Sum(a0);
+                        if (kc > 1) dw[(k0 + 1) * ka + t] += Vector512.Sum(a1);
+                        if (kc > 2) dw[(k0 + 2) * ka + t] += Vector512.Sum(a2);
+                        if (kc > 3) dw[(k0 + 3) * ka + t] += Vector512.Sum(a3);
                     }
-                    float* dwk = dw + k * ka;
-                    for (int t = 0; t < ka; t++) dwk[t] += Vector512.Sum(acc[t]);
                 }
             }
         }
+    }
+
+    /// <summary>3×3 filter gradient of two filters over one image: per output row and 16-wide vector, the
+    /// two dy vectors meet the nine shifted input vectors in 18 register accumulators (11 loads per 18
+    /// FMAs). The overlapping last vector of a row has its already-counted lanes masked off in dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Filter3x3Pair(float* src, int srcW, float* dyA, float* dyB, int oh, int ow, Vector512<float> keep, float* dwA, float* dwB)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default, a20 = default, a21 = default, a22 = default;
+        Vector512<float> b00 = default, b01 = default, b02 = default, b10 = default, b11 = default, b12 = default, b20 = default, b21 = default, b22 = default;
+        int lastStart = ow - 16;
+        for (int oy = 0; oy < oh; oy++)
+        {
+            float* r0 = src + oy * srcW, r1 = r0 + srcW, r2 = r1 + srcW;
+            int r = oy * ow;
+            for (int ox = 0; ox < ow; ox += 16)
+            {
+                int o = ox + 16 <= ow ? ox : lastStart;
+                var dA = Vector512.Load(dyA + r + o);
+                var dB = Vector512.Load(dyB + r + o);
+                if (o != ox)
+                {
+                    dA = Vector512.ConditionalSelect(keep, dA, Vector512<float>.Zero);
+                    dB = Vector512.ConditionalSelect(keep, dB, Vector512<float>.Zero);
+                }
+                var x = Vector512.Load(r0 + o); a00 += dA * x; b00 += dB * x;
+                x = Vector512.Load(r0 + o + 1); a01 += dA * x; b01 += dB * x;
+                x = Vector512.Load(r0 + o + 2); a02 += dA * x; b02 += dB * x;
+                x = Vector512.Load(r1 + o); a10 += dA * x; b10 += dB * x;
+                x = Vector512.Load(r1 + o + 1); a11 += dA * x; b11 += dB * x;
+                x = Vector512.Load(r1 + o + 2); a12 += dA * x; b12 += dB * x;
+                x = Vector512.Load(r2 + o); a20 += dA * x; b20 += dB * x;
+                x = Vector512.Load(r2 + o + 1); a21 += dA * x; b21 += dB * x;
+                x = Vector512.Load(r2 + o + 2); a22 += dA * x; b22 += dB * x;
+            }
+        }
+        dwA[0] += Vector512.Sum(a00); dwA[1] += Vector512.Sum(a01); dwA[2] += Vector512.Sum(a02);
+        dwA[3] += Vector512.Sum(a10); dwA[4] += Vector512.Sum(a11); dwA[5] += Vector512.Sum(a12);
+        dwA[6] += Vector512.Sum(a20); dwA[7] += Vector512.Sum(a21); dwA[8] += Vector512.Sum(a22);
+        if (dwB == null) return;
+        dwB[0] += Vector512.Sum(b00); dwB[1] += Vector512.Sum(b01); dwB[2] += Vector512.Sum(b02);
+        dwB[3] += Vector512.Sum(b10); dwB[4] += Vector512.Sum(b11); dwB[5] += Vector512.Sum(b12);
+        dwB[6] += Vector512.Sum(b20); dwB[7] += Vector512.Sum(b21); dwB[8] += Vector512.Sum(b22);
     }
 }

@@ -37,14 +37,15 @@ internal static unsafe class ConvParallel
     public static int PartsFor(int count, long workPerItem) =>
         count <= 1 || count * workPerItem < MinParallelWork ? 1 : Math.Min(Threads, count);
 
-    /// <summary>body(state, start, end, part) over [0, count) split into <paramref name="parts"/> contiguous
+    /// <summary>body(state, start, end, part) over [0, count) split into <paramref name="parts"/> (at most
+    /// <see cref="Threads"/>) contiguous
     /// ranges (part = the range's index, 0 on the calling thread). When the team is busy (another thread
     /// is training), the whole range runs on the calling thread as part 0. Returns the number of parts
     /// that ran (per-part partial results live in parts 0 .. return − 1).</summary>
-    public static int For(int count, int parts, delegate*<void*, int, int, int, void> body, void* state)
+    public static int ForParts(int count, int parts, delegate*<void*, int, int, int, void> body, void* state)
     {
         if (count <= 0) return 0;
-        parts = Math.Clamp(parts, 1, count);
+        parts = Math.Clamp(parts, 1, Math.Min(count, Threads));
         if (parts == 1)
         {
             body(state, 0, count, 0);
@@ -57,7 +58,8 @@ internal static unsafe class ConvParallel
         return 1;
     }
 
-    /// <summary><see cref="For"/> with the part count chosen from the work size.</summary>
+    /// <summary><see cref="ForParts"/> with the part count chosen from the work size (never more than
+    /// <see cref="Threads"/>).</summary>
     public static int For(int count, long workPerItem, delegate*<void*, int, int, int, void> body, void* state) =>
-        For(count, PartsFor(count, workPerItem), body, state);
+        ForParts(count, PartsFor(count, workPerItem), body, state);
 }

@@ -3,23 +3,47 @@ using System.Numerics.Tensors;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-// SGEMM, BLIS-style (Goto's algorithm): for each NC-wide column block of C, for each KC-deep slice of K,
-// pack op(B)[KC x NC] into k-major panels of NR = 64 columns; for each MC-row block, take the A rows
-// (in place when A is not transposed, else packed by 16x16 register transposes) and sweep the block
-// with an MR x NR = 6 x 64 register tile (24 zmm accumulators, Avx512F.FusedMultiplyAdd).
-// The epilogue (alpha, beta, column/row bias, activation) is applied to each C tile right after its
-// last-K micro-kernel, from registers for None/ReLU/LeakyReLU and over the L1-hot tile for the others,
-// so C is written once per K block and never swept again.
+// SGEMM, BLIS-style (Goto's algorithm)
+// ====================================
+// Algorithm. For each NC-wide column block of C, for each KC-deep slice of K: pack op(B)[KC x NC] into
+// k-major panels of NR = 64 columns (zero-padded to whole vectors at the right edge); for each MC-row
+// block, take the rows of op(A) (read in place when A is not transposed, packed by 16x16 register
+// transposes when it is) and sweep the block with an MR x NR = 6 x 64 register tile: 24 zmm
+// accumulators, Avx512F.FusedMultiplyAdd (SgemmKernel512; SgemmKernel256 = 6x16 AVX2+FMA and
+// SgemmKernelPortable = 6 x 2 Vector<T> on other CPUs). All four transpose combinations are handled by
+// the packing (no transpose is ever materialised). Edges: row tails use exact 1..5-row specialisations
+// and column tails whole vectors over the zero-padded panel, so an edge costs at most 15 wasted lanes,
+// never a scalar loop over K.
+// Epilogue (alpha, beta, column/row bias, activation) is applied to each C tile straight from the
+// accumulators on the last K slice (None/ReLU/LeakyReLU in registers; Sigmoid/Tanh/GELU right after, over
+// the L1-hot tile): one write of C per K slice, no extra pass. beta = 0 never reads C.
+// Small problems skip packing where it cannot pay: with M ≤ 24 (SgemmBlocking.DirectMaxM) A and B are
+// read in place (each packed element would feed only a few tiles), and A·Bᵀ with M ≤ 4 (batch-1 Dense
+// forward) runs as dot products (SgemmDot) with no packing at all.
 //
-// Blocking (values below; reasons):
-// - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of 32 zmm, no spills; per k step
-//   4 vector loads + 6 broadcasts feed 24 FMAs. 14x32 and 12x32 measured 2-6% behind in a prototype.
-// - KC: see SgemmBlocking. The B micro-panel (KC x 64 floats) streams from L2 once per MR rows.
-// - MC, NC: see SgemmBlocking.
-// - Threads: a persistent ThreadTeam; C is split over N (64-column groups) or M (6-row groups),
-//   whichever balances; never over K, so each C element is computed by the same sequence of FMAs for
-//   any thread count (results are bitwise identical for 1 and 2 threads).
-// Measured speed: see SgemmBlocking and the report of `NeuralPS.Bench gemm`.
+// Blocking and why (machine: AMD EPYC Zen 4, 2 cores, 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3; AVX-512
+// runs as 2 x 256-bit, i.e. one zmm FMA per cycle per core; measured FMA peak ≈ 109 GFLOP/s per core):
+// - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of the 32 zmm registers; the JIT's
+//   inner loop is exactly 4 loads, 6 broadcasts, 24 FMAs, no spills (checked with DOTNET_JitDisasm). One k
+//   step takes 24 cycles at one FMA per cycle, and needs 256 B of B: ~11 B/cycle, well within L2
+//   bandwidth. A prototype measured 14x32 and 12x32 2-6% behind.
+// - KC = 512 (KcMax; K is cut into equal slices ≤ 512, e.g. 784 = 2 x 392): the A strip (6 x 512 floats,
+//   12 KiB) stays in L1 while the B micro-panel (512 x 64, 128 KiB) streams from L2. KC 384 and 800
+//   measured the same within noise here; KC 256 cost 10-15% in the prototype (C is re-read per slice).
+// - MC = 240: an A block (240 x 512 floats, 480 KiB) plus the B micro-panel fit the 1 MiB L2 together.
+//   MC 120 and 960 measured within noise on this core (its FMA rate is low enough for L3 bandwidth too).
+// - NC = 3072: the packed B block (512 x 3072 floats, 6 MiB) sits in L3; both threads' blocks fit.
+// Threads: a persistent ThreadTeam (one worker per extra core, spins ~0.5 ms then blocks; jobs are
+// function pointers, parts claimed dynamically). C is split over N (64-column groups; up to 2 parts per
+// thread) or M (6-row groups), whichever the cost model balances better; small M always splits N; below
+// 400K FMAs the call stays on the calling thread. Never split over K: every C element is computed by the
+// same FMA sequence for any thread count, so results are bitwise identical for 1, 2, ... threads.
+// Buffers: per-thread 64-byte aligned native memory (SgemmWorkspace), grown once; zero managed
+// allocation per call.
+// Measured speed (NeuralPS.Bench gemm; 1 thread, CPU-time clock because the machine was shared by
+// ~20-70 runnable threads during development): 86-93 GFLOP/s on square 256-2048 (79-85% of the FMA
+// peak) = 0.99-1.10x OpenBLAS 0.3.21 (Cooperlake kernel); MLP shapes 128x784x256, its dW and dX 1.00-1.10x;
+// 128x256x10 1.2x; dW 10x256x128 1.03x; dX 128x256x10 0.87-0.97x. Wall-clock tables: see the issue-3 note.
 
 /// <summary>Single-precision GEMM on row-major matrices:
 /// C = act(alpha · op(A) · op(B) + beta · C + ColumnBias[j] + RowBias[i]).
@@ -96,6 +120,7 @@ public static unsafe class Sgemm
             return;
         }
         pr.Kc = SgemmBlocking.KBlock(k, settings.KcMax);
+        pr.UseDot = SgemmDot.Applies(&pr);
         int parts = SgemmBlocking.ChooseParts(&pr, settings.Threads, settings.ParallelThreshold);
         pr.Parts = parts;
         if (parts > 1)
@@ -151,6 +176,7 @@ internal unsafe struct SgemmProblem
     public float Slope;
     public float* RowSumsOfA;
     public SgemmPath Path;
+    public bool UseDot;
     public int Kc, Mc, Nc;
     public int Parts;
     public bool SplitN;
@@ -177,6 +203,7 @@ internal static unsafe class SgemmDriver
         _ => SgemmKernelPortable.VW,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunPart(void* state, int part)
     {
         var pr = (SgemmProblem*)state;
@@ -203,82 +230,121 @@ internal static unsafe class SgemmDriver
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute(SgemmProblem* pr, int i0, int i1, int j0, int j1, SgemmWorkspace ws)
     {
+        if (pr->UseDot)
+        {
+            SgemmDot.Compute(pr, i0, i1, j0, j1);
+            return;
+        }
         int nr = PanelWidth(pr->Path), vw = VectorWidth(pr->Path);
         int K = pr->K, kc = pr->Kc;
         int mcMax = pr->Mc, ncMax = pr->Nc;
+        // Small M (decided on the whole problem, so every thread count takes the same path): each packed
+        // element would be used by only a few rows, so A and B are read in place where their layout allows.
+        bool smallM = pr->M <= SgemmBlocking.DirectMaxM;
+        bool packA = pr->TransA && !smallM, directB = !pr->TransB && smallM;
         nint kcs = SgemmPacking.RoundUp(kc, 16) + SgemmBlocking.APad;
-        float* packB = ws.PackB((nint)kc * SgemmPacking.RoundUp(Math.Min(ncMax, j1 - j0), nr));
-        float* packA = pr->TransA ? ws.PackA(Math.Min(mcMax, i1 - i0) * kcs) : null;
-        bool separateActivation = pr->Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU);
+        float* packB = directB ? ws.PackB((nint)kc * nr) : ws.PackB((nint)kc * SgemmPacking.RoundUp(Math.Min(ncMax, j1 - j0), nr));
+        float* packedA = packA ? ws.PackA(Math.Min(mcMax, i1 - i0) * kcs) : null;
+        bool activationPass = pr->Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU);
 
+        var blk = new MacroBlock { Nr = nr, Vw = vw, DirectB = directB, PackB = packB };
         for (int jc = j0; jc < j1; jc += ncMax)
         {
             int nc = Math.Min(ncMax, j1 - jc);
             for (int pc = 0; pc < K; pc += kc)
             {
                 int kcur = Math.Min(kc, K - pc);
-                bool first = pc == 0, last = pc + kcur == K;
-                var st = new TileStore
+                bool last = pc + kcur == K;
+                var st = TileStore.For(pr->Alpha, pr->Beta, pc == 0, last, pr->Activation, pr->Slope);
+                if (directB)
                 {
-                    Alpha = pr->Alpha,
-                    Beta = first ? pr->Beta : 1f,
-                    ReadC = !first || pr->Beta != 0f,
-                    Epilogue = last,
-                    Activation = pr->Activation,
-                    Slope = pr->Slope,
-                };
-                SgemmPacking.PackB(pr->TransB, pr->B, pr->Ldb, pc, kcur, jc, nc, nr, vw, packB);
+                    blk.B = pr->B + (nint)pc * pr->Ldb + jc;
+                    blk.Ldb = pr->Ldb;
+                    // Only a ragged last panel needs packing (zero padding to whole vectors).
+                    int full = nc / nr * nr;
+                    if (nc > full) SgemmPacking.PackB(false, pr->B, pr->Ldb, pc, kcur, jc + full, nc - full, nr, vw, packB);
+                }
+                else
+                {
+                    SgemmPacking.PackB(pr->TransB, pr->B, pr->Ldb, pc, kcur, jc, nc, nr, vw, packB);
+                }
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
-                    float* ap;
-                    nint lda;
                     if (!pr->TransA)
                     {
-                        ap = pr->A + ic * pr->Lda + pc;
-                        lda = pr->Lda;
+                        blk.A = pr->A + ic * pr->Lda + pc;
+                        blk.Ars = pr->Lda;
+                        blk.Aps = 1;
+                    }
+                    else if (!packA)
+                    {
+                        blk.A = pr->A + (nint)pc * pr->Lda + ic; // op(A)[i, p] = A[p, i]: rows 1 apart, k steps lda apart
+                        blk.Ars = 1;
+                        blk.Aps = pr->Lda;
                     }
                     else
                     {
-                        SgemmPacking.PackATransposed(pr->A, pr->Lda, ic, mc, pc, kcur, packA, kcs);
-                        ap = packA;
-                        lda = kcs;
+                        SgemmPacking.PackATransposed(pr->A, pr->Lda, ic, mc, pc, kcur, packedA, kcs);
+                        blk.A = packedA;
+                        blk.Ars = kcs;
+                        blk.Aps = 1;
                     }
-                    if (pr->RowSumsOfA != null && jc == 0) RowSums(ap, lda, mc, kcur, pr->RowSumsOfA + ic, first);
-                    Macro(pr, ap, lda, packB, kcur, ic, mc, jc, nc, nr, vw, &st, separateActivation && last, ws);
+                    if (pr->RowSumsOfA != null && jc == 0) RowSums(blk.A, blk.Ars, blk.Aps, mc, kcur, pr->RowSumsOfA + ic, pc == 0);
+                    Macro(pr, &blk, kcur, ic, mc, jc, nc, &st, activationPass && last, ws);
                 }
             }
         }
     }
 
+    /// <summary>Where one MC x NC block's operands are: A element (i, p) at A + i·Ars + p·Aps; B either the
+    /// packed panels or (DirectB) the source rows at B + p·Ldb, with a ragged last panel packed at PackB.</summary>
+    private struct MacroBlock
+    {
+        public float* A;
+        public nint Ars, Aps;
+        public float* B;
+        public nint Ldb;
+        public float* PackB;
+        public bool DirectB;
+        public int Nr, Vw;
+    }
+
     // Sweeps one MC x NC block of C with micro-tiles: for each B panel (it stays in L2), every MR-row
     // strip of A (in L1 for the duration of one micro-kernel).
-    private static void Macro(SgemmProblem* pr, float* ap, nint lda, float* packB, int kc, int ic, int mc, int jc, int nc,
-        int nr, int vw, TileStore* st, bool activationPass, SgemmWorkspace ws)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
+        TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
         var path = pr->Path;
         nint ldc = pr->Ldc;
+        int nr = blk->Nr, vw = blk->Vw;
         var raw = TileStore.Raw;
         for (int q = 0; q < nc; q += nr)
         {
             int wq = Math.Min(nr, nc - q);
             int wp = Math.Min(nr, SgemmPacking.RoundUp(wq, vw));
             int nv = wp / vw;
-            float* bp = packB + (nint)q * kc;
+            float* bp;
+            nint ldbk;
+            if (!blk->DirectB) { bp = blk->PackB + (nint)q * kc; ldbk = wp; }
+            else if (wq == nr) { bp = blk->B + q; ldbk = blk->Ldb; }
+            else { bp = blk->PackB; ldbk = wp; }
             float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
             for (int ir = 0; ir < mc; ir += MR)
             {
                 int mr = Math.Min(MR, mc - ir);
                 float* ct = pr->C + (ic + ir) * ldc + jc + q;
+                float* at = blk->A + ir * blk->Ars;
                 float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
                 if (wq == wp)
                 {
-                    RunKernel(path, mr, nv, kc, ap + ir * lda, lda, bp, wp, ct, ldc, st, colBias, rowBias);
+                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias);
                 }
                 else
                 {
-                    RunKernel(path, mr, nv, kc, ap + ir * lda, lda, bp, wp, ws.Tile, TileStride, &raw, null, null);
-                    Merge(ws.Tile, mr, wq, ct, ldc, st, colBias, rowBias);
+                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null);
+                    Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
                 }
                 if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
             }
@@ -286,24 +352,25 @@ internal static unsafe class SgemmDriver
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunKernel(SgemmPath path, int mr, int nv, nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+    private static void RunKernel(SgemmPath path, int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc,
         TileStore* st, float* colBias, float* rowBias)
     {
-        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias);
-        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias);
-        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias);
+        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
+        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
+        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
     }
 
     // Edge tile (width not a whole vector): the same arithmetic as the kernels' StoreRow, element by element.
-    private static void Merge(float* tile, int mr, int wq, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Merge(float* tile, nint tileStride, int mr, int wq, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         for (int r = 0; r < mr; r++)
         {
-            float* t = tile + r * TileStride;
+            float* t = tile + r * tileStride;
             float* cr = c + r * ldc;
             for (int j = 0; j < wq; j++)
             {
-                float v = t[j] * st->Alpha;
+                float v = st->ScaleAlpha ? t[j] * st->Alpha : t[j];
                 if (st->ReadC) v = MathF.FusedMultiplyAdd(cr[j], st->Beta, v);
                 if (st->Epilogue)
                 {
@@ -317,11 +384,18 @@ internal static unsafe class SgemmDriver
         }
     }
 
-    private static void RowSums(float* ap, nint lda, int mc, int kc, float* dst, bool first)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowSums(float* ap, nint ars, nint aps, int mc, int kc, float* dst, bool first)
     {
         for (int r = 0; r < mc; r++)
         {
-            float s = TensorPrimitives.Sum(new ReadOnlySpan<float>(ap + r * lda, kc));
+            float s;
+            if (aps == 1) s = TensorPrimitives.Sum(new ReadOnlySpan<float>(ap + r * ars, kc));
+            else
+            {
+                s = 0f;
+                for (int p = 0; p < kc; p++) s += ap[r * ars + p * aps];
+            }
             dst[r] = first ? s : dst[r] + s;
         }
     }
@@ -329,7 +403,7 @@ internal static unsafe class SgemmDriver
     /// <summary>k = 0: C = act(beta·C + bias).</summary>
     public static void ScaleOnly(SgemmProblem* pr)
     {
-        var st = new TileStore { Alpha = pr->Alpha, Beta = pr->Beta, ReadC = pr->Beta != 0f, Epilogue = true, Activation = pr->Activation, Slope = pr->Slope };
+        var st = TileStore.For(pr->Alpha, pr->Beta, first: true, last: true, pr->Activation, pr->Slope);
         float* zeros = stackalloc float[SgemmDriver.TileStride];
         new Span<float>(zeros, TileStride).Clear();
         float* scratch = SgemmWorkspace.Current.Scratch;
@@ -348,5 +422,5 @@ internal static unsafe class SgemmDriver
     }
 
     private static void MergeRow(float* t, int w, float* c, TileStore* st, float* colBias, float* rowBias) =>
-        Merge(t, 1, w, c, 0, st, colBias, rowBias);
+        Merge(t, 0, 1, w, c, 0, st, colBias, rowBias);
 }

@@ -16,30 +16,31 @@ internal static unsafe class SgemmKernel256
 
     public static bool IsSupported => Fma.IsSupported && Avx.IsSupported && Vector256.IsHardwareAccelerated;
 
-    /// <summary>Runs the mr x (nv vectors) micro-kernel: C tile (+)= A rows [mr x kc] (row i at a + i·lda) times
+    /// <summary>Runs the mr x (nv vectors) micro-kernel: C tile (+)= A [mr x kc] (element (i, p) at a + i·lda + p·aps) times
     /// the B panel [kc x nv·W] (row p at b + p·ldb), written according to <paramref name="st"/>.</summary>
-    public static void Run(int mr, int nv, nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         switch (nv * 8 + mr)
         {
-            case 9: Kernel<C1, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 10: Kernel<C2, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 11: Kernel<C3, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 12: Kernel<C4, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 13: Kernel<C5, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 14: Kernel<C6, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 17: Kernel<C1, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 18: Kernel<C2, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 19: Kernel<C3, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 20: Kernel<C4, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 21: Kernel<C5, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 22: Kernel<C6, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 9: Kernel<C1, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 10: Kernel<C2, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 11: Kernel<C3, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 12: Kernel<C4, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 13: Kernel<C5, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 14: Kernel<C6, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 17: Kernel<C1, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 18: Kernel<C2, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 19: Kernel<C3, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 20: Kernel<C4, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 21: Kernel<C5, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 22: Kernel<C6, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
             default: throw new ArgumentOutOfRangeException(nameof(mr));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel<TM, TN>(nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+    private static void Kernel<TM, TN>(nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
         where TM : struct, IConst where TN : struct, IConst
     {
         Vector256<float> c00 = default, c01 = default;
@@ -49,44 +50,46 @@ internal static unsafe class SgemmKernel256
         Vector256<float> c40 = default, c41 = default;
         Vector256<float> c50 = default, c51 = default;
         float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        nint pa = 0;
         for (nint p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b + 0);
             var b1 = TN.Value > 1 ? Vector256.Load(b + 8) : default;
             b += ldb;
-            var x0 = Vector256.Create(a0[p]);
+            var x0 = Vector256.Create(a0[pa]);
             c00 = Fma.MultiplyAdd(x0, b0, c00);
             if (TN.Value > 1) c01 = Fma.MultiplyAdd(x0, b1, c01);
             if (TM.Value > 1)
             {
-                var x1 = Vector256.Create(a1[p]);
+                var x1 = Vector256.Create(a1[pa]);
                 c10 = Fma.MultiplyAdd(x1, b0, c10);
                 if (TN.Value > 1) c11 = Fma.MultiplyAdd(x1, b1, c11);
             }
             if (TM.Value > 2)
             {
-                var x2 = Vector256.Create(a2[p]);
+                var x2 = Vector256.Create(a2[pa]);
                 c20 = Fma.MultiplyAdd(x2, b0, c20);
                 if (TN.Value > 1) c21 = Fma.MultiplyAdd(x2, b1, c21);
             }
             if (TM.Value > 3)
             {
-                var x3 = Vector256.Create(a3[p]);
+                var x3 = Vector256.Create(a3[pa]);
                 c30 = Fma.MultiplyAdd(x3, b0, c30);
                 if (TN.Value > 1) c31 = Fma.MultiplyAdd(x3, b1, c31);
             }
             if (TM.Value > 4)
             {
-                var x4 = Vector256.Create(a4[p]);
+                var x4 = Vector256.Create(a4[pa]);
                 c40 = Fma.MultiplyAdd(x4, b0, c40);
                 if (TN.Value > 1) c41 = Fma.MultiplyAdd(x4, b1, c41);
             }
             if (TM.Value > 5)
             {
-                var x5 = Vector256.Create(a5[p]);
+                var x5 = Vector256.Create(a5[pa]);
                 c50 = Fma.MultiplyAdd(x5, b0, c50);
                 if (TN.Value > 1) c51 = Fma.MultiplyAdd(x5, b1, c51);
             }
+            pa += aps;
         }
         StoreRow<TN>(c + 0 * ldc, c00, c01, st, colBias, rowBias);
         if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, st, colBias, rowBias == null ? null : rowBias + 1);
@@ -101,8 +104,11 @@ internal static unsafe class SgemmKernel256
         TileStore* st, float* colBias, float* rowBias) where TN : struct, IConst
     {
         var alpha = Vector256.Create(st->Alpha);
-        v0 *= alpha;
-        if (TN.Value > 1) v1 *= alpha;
+        if (st->ScaleAlpha)
+        {
+            v0 *= alpha;
+            if (TN.Value > 1) v1 *= alpha;
+        }
         if (st->ReadC)
         {
             var beta = Vector256.Create(st->Beta);

@@ -17,42 +17,43 @@ internal static unsafe class SgemmKernel512
 
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
-    /// <summary>Runs the mr x (nv vectors) micro-kernel: C tile (+)= A rows [mr x kc] (row i at a + i·lda) times
+    /// <summary>Runs the mr x (nv vectors) micro-kernel: C tile (+)= A [mr x kc] (element (i, p) at a + i·lda + p·aps) times
     /// the B panel [kc x nv·W] (row p at b + p·ldb), written according to <paramref name="st"/>.</summary>
-    public static void Run(int mr, int nv, nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         switch (nv * 8 + mr)
         {
-            case 9: Kernel<C1, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 10: Kernel<C2, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 11: Kernel<C3, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 12: Kernel<C4, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 13: Kernel<C5, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 14: Kernel<C6, C1>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 17: Kernel<C1, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 18: Kernel<C2, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 19: Kernel<C3, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 20: Kernel<C4, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 21: Kernel<C5, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 22: Kernel<C6, C2>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 25: Kernel<C1, C3>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 26: Kernel<C2, C3>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 27: Kernel<C3, C3>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 28: Kernel<C4, C3>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 29: Kernel<C5, C3>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 30: Kernel<C6, C3>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 33: Kernel<C1, C4>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 34: Kernel<C2, C4>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 35: Kernel<C3, C4>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 36: Kernel<C4, C4>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 37: Kernel<C5, C4>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
-            case 38: Kernel<C6, C4>(kc, a, lda, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 9: Kernel<C1, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 10: Kernel<C2, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 11: Kernel<C3, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 12: Kernel<C4, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 13: Kernel<C5, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 14: Kernel<C6, C1>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 17: Kernel<C1, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 18: Kernel<C2, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 19: Kernel<C3, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 20: Kernel<C4, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 21: Kernel<C5, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 22: Kernel<C6, C2>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 25: Kernel<C1, C3>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 26: Kernel<C2, C3>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 27: Kernel<C3, C3>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 28: Kernel<C4, C3>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 29: Kernel<C5, C3>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 30: Kernel<C6, C3>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 33: Kernel<C1, C4>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 34: Kernel<C2, C4>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 35: Kernel<C3, C4>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 36: Kernel<C4, C4>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 37: Kernel<C5, C4>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
+            case 38: Kernel<C6, C4>(kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias); return;
             default: throw new ArgumentOutOfRangeException(nameof(mr));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel<TM, TN>(nint kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
+    private static void Kernel<TM, TN>(nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
         where TM : struct, IConst where TN : struct, IConst
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
@@ -62,6 +63,7 @@ internal static unsafe class SgemmKernel512
         Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default;
         Vector512<float> c50 = default, c51 = default, c52 = default, c53 = default;
         float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        nint pa = 0;
         for (nint p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b + 0);
@@ -69,14 +71,14 @@ internal static unsafe class SgemmKernel512
             var b2 = TN.Value > 2 ? Vector512.Load(b + 32) : default;
             var b3 = TN.Value > 3 ? Vector512.Load(b + 48) : default;
             b += ldb;
-            var x0 = Vector512.Create(a0[p]);
+            var x0 = Vector512.Create(a0[pa]);
             c00 = Avx512F.FusedMultiplyAdd(x0, b0, c00);
             if (TN.Value > 1) c01 = Avx512F.FusedMultiplyAdd(x0, b1, c01);
             if (TN.Value > 2) c02 = Avx512F.FusedMultiplyAdd(x0, b2, c02);
             if (TN.Value > 3) c03 = Avx512F.FusedMultiplyAdd(x0, b3, c03);
             if (TM.Value > 1)
             {
-                var x1 = Vector512.Create(a1[p]);
+                var x1 = Vector512.Create(a1[pa]);
                 c10 = Avx512F.FusedMultiplyAdd(x1, b0, c10);
                 if (TN.Value > 1) c11 = Avx512F.FusedMultiplyAdd(x1, b1, c11);
                 if (TN.Value > 2) c12 = Avx512F.FusedMultiplyAdd(x1, b2, c12);
@@ -84,7 +86,7 @@ internal static unsafe class SgemmKernel512
             }
             if (TM.Value > 2)
             {
-                var x2 = Vector512.Create(a2[p]);
+                var x2 = Vector512.Create(a2[pa]);
                 c20 = Avx512F.FusedMultiplyAdd(x2, b0, c20);
                 if (TN.Value > 1) c21 = Avx512F.FusedMultiplyAdd(x2, b1, c21);
                 if (TN.Value > 2) c22 = Avx512F.FusedMultiplyAdd(x2, b2, c22);
@@ -92,7 +94,7 @@ internal static unsafe class SgemmKernel512
             }
             if (TM.Value > 3)
             {
-                var x3 = Vector512.Create(a3[p]);
+                var x3 = Vector512.Create(a3[pa]);
                 c30 = Avx512F.FusedMultiplyAdd(x3, b0, c30);
                 if (TN.Value > 1) c31 = Avx512F.FusedMultiplyAdd(x3, b1, c31);
                 if (TN.Value > 2) c32 = Avx512F.FusedMultiplyAdd(x3, b2, c32);
@@ -100,7 +102,7 @@ internal static unsafe class SgemmKernel512
             }
             if (TM.Value > 4)
             {
-                var x4 = Vector512.Create(a4[p]);
+                var x4 = Vector512.Create(a4[pa]);
                 c40 = Avx512F.FusedMultiplyAdd(x4, b0, c40);
                 if (TN.Value > 1) c41 = Avx512F.FusedMultiplyAdd(x4, b1, c41);
                 if (TN.Value > 2) c42 = Avx512F.FusedMultiplyAdd(x4, b2, c42);
@@ -108,12 +110,13 @@ internal static unsafe class SgemmKernel512
             }
             if (TM.Value > 5)
             {
-                var x5 = Vector512.Create(a5[p]);
+                var x5 = Vector512.Create(a5[pa]);
                 c50 = Avx512F.FusedMultiplyAdd(x5, b0, c50);
                 if (TN.Value > 1) c51 = Avx512F.FusedMultiplyAdd(x5, b1, c51);
                 if (TN.Value > 2) c52 = Avx512F.FusedMultiplyAdd(x5, b2, c52);
                 if (TN.Value > 3) c53 = Avx512F.FusedMultiplyAdd(x5, b3, c53);
             }
+            pa += aps;
         }
         StoreRow<TN>(c + 0 * ldc, c00, c01, c02, c03, st, colBias, rowBias);
         if (TM.Value > 1) StoreRow<TN>(c + 1 * ldc, c10, c11, c12, c13, st, colBias, rowBias == null ? null : rowBias + 1);
@@ -128,10 +131,13 @@ internal static unsafe class SgemmKernel512
         TileStore* st, float* colBias, float* rowBias) where TN : struct, IConst
     {
         var alpha = Vector512.Create(st->Alpha);
-        v0 *= alpha;
-        if (TN.Value > 1) v1 *= alpha;
-        if (TN.Value > 2) v2 *= alpha;
-        if (TN.Value > 3) v3 *= alpha;
+        if (st->ScaleAlpha)
+        {
+            v0 *= alpha;
+            if (TN.Value > 1) v1 *= alpha;
+            if (TN.Value > 2) v2 *= alpha;
+            if (TN.Value > 3) v3 *= alpha;
+        }
         if (st->ReadC)
         {
             var beta = Vector512.Create(st->Beta);

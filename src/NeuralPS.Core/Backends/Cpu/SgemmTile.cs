@@ -10,6 +10,8 @@ internal unsafe struct TileStore
 {
     public float Alpha;
     public float Beta;
+    /// <summary>Alpha ≠ 1 (skip 24 multiplies per tile otherwise; matters when K is tiny).</summary>
+    public bool ScaleAlpha;
     public bool ReadC;
     public bool Epilogue;
     public ActivationKind Activation;
@@ -17,6 +19,17 @@ internal unsafe struct TileStore
 
     /// <summary>Raw accumulators into a scratch tile (edge tiles are merged into C afterwards).</summary>
     public static TileStore Raw => new() { Alpha = 1f, Beta = 0f, ReadC = false, Epilogue = false };
+
+    public static TileStore For(float alpha, float beta, bool first, bool last, ActivationKind activation, float slope) => new()
+    {
+        Alpha = alpha,
+        ScaleAlpha = alpha != 1f,
+        Beta = first ? beta : 1f,
+        ReadC = !first || beta != 0f,
+        Epilogue = last,
+        Activation = activation,
+        Slope = slope,
+    };
 }
 
 /// <summary>Compile-time integers for specialising the micro-kernels: the JIT compiles one body per

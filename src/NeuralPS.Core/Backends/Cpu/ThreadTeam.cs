@@ -25,7 +25,7 @@ internal sealed unsafe class ThreadTeam
     private static ThreadTeam? s_shared;
 
     private readonly Worker[] _workers;
-    private readonly object _gate = new();
+    private int _busy; // 1 while a job runs (not a Monitor: that is re-entrant, and a nested call from a job must fail)
     private delegate*<void*, int, void> _job;
     private void* _state;
     private int _done;
@@ -66,12 +66,13 @@ internal sealed unsafe class ThreadTeam
     }
 
     /// <summary>Runs job(state, part) once for every part = 0 .. parts-1, on the calling thread and up to
-    /// parts-1 workers. Returns false (having run nothing) when another thread is using the team.</summary>
+    /// parts-1 workers. Returns false (having run nothing) when the team is running a job already (for
+/// another thread, or a nested call from inside a job): the caller then does the work alone.</summary>
     public bool TryRun(delegate*<void*, int, void> job, void* state, int parts)
     {
         if (parts < 1) return true;
         if (parts > 0xFFFF) throw new ArgumentOutOfRangeException(nameof(parts));
-        if (!Monitor.TryEnter(_gate)) return false;
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
             _job = job;
@@ -97,7 +98,7 @@ internal sealed unsafe class ThreadTeam
         }
         finally
         {
-            Monitor.Exit(_gate);
+            Volatile.Write(ref _busy, 0);
         }
     }
 

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Backends.Cpu;
+using NeuralPS.Core.Tensors;
+
+namespace NeuralPS.Bench.Cnn;
+
+/// <summary>Single-thread cost of the pieces of the im2col path for one conv shape: im2col, col2im, the
+/// three GEMMs (NeuralPS vs OpenBLAS, same operands), interleaved. Diagnostic only (conv --breakdown).</summary>
+internal static unsafe class ConvBreakdown
+{
+    public static int Run(int images)
+    {
+        BlasConv.TryLoad(out _);
+        BlasConv.SetThreads(1);
+        var g = ConvolutionGeometry.Create(images, 32, 13, 13, 64, 3, 3);
+        int P = g.PatchSize, L = images * g.OutputPlane, K = g.Filters;
+        var x = Fill(g.Batch * g.InputSize); var col = Fill(P * L + 128); var w = Fill(K * P); var y = Fill(K * L);
+        var dx = Fill(g.Batch * g.InputSize); var dw = Fill(K * P);
+        var s1 = ConvParallel.SingleThread;
+        fixed (float* px = x, pc = col, pw = w, py = y, pdx = dx, pdw = dw)
+        {
+            float* xp = px, cp = pc, wp = pw, yp = py, dxp = pdx, dwp = pdw;
+            var items = new (string Name, double Flops, Action Run)[]
+            {
+                ("im2col", 0, () => Im2Col.Pack(xp, xp + g.Batch * g.InputSize, images, g, 0, cp, L)),
+                ("col2im", 0, () => Im2Col.Unpack(cp, L, images, g, 0, dxp, dxp + g.Batch * g.InputSize)),
+                ("col2im direct", 0, () => Im2Col.UnpackDirect(cp + 16, L, images, g, 0, dxp, dxp + g.Batch * g.InputSize)),
+                ("gemm fwd   NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, false, K, L, P, 1f, wp, P, cp, L, 0f, yp, L, default, null, s1)),
+                ("gemm fwd   OBL", 2.0 * K * L * P, () => BlasConv.Gemm(false, false, K, L, P, wp, P, cp, L, 0f, yp, L)),
+                ("gemm bdata NPS", 2.0 * K * L * P, () => Sgemm.Multiply(true, false, P, L, K, 1f, wp, P, yp, L, 0f, cp, L, default, null, s1)),
+                ("gemm bdata OBL", 2.0 * K * L * P, () => BlasConv.Gemm(true, false, P, L, K, wp, P, yp, L, 0f, cp, L)),
+                ("gemm bfilt NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, true, K, P, L, 1f, yp, L, cp, L, 0f, dwp, P, default, null, s1)),
+                ("gemm bfilt OBL", 2.0 * K * L * P, () => BlasConv.Gemm(false, true, K, P, L, yp, L, cp, L, 0f, dwp, P)),
+            };
+            var times = items.Select(_ => new List<double>()).ToArray();
+            for (int r = 0; r < 7; r++)
+                for (int i = 0; i < items.Length; i++)
+                {
+                    items[i].Run();
+                    var c = Stopwatch.StartNew();
+                    int n = 0;
+                    do { items[i].Run(); n++; } while (c.Elapsed.TotalMilliseconds < 60);
+                    times[i].Add(c.Elapsed.TotalMilliseconds * 1000 / n);
+                }
+            Console.Error.WriteLine($"images per chunk {images} (L = {L}), single thread, median of 7:");
+            for (int i = 0; i < items.Length; i++)
+            {
+                double us = times[i].OrderBy(t => t).ElementAt(3);
+                Console.Error.WriteLine($"  {items[i].Name,-16} {us,9:F1} µs" + (items[i].Flops > 0 ? $"  {items[i].Flops / us / 1e3,6:F1} GFLOP/s" : ""));
+            }
+        }
+        return 0;
+    }
+
+    private static float[] Fill(int n)
+    {
+        var a = GC.AllocateArray<float>(n, pinned: true);
+        var r = new NeuralPS.Core.NeuralRandom(5);
+        for (int i = 0; i < n; i++) a[i] = r.NextSingle() - 0.5f;
+        return a;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Management.Automation;
+using NeuralPS.Cmdlets.Commands;
+using NeuralPS.Core;
+using NeuralPS.Core.Layers;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>Add-Layer [-Type] &lt;type&gt; ... -Network &lt;Network&gt; (from the pipeline): appends a
+/// layer and writes the same network, so Add-Layer calls chain in one pipeline. Without a network
+/// (inside a Residual -Layers script block) it writes the layer's spec, which Residual collects;
+/// specs piped in are passed through first, so "Add-Layer Conv2d ... | Add-Layer BatchNorm" inside
+/// the block yields both.</summary>
+[Cmdlet(VerbsCommon.Add, "Layer", DefaultParameterSetName = SpecSet)]
+[OutputType(typeof(Network), ParameterSetName = new[] { NetworkSet })]
+[OutputType(typeof(LayerSpec), ParameterSetName = new[] { SpecSet })]
+public sealed class AddLayerCmdlet : NeuralCmdlet
+{
+    private const string NetworkSet = "Network";
+    private const string SpecSet = "Spec";
+
+    /// <summary>The layer type word.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateSet("Dense", "Activation", "Dropout", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
+        "BatchNorm", "Dropout2d", "Residual", IgnoreCase = true)]
+    public string Type { get; set; } = string.Empty;
+
+    /// <summary>The network to extend (usually from the pipeline).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = NetworkSet)]
+    [ValidateNotNull]
+    public Network? Network { get; set; }
+
+    /// <summary>Layer specs written by an earlier Add-Layer without a network (passed through).</summary>
+    [Parameter(ValueFromPipeline = true, ParameterSetName = SpecSet)]
+    public LayerSpec? InputSpec { get; set; }
+
+    /// <summary>Dense: number of outputs.</summary>
+    [Parameter]
+    public int Units { get; set; }
+
+    /// <summary>Dense, Conv2d (fused) and Activation: None/Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU.</summary>
+    [Parameter]
+    [ValidateSet("None", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU", IgnoreCase = true)]
+    public string? Activation { get; set; }
+
+    /// <summary>LeakyReLU slope (default 0.01).</summary>
+    [Parameter]
+    public double Alpha { get; set; }
+
+    /// <summary>Dense, Conv2d: no bias term.</summary>
+    [Parameter]
+    public SwitchParameter NoBias { get; set; }
+
+    /// <summary>Dropout, Dropout2d: fraction of inputs (channels) zeroed during training, in [0, 1).</summary>
+    [Parameter]
+    public double Rate { get; set; }
+
+    /// <summary>Conv2d: number of output channels.</summary>
+    [Parameter]
+    public int Filters { get; set; }
+
+    /// <summary>Conv2d kernel (and pooling window): one number (square) or height,width.</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    public int[]? KernelSize { get; set; }
+
+    /// <summary>Conv2d and pooling stride: one number or height,width (Conv2d default 1, pooling default = pool size).</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    public int[]? Stride { get; set; }
+
+    /// <summary>Conv2d and pooling padding: a number, two numbers (height,width), 'Same' or 'Valid'.</summary>
+    [Parameter]
+    public object? Padding { get; set; }
+
+    /// <summary>Conv2d dilation: one number or height,width (default 1).</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    public int[]? Dilation { get; set; }
+
+    /// <summary>Conv2d groups (default 1; equal to the input channels for depthwise convolution).</summary>
+    [Parameter]
+    public int Groups { get; set; }
+
+    /// <summary>MaxPool2d, AvgPool2d window: one number or height,width (default 2).</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    public int[]? PoolSize { get; set; }
+
+    /// <summary>BatchNorm running-statistics momentum (default 0.1, PyTorch convention).</summary>
+    [Parameter]
+    public double Momentum { get; set; }
+
+    /// <summary>BatchNorm epsilon (default 1e-5).</summary>
+    [Parameter]
+    public double Epsilon { get; set; }
+
+    /// <summary>Residual: a script block of Add-Layer commands (without a network) forming the inner path.</summary>
+    [Parameter]
+    public ScriptBlock? Layers { get; set; }
+
+    /// <summary>Layer name, unique within the network (default: type_N, e.g. dense_1).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    private LayerSpec? _spec;
+
+    protected override void BeginProcessing()
+    {
+        // The spec does not depend on the pipeline input: build and validate it once (this also runs a
+        // Residual -Layers script block once). Each network still gets its own layer object, because
+        // LayerRegistry.Create makes a new layer from the spec on every call.
+        try
+        {
+            _spec = LayerSpecBuilder.Build(Type, CollectParameters());
+        }
+        catch (Exception e) when (e is NeuralException or ArgumentException)
+        {
+            ThrowError(e, Type);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        // ParameterSetName is only final once pipeline input is bound, so it is read here, not in BeginProcessing.
+        if (ParameterSetName == SpecSet)
+        {
+            if (InputSpec is not null) WriteObject(InputSpec);
+            return;
+        }
+        var network = Network!;
+        try
+        {
+            NetworkBuilder.AddLayer(network, _spec!);
+        }
+        catch (Exception e) when (e is NeuralException or ArgumentException)
+        {
+            // Terminating: a network that cannot take the layer is a bad network, and the rest of the
+            // pipeline would build on the wrong shape. Network.Add left the network unchanged.
+            ThrowError(e, network);
+        }
+        WriteObject(network);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName == SpecSet) WriteObject(_spec);
+    }
+
+    private LayerParameters CollectParameters()
+    {
+        var bound = MyInvocation.BoundParameters;
+        bool Has(string n) => bound.ContainsKey(n);
+        List<object?>? layerOutputs = null;
+        if (Layers is not null)
+        {
+            layerOutputs = new List<object?>();
+            foreach (var o in Layers.Invoke()) layerOutputs.Add(Unwrap(o));
+        }
+        return new LayerParameters
+        {
+            Name = Name,
+            Units = Has(nameof(Units)) ? Units : null,
+            Activation = Activation,
+            Alpha = Has(nameof(Alpha)) ? Alpha : null,
+            NoBias = Has(nameof(NoBias)) ? NoBias.IsPresent : null,
+            Rate = Has(nameof(Rate)) ? Rate : null,
+            Filters = Has(nameof(Filters)) ? Filters : null,
+            KernelSize = KernelSize,
+            Stride = Stride,
+            Padding = UnwrapDeep(Padding),
+            Dilation = Dilation,
+            Groups = Has(nameof(Groups)) ? Groups : null,
+            PoolSize = PoolSize,
+            Momentum = Has(nameof(Momentum)) ? Momentum : null,
+            Epsilon = Has(nameof(Epsilon)) ? Epsilon : null,
+            Layers = layerOutputs,
+        };
+    }
+}

@@ -1,0 +1,68 @@
+using System.Management.Automation;
+using NeuralPS.Cmdlets.Commands;
+using NeuralPS.Core;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>Save-NeuralNetwork -Network &lt;Network&gt; [-Path] &lt;string&gt; [-Force] [-PassThru]
+/// [-WhatIf] [-Confirm]: writes the architecture, weights, feature encoding and class names to a
+/// model file (atomically: a failure never leaves half a file). An existing file is overwritten only
+/// with -Force.</summary>
+[Cmdlet(VerbsData.Save, "NeuralNetwork", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FileInfo))]
+public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>The network to save (from the pipeline).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public Network? Network { get; set; }
+
+    /// <summary>The model file to write (conventionally *.npsm). Relative to the current location.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The model file to write, taken literally (no wildcard characters).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = string.Empty;
+
+    /// <summary>Overwrite an existing file.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Write the saved file (FileInfo) to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string given = ParameterSetName == LiteralPathSet ? LiteralPath : Path;
+        SavePlan plan;
+        try
+        {
+            // A file to be written need not exist: resolved without wildcard expansion either way.
+            plan = SavePlan.Decide(GetUnresolvedFileSystemPath(given), Force.IsPresent);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            ThrowError(e, given);
+            return;
+        }
+        if (!ShouldProcess(plan.Path, plan.Action)) return;
+        try
+        {
+            var file = ModelFiles.Save(Network!, plan);
+            WriteVerbose($"Saved network '{Network!.Name}' ({Network.ParameterCount:N0} parameters) to {file.FullName} ({file.Length:N0} bytes).");
+            if (PassThru.IsPresent) WriteObject(file);
+        }
+        catch (Exception e) when (e is NeuralException or IOException or UnauthorizedAccessException)
+        {
+            ThrowError(e, plan.Path, writing: true);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using NeuralPS.Core;
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Training;
+
+namespace NeuralPS.Cmdlets.Commands;
+
+/// <summary>The production <see cref="ITrainingEngine"/>: the engine's <see cref="Trainer"/> on the
+/// selected backend. The trainer checks cancellation after each batch, completes that batch and
+/// throws OperationCanceledException; here that is a clean stop, not an error.</summary>
+internal sealed class CoreTrainingEngine : ITrainingEngine
+{
+    public static CoreTrainingEngine Instance { get; } = new();
+
+    public void Train(Network network, Dataset train, TrainingOptions options, string backend,
+        Action<BatchProgress> onBatch, Action<EpochResult> onEpoch, Action<string> onMessage, CancellationToken cancellation)
+    {
+        var trainer = new Trainer(network, options, BackendRegistry.Select(backend, onMessage));
+        trainer.BatchCompleted += onBatch;
+        try
+        {
+            foreach (var epoch in trainer.Fit(train, cancellation)) onEpoch(epoch);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using NeuralPS.Core;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Training;
+
+namespace NeuralPS.Cmdlets.Commands;
+
+/// <summary>Invoke-Training without PowerShell. The cmdlet hands each pipeline input to
+/// <see cref="AddRecord"/> or <see cref="AddDataset"/> as it arrives (a bad record comes back as a
+/// <see cref="RecordError"/> and is skipped), then calls <see cref="Run"/> once, which converts the
+/// records with the engine's RecordConverter (standardisation fitted on the training part only),
+/// trains on a worker thread, and reports progress and each finished epoch to the sink on the
+/// calling thread.</summary>
+internal sealed class TrainingCommand
+{
+    /// <summary>Progress is reported at most this often (the host redraws a bar on every call).</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly Network _network;
+    private readonly TrainingSettings _settings;
+    private readonly ITrainingEngine _engine;
+    private readonly List<string> _notices = new();
+    private RecordConverter? _converter;
+    private Dataset? _dataset;
+    private long _records;
+
+    public TrainingCommand(Network network, TrainingSettings settings, ITrainingEngine? engine = null)
+    {
+        _network = network ?? throw new ArgumentNullException(nameof(network));
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _engine = engine ?? CoreTrainingEngine.Instance;
+        Validate(settings.Options);
+    }
+
+    /// <summary>Records accepted so far.</summary>
+    public int AcceptedRecords => _converter?.Count ?? 0;
+
+    /// <summary>Things the user should know (chosen defaults), for -Verbose.</summary>
+    public IReadOnlyList<string> Notices => _notices;
+
+    private static void Validate(TrainingOptions o)
+    {
+        if (o.Epochs < 1) throw new InvalidConfigurationException($"-Epochs must be at least 1 but is {o.Epochs}.");
+        if (o.BatchSize < 1) throw new InvalidConfigurationException($"-BatchSize must be at least 1 but is {o.BatchSize}.");
+        if (!(o.LearningRate > 0) || !double.IsFinite(o.LearningRate)) throw new InvalidConfigurationException($"-LearningRate must be greater than 0 but is {o.LearningRate}.");
+        if (!(o.ValidationSplit >= 0 && o.ValidationSplit < 1)) throw new InvalidConfigurationException($"-ValidationSplit is the fraction held out and must be in [0, 1) but is {o.ValidationSplit}.");
+        if (o.Momentum < 0 || o.Momentum >= 1) throw new InvalidConfigurationException($"-Momentum must be in [0, 1) but is {o.Momentum}.");
+        if (o.WeightDecay < 0) throw new InvalidConfigurationException($"-WeightDecay must be ≥ 0 but is {o.WeightDecay}.");
+    }
+
+    /// <summary>Takes one record; returns the reason when it cannot be used (the record is skipped).</summary>
+    public RecordError? AddRecord(RecordView record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (_dataset is not null)
+            throw new InvalidConfigurationException("Invoke-Training got a dataset and then records; give one dataset or records, not both.");
+        _records++;
+        _converter ??= CreateConverter(record);
+        return _converter.TryAdd(record, out var error, $"Record {_records}") ? null : error;
+    }
+
+    /// <summary>Takes a whole dataset (Import-NeuralDataset, Get-NeuralDataset).</summary>
+    public void AddDataset(Dataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (_converter is not null)
+            throw new InvalidConfigurationException("Invoke-Training got records and then a dataset; give one dataset or records, not both.");
+        if (_dataset is not null)
+            throw new InvalidConfigurationException($"Invoke-Training got a second dataset ('{dataset.Name}' after '{_dataset.Name}'); train on one dataset per call.");
+        if (!dataset.HasLabels)
+            throw new InvalidConfigurationException($"Dataset '{dataset.Name}' has no labels, so there is nothing to learn; import it with its labels (-LabelPath / -LabelProperty).");
+        if (_settings.LabelProperty is not null || _settings.FeatureProperties is not null)
+            _notices.Add($"The input is dataset '{dataset.Name}', whose features and labels are already chosen; -LabelProperty and -FeatureProperty apply to records and are ignored.");
+        _dataset = dataset;
+    }
+
+    /// <summary>True when the network already knows how to read records (from an earlier training, even
+    /// a cancelled one, or a reloaded model): new records must be encoded the same way.</summary>
+    private bool ReusesEncoding => _converterReuses ??= _network.Preprocessor?.RecordColumns is not null;
+
+    private bool? _converterReuses;
+
+    private RecordConverter CreateConverter(RecordView first)
+    {
+        string? label = _settings.LabelProperty ?? _network.Preprocessor?.LabelName;
+        if (ReusesEncoding)
+        {
+            // Continued training: read the records with the encoding the network already learned.
+            _notices.Add($"Network '{_network.Name}' already has feature columns and class names from earlier training; the records are read with them.");
+            return RecordConverter.ForEvaluation(_network, label);
+        }
+        if (_network.Preprocessor is not null)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on arrays or idx data (it has no saved feature columns), so it cannot continue on records; give it a dataset.");
+        if (label is null)
+        {
+            label = first.Keys.LastOrDefault()
+                ?? throw new DataFormatException("Record 1 has no properties; pipe objects with feature properties and a label property.");
+            _notices.Add($"No -LabelProperty given: using the last property, '{label}', as the label.");
+        }
+        return new RecordConverter(new RecordConverterOptions
+        {
+            LabelColumn = label,
+            FeatureColumns = _settings.FeatureProperties,
+            Task = _settings.Task,
+            Name = "records",
+        });
+    }
+
+    /// <summary>Trains; reports to <paramref name="sink"/> on the calling thread; returns the history.
+    /// Cancelling <paramref name="cancellation"/> stops after the current batch (the history so far is returned).</summary>
+    public IReadOnlyList<TrainingHistoryEntry> Run(ITrainingSink sink, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        foreach (var n in _notices) sink.Verbose(n);
+        var (train, validation) = BuildDatasets(sink);
+        AdoptEncoding(train);
+        var options = _settings.Options; // owned by this command (the cmdlet builds a new one per call)
+        if (validation is not null)
+        {
+            options.ValidationSplit = 0;
+            options.ValidationData = validation;
+        }
+
+        string held = validation is not null ? $", validating on {validation.Count}"
+            : options.ValidationSplit > 0 ? $", of which {options.ValidationSplit:P0} are held out for validation" : string.Empty;
+        sink.Verbose($"Training '{_network.Name}' on {train.Count} samples{held}: " +
+                     $"{options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} (learning rate {options.LearningRate}), loss {options.Loss ?? "Auto"}.");
+
+        var history = new List<TrainingHistoryEntry>();
+        var clock = Stopwatch.StartNew();
+        TimeSpan? lastProgress = null;
+        string name = _network.Name;
+        PipelineEventPump.Run<object?>(
+            (post, token) =>
+            {
+                _engine.Train(_network, train, options, _settings.Backend,
+                    onBatch: p =>
+                    {
+                        // Throttled here, on the worker, so a fast trainer does not flood the queue.
+                        var now = clock.Elapsed;
+                        if (p.Batch == p.Batches || lastProgress is null || now - lastProgress.Value >= ProgressInterval)
+                        {
+                            lastProgress = now;
+                            post(TrainingText.Progress(name, p));
+                        }
+                    },
+                    onEpoch: e => post(new TrainingHistoryEntry(name, e)),
+                    onMessage: m => post(new VerboseMessage(m)),
+                    token);
+                return null;
+            },
+            e =>
+            {
+                switch (e)
+                {
+                    case ProgressInfo p: sink.Progress(p); break;
+                    case TrainingHistoryEntry h:
+                        history.Add(h);
+                        sink.Verbose(TrainingText.EpochLine(h));
+                        sink.Completed(h);
+                        break;
+                    case VerboseMessage m: sink.Verbose(m.Text); break;
+                }
+            },
+            cancellation);
+        if (cancellation.IsCancellationRequested)
+            sink.Verbose($"Training stopped after {history.Count} complete epoch(s); the network keeps the weights of the last finished batch.");
+        return history;
+    }
+
+    private sealed record VerboseMessage(string Text);
+
+    private (Dataset Train, Dataset? Validation) BuildDatasets(ITrainingSink sink)
+    {
+        double split = _settings.Options.ValidationSplit;
+        // The same stream the trainer splits a dataset with, so records and datasets split alike.
+        var random = NeuralRandom.Derive(_settings.Options.Seed ?? _network.Seed, "split");
+        Dataset train;
+        Dataset? validation = null;
+        if (_dataset is not null)
+        {
+            train = _dataset; // a -ValidationSplit is left to the trainer
+        }
+        else if (_converter is not null)
+        {
+            if (_converter.Count == 0)
+            {
+                string why = _converter.FirstError is { } first ? $"all {_converter.Rejected} records were rejected; the first: {first.Message}" : "no records were given";
+                throw new DataFormatException($"Invoke-Training has nothing to train on: {why}");
+            }
+            if (split > 0 && _settings.ValidationDataset is null && _settings.ValidationRecords is null)
+                (train, validation) = ReusesEncoding ? _converter.ToDataset().Split(split, random) : _converter.ToDatasets(split, random);
+            else
+                train = _converter.ToDataset();
+        }
+        else
+        {
+            throw new DataFormatException("Invoke-Training got no input: pipe records (Import-Csv data.csv | Invoke-Training ...) or a dataset (Get-NeuralDataset Iris | Invoke-Training ...).");
+        }
+
+        if (_settings.ValidationDataset is not null) validation = _settings.ValidationDataset;
+        else if (_settings.ValidationRecords is not null)
+        {
+            AdoptEncoding(train);
+            var converter = RecordConverter.ForEvaluation(_network, _converter?.LabelColumn ?? _settings.LabelProperty);
+            long n = 0;
+            foreach (var record in _settings.ValidationRecords)
+            {
+                n++;
+                if (!converter.TryAdd(record, out var error, $"Validation record {n}")) sink.RecordRejected(error!, record.Source);
+            }
+            validation = converter.ToDataset();
+        }
+        return (train, validation);
+    }
+
+    /// <summary>The network keeps how its inputs were encoded (feature columns, scaling, class names),
+    /// so prediction on raw rows works after training and after a reload.</summary>
+    private void AdoptEncoding(Dataset train)
+    {
+        if (_network.Preprocessor is null && train.Preprocessor is not null) _network.Preprocessor = train.Preprocessor;
+        if (_network.ClassNames is null && train.ClassNames is not null) _network.ClassNames = train.ClassNames;
+    }
+}
+
+/// <summary>The seam between the command and the engine's trainer (tests substitute a scripted one).</summary>
+internal interface ITrainingEngine
+{
+    void Train(Network network, Dataset train, TrainingOptions options, string backend,
+        Action<BatchProgress> onBatch, Action<EpochResult> onEpoch, Action<string> onMessage, CancellationToken cancellation);
+}

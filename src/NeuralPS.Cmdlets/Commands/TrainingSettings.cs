@@ -1,0 +1,38 @@
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Training;
+
+namespace NeuralPS.Cmdlets.Commands;
+
+/// <summary>Invoke-Training's parameters, PowerShell-free.</summary>
+internal sealed class TrainingSettings
+{
+    public TrainingOptions Options { get; init; } = new();
+
+    /// <summary>The property holding the label; null = the network's saved label property, else the last property of the first record.</summary>
+    public string? LabelProperty { get; init; }
+
+    /// <summary>Feature properties in input order; null = all but the label.</summary>
+    public IReadOnlyList<string>? FeatureProperties { get; init; }
+
+    public LearningTask Task { get; init; } = LearningTask.Auto;
+
+    /// <summary>-ValidationData as a dataset...</summary>
+    public Dataset? ValidationDataset { get; init; }
+
+    /// <summary>...or as records (converted with the training data's encoding).</summary>
+    public IReadOnlyList<RecordView>? ValidationRecords { get; init; }
+
+    /// <summary>"auto", "cpu", "cuda".</summary>
+    public string Backend { get; init; } = "auto";
+}
+
+/// <summary>Where a running training command reports; called on the thread that called Run.</summary>
+internal interface ITrainingSink
+{
+    void Progress(ProgressInfo progress);
+    void Completed(TrainingHistoryEntry epoch);
+    void Verbose(string message);
+
+    /// <summary>A validation record that could not be converted (non-terminating).</summary>
+    void RecordRejected(RecordError error, object source);
+}
