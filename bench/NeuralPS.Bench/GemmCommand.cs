@@ -43,6 +43,7 @@ public static unsafe class GemmCommand
                 case "--mc": SgemmBlocking.Mc = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--kc": SgemmBlocking.KcMax = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--nc": SgemmBlocking.Nc = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--sweep-bytes": SgemmBlocking.RowMajorSweepBytes = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--threshold": SgemmBlocking.ParallelThreshold = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"Unknown gemm option '{a}'. Options: --quick --threads 1,2 --shapes a,b --rounds N --slice-ms N");
             }

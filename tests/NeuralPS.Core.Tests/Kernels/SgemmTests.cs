@@ -95,11 +95,15 @@ public sealed unsafe class SgemmTests
     {
         // MC, KC and NC far below the shapes, so the NC, KC (first/middle/last K block: beta, accumulate,
         // epilogue) and MC loops all run several times, with edges in each.
-        var tiny = Settings(threads: 2) with { Mc = 12, KcMax = 20, Nc = 128, ParallelThreshold = 0 };
-        foreach (var s in new[] { new[] { 100, 300, 50 }, new[] { 37, 129, 61 }, new[] { 13, 200, 21 } })
+        // Both sweep orders of the macro loop (strip-major for small packed B blocks, panel-major otherwise).
+        foreach (long sweep in new[] { 0L, long.MaxValue })
         {
-            Check(new Case(transA, transB, s[0], s[1], s[2]) { Alpha = 0.9f, Beta = -0.7f, PadA = 2, PadB = 1, PadC = 4 }, tiny);
-            Check(new Case(transA, transB, s[0], s[1], s[2]) { ColumnBias = true, RowBias = true, Activation = ActivationKind.Tanh }, tiny);
+            var tiny = Settings(threads: 2) with { Mc = 12, KcMax = 20, Nc = 128, ParallelThreshold = 0, RowMajorSweepBytes = sweep };
+            foreach (var s in new[] { new[] { 100, 300, 50 }, new[] { 37, 129, 61 }, new[] { 13, 200, 21 } })
+            {
+                Check(new Case(transA, transB, s[0], s[1], s[2]) { Alpha = 0.9f, Beta = -0.7f, PadA = 2, PadB = 1, PadC = 4 }, tiny);
+                Check(new Case(transA, transB, s[0], s[1], s[2]) { ColumnBias = true, RowBias = true, Activation = ActivationKind.Tanh }, tiny);
+            }
         }
     }
 

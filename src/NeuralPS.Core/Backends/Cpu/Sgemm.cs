@@ -34,7 +34,7 @@ namespace NeuralPS.Core.Backends.Cpu;
 //   MC 120 and 960 measured within noise on this core (its FMA rate is low enough for L3 bandwidth too).
 // - NC = 3072: the packed B block (512 x 3072 floats, 6 MiB) sits in L3; both threads' blocks fit.
 // Threads: a persistent ThreadTeam (one worker per extra core, spins ~0.5 ms then blocks; jobs are
-// function pointers, parts claimed dynamically). C is split over N (64-column groups; up to 2 parts per
+// function pointers, parts claimed dynamically; idle workers pause-spin 50 µs, then yield-spin). C is split over N (64-column groups; up to 2 parts per
 // thread) or M (6-row groups), whichever the cost model balances better; small M always splits N; below
 // 400K FMAs the call stays on the calling thread. Never split over K: every C element is computed by the
 // same FMA sequence for any thread count, so results are bitwise identical for 1, 2, ... threads.
@@ -109,7 +109,7 @@ public static unsafe class Sgemm
             ColumnBias = epilogue.ColumnBias, RowBias = epilogue.RowBias,
             Activation = epilogue.Activation, Slope = epilogue.ActivationAlpha,
             RowSumsOfA = rowSumsOfA, Path = settings.Path,
-            Mc = settings.Mc, Nc = settings.Nc,
+            Mc = settings.Mc, Nc = settings.Nc, RowMajorSweepBytes = settings.RowMajorSweepBytes,
         };
         if (pr.Activation == ActivationKind.Softmax)
             throw new InvalidConfigurationException("Softmax is row-wise and cannot be fused into a GEMM epilogue.");
@@ -144,6 +144,7 @@ internal readonly struct SgemmSettings
     public int KcMax { get; init; }
     public int Nc { get; init; }
     public long ParallelThreshold { get; init; }
+    public long RowMajorSweepBytes { get; init; }
     public ThreadTeam? Team { get; init; }
 
     public static SgemmSettings Current => new()
@@ -154,6 +155,7 @@ internal readonly struct SgemmSettings
         KcMax = SgemmBlocking.KcMax,
         Nc = SgemmBlocking.Nc,
         ParallelThreshold = SgemmBlocking.ParallelThreshold,
+        RowMajorSweepBytes = SgemmBlocking.RowMajorSweepBytes,
     };
 }
 
@@ -179,6 +181,7 @@ internal unsafe struct SgemmProblem
     public SgemmPath Path;
     public bool UseDot;
     public int Kc, Mc, Nc;
+    public long RowMajorSweepBytes;
     public int Parts;
     public bool SplitN;
 }
@@ -311,54 +314,108 @@ internal static unsafe class SgemmDriver
         public int Nr, Vw;
     }
 
-    // Sweeps one MC x NC block of C with micro-tiles: for each B panel (it stays in L2), every MR-row
-    // strip of A (in L1 for the duration of one micro-kernel).
+    // Sweeps one MC x NC block of C with micro-tiles. Usual BLIS order: for each B panel (it stays in L2),
+    // every MR-row strip of A (in L1 for one micro-kernel). When the whole packed B block is small enough to
+    // stay in L2 anyway (small K or narrow N), strips go outside and panels inside instead, so C is written
+    // row by row rather than in tiles 1 row-stride apart. Whole tiles go to the kernel as runs (one call per
+    // panel or strip); edge tiles and tiles needing the separate activation pass go one at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
-        var path = pr->Path;
-        nint ldc = pr->Ldc;
         int nr = blk->Nr, vw = blk->Vw;
-        var raw = TileStore.Raw;
-        for (int q = 0; q < nc; q += nr)
+        if ((long)kc * nc * sizeof(float) <= pr->RowMajorSweepBytes)
         {
-            int wq = Math.Min(nr, nc - q);
-            int wp = Math.Min(nr, SgemmPacking.RoundUp(wq, vw));
-            int nv = wp / vw;
-            float* bp;
-            nint ldbk;
-            if (!blk->DirectB) { bp = blk->PackB + (nint)q * kc; ldbk = wp; }
-            else if (wq == nr) { bp = blk->B + q; ldbk = blk->Ldb; }
-            else { bp = blk->PackB; ldbk = wp; }
-            float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
+            int fullPanels = activationPass ? 0 : nc / nr;
             for (int ir = 0; ir < mc; ir += MR)
             {
                 int mr = Math.Min(MR, mc - ir);
-                float* ct = pr->C + (ic + ir) * ldc + jc + q;
-                float* at = blk->A + ir * blk->Ars;
-                float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
-                if (wq == wp)
+                if (fullPanels > 0)
                 {
-                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias);
+                    var steps = new TileSteps { Count = fullPanels, B = blk->DirectB ? nr : (nint)nr * kc, C = nr, ColumnBias = nr };
+                    Run(pr, blk, kc, ic, ir, mr, jc, 0, nr, st, &steps);
                 }
-                else
+                for (int q = fullPanels * nr; q < nc; q += nr)
+                    Tile(pr, blk, kc, ic, ir, mr, jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
+            }
+        }
+        else
+        {
+            for (int q = 0; q < nc; q += nr)
+            {
+                int wq = Math.Min(nr, nc - q);
+                int strips = 0;
+                if (!activationPass && wq % vw == 0)
                 {
-                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null);
-                    Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
+                    strips = mc / MR;
+                    if (strips > 0)
+                    {
+                        var steps = new TileSteps { Count = strips, A = MR * blk->Ars, C = MR * pr->Ldc, RowBias = MR };
+                        Run(pr, blk, kc, ic, 0, MR, jc, q, wq, st, &steps);
+                    }
                 }
-                if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
+                for (int ir = strips * MR; ir < mc; ir += MR)
+                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, wq, st, activationPass, ws);
             }
         }
     }
 
+    // A run of whole tiles (width wq a multiple of the vector width) starting at rows ic+ir, columns jc+q.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
+        TileStore* st, TileSteps* steps)
+    {
+        nint ldbk;
+        float* bp = PanelB(blk, kc, q, wq, out ldbk);
+        nint ldc = pr->Ldc;
+        RunKernel(pr->Path, mr, wq / blk->Vw, kc, blk->A + ir * blk->Ars, blk->Ars, blk->Aps, bp, ldbk,
+            pr->C + (ic + ir) * ldc + jc + q, ldc, st,
+            pr->ColumnBias == null ? null : pr->ColumnBias + jc + q, pr->RowBias == null ? null : pr->RowBias + ic + ir, steps);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* PanelB(MacroBlock* blk, int kc, int q, int wq, out nint ldbk)
+    {
+        int wp = Math.Min(blk->Nr, SgemmPacking.RoundUp(wq, blk->Vw));
+        if (!blk->DirectB) { ldbk = wp; return blk->PackB + (nint)q * kc; }
+        if (wq == blk->Nr) { ldbk = blk->Ldb; return blk->B + q; }
+        ldbk = wp;
+        return blk->PackB; // the ragged last panel, packed
+    }
+
+    // One micro-tile: rows ic+ir .. +mr, columns jc+q .. +wq of C (edge tiles merge through the scratch tile).
+    private static void Tile(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
+        TileStore* st, bool activationPass, SgemmWorkspace ws)
+    {
+        int wp = Math.Min(blk->Nr, SgemmPacking.RoundUp(wq, blk->Vw));
+        int nv = wp / blk->Vw;
+        float* bp = PanelB(blk, kc, q, wq, out nint ldbk);
+        nint ldc = pr->Ldc;
+        float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
+        float* ct = pr->C + (ic + ir) * ldc + jc + q;
+        float* at = blk->A + ir * blk->Ars;
+        float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
+        var one = TileSteps.One;
+        if (wq == wp)
+        {
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias, &one);
+        }
+        else
+        {
+            var raw = TileStore.Raw;
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null, &one);
+            Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
+        }
+        if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RunKernel(SgemmPath path, int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc,
-        TileStore* st, float* colBias, float* rowBias)
+        TileStore* st, float* colBias, float* rowBias, TileSteps* steps)
     {
-        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
-        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
-        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
+        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
+        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
+        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
     }
 
     // Edge tile (width not a whole vector): the same arithmetic as the kernels' StoreRow, element by element.

@@ -24,6 +24,9 @@ internal static unsafe class SgemmBlocking
     /// <summary>Up to this many rows an A·Bᵀ product runs as dot products (SgemmDot) with no packing at all.</summary>
     public static int DotMaxM { get; set; } = 4;
 
+    /// <summary>Packed B blocks up to this size are swept strip-major (C row by row) instead of panel-major.</summary>
+    public static long RowMajorSweepBytes { get; set; } = 256 * 1024;
+
     /// <summary>Extra floats on the row stride of a packed transposed A (avoids 4 KiB aliasing of its rows).</summary>
     public static int APad { get; set; } = 16;
 
@@ -71,8 +74,8 @@ internal static unsafe class SgemmBlocking
             // Parts are claimed dynamically, so more parts than threads let a thread that was descheduled
             // (a loaded machine) hold up at most one small part. An N part re-packs nothing another part
             // packs (only a transposed A is packed per part, and it is small next to the work), so N parts
-            // of at least 2 panels are cheap.
-            if (nGroups >= 4L * threads) return (int)Math.Min(2L * threads, nGroups / 2);
+            // of one 64-column panel or more are cheap.
+            if (nGroups >= 2L * threads) return (int)Math.Min(2L * threads, nGroups);
             return (int)pn;
         }
         return pm >= 2 ? (int)pm : 1;

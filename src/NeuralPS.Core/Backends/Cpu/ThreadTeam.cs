@@ -21,6 +21,11 @@ internal sealed unsafe class ThreadTeam
     /// <summary>How long an idle worker spins before it blocks (µs).</summary>
     public static int SpinMicroseconds { get; set; } = 500;
 
+    /// <summary>For how much of that it spins on the CPU (pause loop) before it spins with
+    /// Thread.Yield (µs): yielding lets a thread that shares its core (on a loaded machine, often the
+    /// caller still computing its part) run, instead of burning that core's time slice.</summary>
+    public static int HotSpinMicroseconds { get; set; } = 50;
+
     private static readonly object CreateGate = new();
     private static ThreadTeam? s_shared;
 
@@ -154,6 +159,7 @@ internal sealed unsafe class ThreadTeam
         {
             long seen = CurrentJob;
             long spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+            long hotTicks = Stopwatch.Frequency * HotSpinMicroseconds / 1_000_000;
             while (true)
             {
                 long job = CurrentJob;
@@ -162,10 +168,17 @@ internal sealed unsafe class ThreadTeam
                     // Spin for a while: the next GEMM of a training step usually follows within microseconds.
                     long start = Stopwatch.GetTimestamp();
                     int n = 0;
+                    bool yielding = false;
                     while ((job = CurrentJob) == seen)
                     {
-                        Thread.SpinWait(8);
-                        if ((++n & 63) == 0 && Stopwatch.GetTimestamp() - start > spinTicks) break;
+                        if (yielding) Thread.Yield();
+                        else Thread.SpinWait(8);
+                        if ((++n & (yielding ? 0 : 63)) == 0)
+                        {
+                            long waited = Stopwatch.GetTimestamp() - start;
+                            if (waited > spinTicks) break;
+                            yielding = waited > hotTicks;
+                        }
                     }
                     if (job == seen)
                     {
