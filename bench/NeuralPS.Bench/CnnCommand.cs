@@ -25,13 +25,15 @@ namespace NeuralPS.Bench;
 /// Diagnostics: --eval-each-epoch (test accuracy after every epoch, one JSON line each), --limit N
 /// (training samples), --profile (per-layer forward/backward wall and CPU time of a few batches),
 /// conv --sweep (chunking strategies) / --breakdown IMAGES (im2col, col2im and GEMM costs), --chunk
-/// COLUMNS (the im2col chunk width).</summary>
+/// COLUMNS (the im2col chunk width), --classic-im2col / --pixel-major (force one GEMM layout; default: by shape).</summary>
 public static class CnnCommand
 {
     public static int Run(string[] args, string workload)
     {
         var a = new BenchArgs(args);
         if (a.IntOrNull("chunk") is int chunk) ConvIm2ColGemm.ChunkColumns = chunk;
+        if (a.Flag("classic-im2col")) ConvIm2RowGemm.Choice = ConvLayoutChoice.Classic;
+        if (a.Flag("pixel-major")) ConvIm2RowGemm.Choice = ConvLayoutChoice.PixelMajor;
         if (workload == "conv" || a.Flag("conv-only"))
         {
             bool quick = a.Flag("quick"), sweep = a.Flag("sweep");

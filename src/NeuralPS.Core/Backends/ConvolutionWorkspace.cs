@@ -20,6 +20,8 @@ public sealed class ConvolutionWorkspace
     /// <summary>The geometry and chunking the cached data was computed with.</summary>
     internal ConvolutionGeometry Geometry;
     internal int ImagesPerChunk;
+    /// <summary>True: <see cref="Columns"/> holds pixel-major rows (im2row), false: im2col columns.</summary>
+    internal bool PixelMajor;
 
     /// <summary>Forgets cached data (call when the input tensor changed without a new forward).</summary>
     public void Invalidate() => Input = null;

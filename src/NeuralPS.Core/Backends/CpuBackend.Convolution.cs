@@ -23,7 +23,8 @@ public sealed partial class CpuBackend
             if (ConvDirect.Applies(g)) ConvDirect.Forward(px, pw, pb, py, g, activation, activationAlpha);
             else
             {
-                ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha, workspace);
+                if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.Forward(px, pw, pb, py, g, activation, activationAlpha, workspace);
+                else ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha, workspace);
                 ConvIm2ColGemm.Remember(workspace, x);
             }
         }
@@ -38,7 +39,8 @@ public sealed partial class CpuBackend
         if (g.Batch == 0) return;
         fixed (float* pdy = dy.Data, pw = weight.Data, pdx = dx.Data)
         {
-            ConvIm2ColGemm.BackwardData(pdy, pw, pdx, g);
+            if (ConvIm2RowGemm.AppliesToBackwardData(g)) ConvIm2RowGemm.BackwardData(pdy, pw, pdx, g);
+            else ConvIm2ColGemm.BackwardData(pdy, pw, pdx, g);
         }
     }
 
@@ -58,6 +60,7 @@ public sealed partial class CpuBackend
                 ConvDirect.BackwardFilter(px, pdy, pdw, g);
                 if (pdb != null) ConvIm2ColGemm.BiasGradient(pdy, pdb, g.Batch, g.Filters, g.OutputPlane);
             }
+            else if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
             else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
         }
     }

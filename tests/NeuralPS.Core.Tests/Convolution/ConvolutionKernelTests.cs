@@ -34,6 +34,9 @@ public class ConvolutionKernelTests
         // batches large enough to be split over threads by image
         yield return new object[] { 9, 3, 11, 10, 7, 3, 3, 2, 2, PaddingMode.Same, 0, 0, 1, 1, 1 };
         yield return new object[] { 8, 6, 9, 9, 6, 3, 3, 1, 1, PaddingMode.Explicit, 1, 1, 1, 1, 3 };
+        // 16-channel tiles of the pixel-major transposes (and their edges)
+        yield return new object[] { 3, 32, 13, 13, 20, 3, 3, 1, 1, PaddingMode.Same, 0, 0, 1, 1, 1 };
+        yield return new object[] { 2, 34, 9, 17, 33, 3, 3, 2, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
     }
 
     private static ConvolutionGeometry Make(object[] a) => ConvolutionGeometry.Create(
@@ -50,26 +53,31 @@ public class ConvolutionKernelTests
         }
     }
 
-    /// <summary>Runs the check with chunks of one image (GEMM in place on NCHW) and with several images
-    /// per chunk (scatter/gather), which are different code paths.</summary>
+    /// <summary>Runs the check on both GEMM layouts (pixel-major im2row, classic im2col), with chunks of one
+    /// image and of several images, split over threads by chunk or not: all different code paths.
+    /// (The switches are process-wide; other tests running meanwhile just take another correct path.)</summary>
     private static void ForEachChunking(Action body)
     {
         int saved = ConvIm2ColGemm.ChunkColumns;
         bool savedParallel = ConvIm2ColGemm.ImageParallel;
+        var savedRows = ConvIm2RowGemm.Choice;
         try
         {
-            foreach (bool imageParallel in new[] { true, false })
-                foreach (int columns in new[] { 1, 64, 100_000 })
-                {
-                    ConvIm2ColGemm.ImageParallel = imageParallel;
-                    ConvIm2ColGemm.ChunkColumns = columns;
-                    body();
-                }
+            foreach (var rows in new[] { ConvLayoutChoice.PixelMajor, ConvLayoutChoice.Classic, ConvLayoutChoice.Auto })
+                foreach (bool imageParallel in new[] { true, false })
+                    foreach (int columns in new[] { 1, 64, 100_000 })
+                    {
+                        ConvIm2RowGemm.Choice = rows;
+                        ConvIm2ColGemm.ImageParallel = imageParallel;
+                        ConvIm2ColGemm.ChunkColumns = columns;
+                        body();
+                    }
         }
         finally
         {
             ConvIm2ColGemm.ChunkColumns = saved;
             ConvIm2ColGemm.ImageParallel = savedParallel;
+            ConvIm2RowGemm.Choice = savedRows;
         }
     }
 

@@ -86,6 +86,7 @@ internal static unsafe class ConvIm2ColGemm
         {
             workspace.Geometry = g;
             workspace.ImagesPerChunk = job.ImagesPerChunk;
+            workspace.PixelMajor = false;
         }
     }
 
@@ -105,7 +106,7 @@ internal static unsafe class ConvIm2ColGemm
     public static void BackwardFilter(float* x, float* dy, float* dw, float* dbias, in ConvolutionGeometry g, ConvolutionWorkspace? workspace, NeuralPS.Core.Tensors.Tensor? input)
     {
         var job = Plan(g, out int parts);
-        bool cached = workspace is not null && input is not null && ReferenceEquals(workspace.Input, input)
+        bool cached = workspace is not null && input is not null && ReferenceEquals(workspace.Input, input) && !workspace.PixelMajor
             && workspace.Geometry == g && workspace.ImagesPerChunk == job.ImagesPerChunk && workspace.Columns is not null;
         // One partial per chunk (chunk 0 writes dW itself), summed in chunk order: deterministic whichever
         // thread claimed which chunk.
@@ -262,7 +263,7 @@ internal static unsafe class ConvIm2ColGemm
     }
 
     /// <summary>Rows k of cnt NCHW images → [Kg, cnt·plane] (chunk layout).</summary>
-    private static void NchwToChunk(float* src, int imageStride, int cnt, int kg, int plane, float* dst)
+    internal static void NchwToChunk(float* src, int imageStride, int cnt, int kg, int plane, float* dst)
     {
         long bytes = plane * sizeof(float);
         for (int k = 0; k < kg; k++)
