@@ -6,7 +6,7 @@
     GUID                 = '3bff99da-c1dc-4a87-963d-ad0f89b279cc'
     Author               = 'NeuralPS contributors'
     CompanyName          = 'NeuralPS'
-    Copyright            = '(c) NeuralPS contributors. MIT licence.'
+    Copyright            = '(c) NeuralPS contributors.'
     Description          = 'Build, train, evaluate, save and load neural networks from PowerShell: dense and convolutional layers over a fast managed CPU engine; data from the pipeline, CSV and idx files.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
@@ -29,8 +29,6 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('NeuralNetwork', 'DeepLearning', 'MachineLearning', 'AI', 'CNN', 'Training', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ProjectUri   = 'https://github.com/neuralps/NeuralPS'
             ReleaseNotes = '0.1.0: dense and convolutional networks (Conv2d, pooling, BatchNorm, Residual), SGD/Adam/AdamW/RMSprop, CSV/idx/pipeline data, versioned checksummed model files.'
         }
     }

@@ -17,7 +17,7 @@ public sealed class ErrorClassifierTests
         { new FileNotFoundException("f"), "ObjectNotFound", "FileNotFound" },
         { new DirectoryNotFoundException("f"), "ObjectNotFound", "FileNotFound" },
         { new UnauthorizedAccessException("u"), "PermissionDenied", "AccessDenied" },
-        { new IOException("io"), "ReadError", "IO" },
+        { new IOException("io"), "ReadError", "ReadFailed" },
         { new OperationCanceledException(), "OperationStopped", "Stopped" },
         { new ArgumentException("a"), "InvalidArgument", "InvalidArgument" },
         { new InvalidCastException("x"), "InvalidType", "InvalidType" },
@@ -30,6 +30,13 @@ public sealed class ErrorClassifierTests
     {
         var (k, i) = ErrorClassifier.Classify(e);
         Assert.Equal((kind, id), (k.ToString(), i));
+    }
+
+    [Fact]
+    public void An_IO_failure_while_writing_is_a_write_error()
+    {
+        Assert.Equal((ErrorKind.WriteError, "WriteFailed"), ErrorClassifier.Classify(new IOException("disk full"), writing: true));
+        Assert.Equal(ErrorKind.ResourceExists, ErrorClassifier.Classify(new FileExistsException("e"), writing: true).Kind);
     }
 
     [Fact]

@@ -253,6 +253,35 @@ public sealed class TrainingCommandTests
         Assert.NotEqual(engine.Thread, sink.Threads.Single());
     }
 
+    [Fact]
+    public void Training_again_on_records_reuses_the_networks_encoding()
+    {
+        var (train, test) = Records.IrisSplit();
+        var net = IrisNetwork();
+        var first = new TrainingCommand(net, Settings(epochs: 1));
+        foreach (var r in train) first.AddRecord(r);
+        first.Run(new RecordingSink(), CancellationToken.None);
+        var pre = net.Preprocessor;
+
+        var again = new TrainingCommand(net, Settings(epochs: 1, split: 0.2, label: null));
+        foreach (var r in test) Assert.Null(again.AddRecord(r));
+        var sink = new RecordingSink();
+        Assert.Single(again.Run(sink, CancellationToken.None));
+        Assert.Same(pre, net.Preprocessor);
+        Assert.Equal(2, net.EpochsTrained);
+        Assert.Contains(sink.VerboseLines, l => l.Contains("already has feature columns", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_network_trained_on_idx_data_does_not_continue_on_records()
+    {
+        var net = IrisNetwork();
+        net.Preprocessor = new FeaturePreprocessor(null, 1f / 255f, null, null);
+        var cmd = new TrainingCommand(net, Settings(epochs: 1));
+        var e = Assert.Throws<InvalidConfigurationException>(() => cmd.AddRecord(Records.IrisAsCsvStrings()[0]));
+        Assert.Contains("dataset", e.Message);
+    }
+
     [Theory]
     [InlineData(0, 32, 0.001, 0.0)]
     [InlineData(1, 0, 0.001, 0.0)]

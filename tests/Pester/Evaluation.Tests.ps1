@@ -2,8 +2,8 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $script:Iris = Get-IrisSplit
-    $script:Net = New-IrisNetwork -Seed 1
+    $Iris = Get-IrisSplit
+    $Net = New-IrisNetwork -Seed 1
     $null = $Iris.Train | Invoke-Training -Network $Net -LabelProperty Species -Epochs 60 -BatchSize 16 -LearningRate 0.01
 }
 

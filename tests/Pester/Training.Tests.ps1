@@ -2,7 +2,7 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $script:Iris = Get-IrisSplit
+    $Iris = Get-IrisSplit
 }
 
 Describe 'Invoke-Training' {

@@ -3,6 +3,8 @@ using System.Globalization;
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Tensors;
 
+using NeuralPS.Bench.Common;
+
 namespace NeuralPS.Bench.Cnn;
 
 /// <summary>GFLOP/s of NeuralPS's Conv2dForward / BackwardData / BackwardFilter on the seed CNN's two conv
@@ -17,8 +19,8 @@ internal static unsafe class ConvBenchmark
         if (sweep) return Sweep(rounds, batch);
         bool haveBlas = BlasConv.TryLoad(out string blasError);
         if (!haveBlas) Console.Error.WriteLine($"reference unavailable: {blasError}");
-        else BlasConv.SetThreads(Environment.ProcessorCount);
-        Console.Error.WriteLine($"NeuralPS {CpuBackend.Instance.Description}; im2col chunk {NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns} columns; load {CnnJson.LoadAverage()}");
+        else BlasConv.SetThreads(ThreadSetting.Current);
+        Console.Error.WriteLine($"NeuralPS {CpuBackend.Instance.Description}; im2col chunk {NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns} columns; load {MachineLoad.LoadAverage1()}");
         var shapes = new (string Name, ConvolutionGeometry G)[]
         {
             ("conv-seed1", ConvolutionGeometry.Create(batch, 1, 28, 28, 32, 3, 3)),
@@ -64,14 +66,15 @@ internal static unsafe class ConvBenchmark
                     if (haveBlas) b.Add(Rate(theirs, g.Flops, sliceSeconds));
                 }
                 double n = Median(a), o = haveBlas ? Median(b) : double.NaN;
-                CnnJson.Write(("workload", $"{name}-{pass}"), ("metric", "gflops"), ("neuralps", n), ("reference", haveBlas ? o : null),
-                    ("reference_name", "openblas-im2col"), ("higher_is_better", true), ("threads", Environment.ProcessorCount),
-                    ("ratio", haveBlas ? n / o : null), ("neuralps_best", a.Max()), ("layout", Layout(g)), ("max_rel_diff", haveBlas ? maxDiff : null));
+                BenchJson.Write(("workload", $"{name}-{pass}"), ("metric", "gflops"), ("neuralps", BenchJson.Round(n)), ("reference", haveBlas ? BenchJson.Round(o) : null),
+                    ("reference_name", "openblas-im2col"), ("higher_is_better", true), ("threads", ThreadSetting.Current),
+                    ("ratio", haveBlas ? BenchJson.Round(n / o, 3) : null), ("neuralps_best", BenchJson.Round(a.Max())), ("layout", Layout(g)),
+                    ("max_rel_diff", haveBlas ? maxDiff : null), ("load1", MachineLoad.LoadAverage1()));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name}-{pass,-10} {Layout(g),-34} NeuralPS {n,7:F1} GFLOP/s   OpenBLAS-im2col {o,7:F1}   ratio {n / o:F2}"));
             }
         }
-        Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");
+        Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;
     }
 
@@ -79,11 +82,13 @@ internal static unsafe class ConvBenchmark
     private static int Sweep(int rounds, int batch)
     {
         var backend = CpuBackend.Instance;
-        var variants = new (string Name, bool ImageParallel, int Chunk)[]
+        var variants = new (string Name, bool Rows, bool ImageParallel, int Chunk)[]
         {
-            ("img-par/256", true, 256), ("img-par/1024", true, 1024), ("img-par/4096", true, 4096),
-            ("gemm-par/1024", false, 1024), ("gemm-par/4096", false, 4096), ("gemm-par/16384", false, 16384),
+            ("rows/512", true, true, 512), ("rows/1024", true, true, 1024), ("rows/2048", true, true, 2048),
+            ("cols/1024", false, true, 1024), ("rows-gemm-par/4096", true, false, 4096), ("cols-gemm-par/4096", false, false, 4096),
         };
+        bool cpuClock = ThreadSetting.Current == 1;
+        Console.Error.WriteLine(cpuClock ? "GFLOP/s per thread-CPU-second (one thread: immune to the machine's load)" : "GFLOP/s of wall time");
         var shapes = new (string Name, ConvolutionGeometry G)[]
         {
             ("conv-seed2", ConvolutionGeometry.Create(batch, 32, 13, 13, 64, 3, 3)),
@@ -111,14 +116,15 @@ internal static unsafe class ConvBenchmark
                 for (int r = 0; r < rounds; r++)
                     for (int v = 0; v < variants.Length; v++)
                     {
+                        NeuralPS.Core.Backends.Cpu.ConvIm2RowGemm.Choice = variants[v].Rows ? NeuralPS.Core.Backends.Cpu.ConvLayoutChoice.PixelMajor : NeuralPS.Core.Backends.Cpu.ConvLayoutChoice.Classic;
                         NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ImageParallel = variants[v].ImageParallel;
                         NeuralPS.Core.Backends.Cpu.ConvIm2ColGemm.ChunkColumns = variants[v].Chunk;
-                        rates[v].Add(Rate(run, g.Flops, 0.15));
+                        rates[v].Add(cpuClock ? CpuRate(run, g.Flops, 0.15) : Rate(run, g.Flops, 0.15));
                     }
                 Console.Error.WriteLine($"{name + "-" + pass,-22} " + string.Join("  ", variants.Select((v, i) => $"{v.Name} {Median(rates[i]),6:F1}")));
             }
         }
-        Console.Error.WriteLine($"load after: {CnnJson.LoadAverage()}");
+        Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;
     }
 
@@ -133,6 +139,26 @@ internal static unsafe class ConvBenchmark
         int calls = 0;
         do { action(); calls++; } while (clock.Elapsed.TotalSeconds < seconds);
         return flops * calls / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, long* timespec);
+
+    private static double ThreadCpuSeconds()
+    {
+        long* ts = stackalloc long[2];
+        return ClockGetTime(3, ts) == 0 ? ts[0] + ts[1] / 1e9 : double.NaN;
+    }
+
+    /// <summary>GFLOP/s per second of this thread's CPU time (single-threaded runs only).</summary>
+    private static double CpuRate(Action action, double flops, double seconds)
+    {
+        action();
+        var clock = Stopwatch.StartNew();
+        double c0 = ThreadCpuSeconds();
+        int calls = 0;
+        do { action(); calls++; } while (clock.Elapsed.TotalSeconds < seconds);
+        return flops * calls / (ThreadCpuSeconds() - c0) / 1e9;
     }
 
     private static double Median(List<double> v)

@@ -15,18 +15,26 @@ internal static unsafe class ConvBreakdown
         BlasConv.SetThreads(1);
         var g = ConvolutionGeometry.Create(images, 32, 13, 13, 64, 3, 3);
         int P = g.PatchSize, L = images * g.OutputPlane, K = g.Filters;
-        var x = Fill(g.Batch * g.InputSize); var col = Fill(P * L + 64); var w = Fill(K * P); var y = Fill(K * L);
-        var dx = Fill(g.Batch * g.InputSize); var dw = Fill(K * P);
+        var x = Fill(g.Batch * g.InputSize); var col = Fill(P * L + 128); var w = Fill(K * P); var y = Fill(K * L);
+        var dx = Fill(g.Batch * g.InputSize + 64); var dw = Fill(Math.Max(K * P, images * g.OutputSize) + 64);
         var s1 = ConvParallel.SingleThread;
         fixed (float* px = x, pc = col, pw = w, py = y, pdx = dx, pdw = dw)
         {
             float* xp = px, cp = pc, wp = pw, yp = py, dxp = pdx, dwp = pdw;
             var items = new (string Name, double Flops, Action Run)[]
             {
+                ("to pixel-major x", 0, () => ConvIm2RowGemm.ToPixelMajor(xp, images, 32, 169, g.InputSize, dxp)),
+                ("im2row", 0, () => ConvIm2RowGemm.Im2Row(dxp, images, g, cp)),
+                ("row2im", 0, () => ConvIm2RowGemm.Row2Im(cp, images, g, dxp)),
+                ("from pixel-major y", 0, () => ConvIm2RowGemm.FromPixelMajor(yp, images, 64, 121, dwp, g.OutputSize)),
                 ("im2col", 0, () => Im2Col.Pack(xp, xp + g.Batch * g.InputSize, images, g, 0, cp, L)),
                 ("col2im", 0, () => Im2Col.Unpack(cp, L, images, g, 0, dxp, dxp + g.Batch * g.InputSize)),
+                ("col2im direct", 0, () => Im2Col.UnpackDirect(cp + 16, L, images, g, 0, dxp, dxp + g.Batch * g.InputSize)),
                 ("gemm fwd   NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, false, K, L, P, 1f, wp, P, cp, L, 0f, yp, L, default, null, s1)),
                 ("gemm fwd   OBL", 2.0 * K * L * P, () => BlasConv.Gemm(false, false, K, L, P, wp, P, cp, L, 0f, yp, L)),
+                ("gemm fwd-T  NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, true, L, K, P, 1f, cp, P, wp, P, 0f, yp, K, default, null, s1)),
+                ("gemm fwd-T  OBL", 2.0 * K * L * P, () => BlasConv.Gemm(false, true, L, K, P, cp, P, wp, P, 0f, yp, K)),
+                ("gemm bdata-T NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, false, L, P, K, 1f, yp, K, wp, P, 0f, cp, P, default, null, s1)),
                 ("gemm bdata NPS", 2.0 * K * L * P, () => Sgemm.Multiply(true, false, P, L, K, 1f, wp, P, yp, L, 0f, cp, L, default, null, s1)),
                 ("gemm bdata OBL", 2.0 * K * L * P, () => BlasConv.Gemm(true, false, P, L, K, wp, P, yp, L, 0f, cp, L)),
                 ("gemm bfilt NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, true, K, P, L, 1f, yp, L, cp, L, 0f, dwp, P, default, null, s1)),
@@ -38,11 +46,12 @@ internal static unsafe class ConvBreakdown
                 {
                     items[i].Run();
                     var c = Stopwatch.StartNew();
+                    double c0 = ThreadCpuMicroseconds();
                     int n = 0;
                     do { items[i].Run(); n++; } while (c.Elapsed.TotalMilliseconds < 60);
-                    times[i].Add(c.Elapsed.TotalMilliseconds * 1000 / n);
+                    times[i].Add((ThreadCpuMicroseconds() - c0) / n);
                 }
-            Console.Error.WriteLine($"images per chunk {images} (L = {L}), single thread, median of 7:");
+            Console.Error.WriteLine($"images per chunk {images} (L = {L}), single thread, thread CPU time, median of 7:");
             for (int i = 0; i < items.Length; i++)
             {
                 double us = times[i].OrderBy(t => t).ElementAt(3);
@@ -50,6 +59,15 @@ internal static unsafe class ConvBreakdown
             }
         }
         return 0;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, long* timespec);
+
+    private static double ThreadCpuMicroseconds()
+    {
+        long* ts = stackalloc long[2];
+        return ClockGetTime(3, ts) == 0 ? ts[0] * 1e6 + ts[1] / 1e3 : double.NaN;
     }
 
     private static float[] Fill(int n)

@@ -5,17 +5,32 @@ using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Tensors;
 
+using NeuralPS.Bench.Common;
+
 namespace NeuralPS.Bench.Cnn;
 
 /// <summary>Where a training step's time goes: forward and backward of each layer, timed over a few
-/// batches of real data (the loss and optimizer are left out; dLoss/dOutput is a fixed random tensor).</summary>
-internal static class LayerProfile
+/// batches of real data (the loss and optimizer are left out; dLoss/dOutput is a fixed random tensor).
+/// Besides wall time it reports the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID): with
+/// NEURALPS_NUM_THREADS=1 that is the work itself, unaffected by how busy the shared machine is.</summary>
+internal static unsafe class LayerProfile
 {
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, long* timespec);
+
+    private static double ThreadCpuMs()
+    {
+        long* ts = stackalloc long[2];
+        return ClockGetTime(3, ts) == 0 ? ts[0] * 1e3 + ts[1] / 1e6 : double.NaN;
+    }
+
     public static void Run(Network network, Dataset data, int batch, int batches, int warmup)
     {
         var layers = network.Layers;
         var fwd = new double[layers.Count];
         var bwd = new double[layers.Count];
+        var fwdCpu = new double[layers.Count];
+        var bwdCpu = new double[layers.Count];
         var ctx = new LayerContext(CpuBackend.Instance, training: true, new NeuralRandom(1));
         var x0 = new Tensor(network.InputShape.WithBatch(batch));
         var dy = new Tensor(network.OutputShape.WithBatch(batch));
@@ -30,22 +45,26 @@ internal static class LayerProfile
             Tensor x = x0;
             for (int i = 0; i < layers.Count; i++)
             {
+                double c0 = ThreadCpuMs();
                 clock.Restart();
                 x = layers[i].Forward(x, ctx);
-                if (b >= warmup) fwd[i] += clock.Elapsed.TotalMilliseconds;
+                if (b >= warmup) { fwd[i] += clock.Elapsed.TotalMilliseconds; fwdCpu[i] += ThreadCpuMs() - c0; }
             }
             Tensor? g = dy;
             for (int i = layers.Count - 1; i >= 0; i--)
             {
+                double c0 = ThreadCpuMs();
                 clock.Restart();
                 g = layers[i].Backward(g!, ctx, needInputGradient: i > 0);
-                if (b >= warmup) bwd[i] += clock.Elapsed.TotalMilliseconds;
+                if (b >= warmup) { bwd[i] += clock.Elapsed.TotalMilliseconds; bwdCpu[i] += ThreadCpuMs() - c0; }
             }
         }
         double total = fwd.Sum() + bwd.Sum();
-        Console.Error.WriteLine($"{"layer",-18} {"type",-16} {"output",-16} {"fwd ms",8} {"bwd ms",8} {"share",6}   (per batch of {batch}, mean of {batches})");
+        double totalCpu = fwdCpu.Sum() + bwdCpu.Sum();
+        Console.Error.WriteLine($"{"layer",-18} {"type",-16} {"output",-16} {"fwd ms",8} {"bwd ms",8} {"share",6} {"fwd cpu",8} {"bwd cpu",8} {"share",6}   (per batch of {batch}, mean of {batches}; cpu = calling thread)");
         for (int i = 0; i < layers.Count; i++)
-            Console.Error.WriteLine($"{layers[i].Name,-18} {layers[i].Type,-16} {layers[i].OutputShape,-16} {fwd[i] / batches,8:F3} {bwd[i] / batches,8:F3} {(fwd[i] + bwd[i]) / total,6:P1}");
-        Console.Error.WriteLine($"{"total",-52} {fwd.Sum() / batches,8:F3} {bwd.Sum() / batches,8:F3}   => {total / batches:F2} ms per batch, {total / batches * Math.Ceiling(60000.0 / batch) / 1000:F1} s per 60k epoch (layers only)");
+            Console.Error.WriteLine($"{layers[i].Name,-18} {layers[i].Type,-16} {layers[i].OutputShape,-16} {fwd[i] / batches,8:F3} {bwd[i] / batches,8:F3} {(fwd[i] + bwd[i]) / total,6:P1} {fwdCpu[i] / batches,8:F3} {bwdCpu[i] / batches,8:F3} {(fwdCpu[i] + bwdCpu[i]) / totalCpu,6:P1}");
+        Console.Error.WriteLine($"{"total",-52} {fwd.Sum() / batches,8:F3} {bwd.Sum() / batches,8:F3} {"",6} {fwdCpu.Sum() / batches,8:F3} {bwdCpu.Sum() / batches,8:F3}");
+        Console.Error.WriteLine($"wall {total / batches:F2} ms per batch = {total / batches * Math.Ceiling(60000.0 / batch) / 1000:F1} s per 60k epoch; calling thread cpu {totalCpu / batches:F2} ms = {totalCpu / batches * Math.Ceiling(60000.0 / batch) / 1000:F1} s (layers only)");
     }
 }

@@ -13,9 +13,9 @@ public abstract class NeuralCmdlet : PSCmdlet
 {
     /// <summary>Stops the command: a terminating error built from an engine/IO exception.</summary>
     [DoesNotReturn]
-    private protected void ThrowError(Exception exception, object? target, string? errorId = null)
+    private protected void ThrowError(Exception exception, object? target, string? errorId = null, bool writing = false)
     {
-        ThrowTerminatingError(ToErrorRecord(exception, target, errorId));
+        ThrowTerminatingError(ToErrorRecord(exception, target, errorId, writing));
         throw new InvalidOperationException("ThrowTerminatingError returned."); // unreachable; satisfies [DoesNotReturn]
     }
 
@@ -25,10 +25,10 @@ public abstract class NeuralCmdlet : PSCmdlet
         WriteError(ToErrorRecord(exception, target, errorId));
     }
 
-    private protected static ErrorRecord ToErrorRecord(Exception exception, object? target, string? errorId = null)
+    private protected static ErrorRecord ToErrorRecord(Exception exception, object? target, string? errorId = null, bool writing = false)
     {
         if (exception is RuntimeException { ErrorRecord: { } existing } && errorId is null) return existing;
-        var (kind, id) = ErrorClassifier.Classify(exception);
+        var (kind, id) = ErrorClassifier.Classify(exception, writing);
         var record = new ErrorRecord(exception, errorId ?? id, ToCategory(kind), target);
         string? action = ErrorClassifier.RecommendedAction(exception);
         if (action is not null) record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
@@ -103,6 +103,26 @@ public abstract class NeuralCmdlet : PSCmdlet
         if (resolved.Count == 0)
             throw new FileNotFoundException($"No file matches '{path}'.", path);
         return resolved;
+    }
+
+    /// <summary>The file a writing cmdlet writes, as Out-File and Export-Csv resolve it: -LiteralPath as
+    /// written; -Path with wildcard characters must match one existing file (several are an error), and
+    /// a path that matches nothing is the new file's name as written. Relative to PowerShell's location.</summary>
+    private protected string ResolveFileToWrite(string path, bool literal, string parameter)
+    {
+        if (literal || !WildcardPattern.ContainsWildcardCharacters(path)) return GetUnresolvedFileSystemPath(path);
+        Collection<string> matches;
+        ProviderInfo provider;
+        try
+        {
+            matches = GetResolvedProviderPathFromPSPath(path, out provider);
+        }
+        catch (ItemNotFoundException)
+        {
+            return GetUnresolvedFileSystemPath(path);
+        }
+        EnsureFileSystem(provider, path);
+        return matches.Count == 0 ? GetUnresolvedFileSystemPath(path) : PathChoice.Single(matches, path, parameter);
     }
 
     /// <summary>A path that may not exist yet (a file to write), resolved against the provider.</summary>

@@ -6,7 +6,8 @@ namespace NeuralPS.Cmdlets.Commands;
 /// (PowerShell appends the cmdlet name to the id: "ShapeMismatch,NeuralPS.Cmdlets.AddLayerCmdlet").</summary>
 internal static class ErrorClassifier
 {
-    public static (ErrorKind Kind, string ErrorId) Classify(Exception exception) => exception switch
+    /// <param name="writing">True when the command was writing a file: an I/O failure is then a WriteError.</param>
+    public static (ErrorKind Kind, string ErrorId) Classify(Exception exception, bool writing = false) => exception switch
     {
         ShapeMismatchException => (ErrorKind.InvalidArgument, "ShapeMismatch"),
         InvalidConfigurationException => (ErrorKind.InvalidArgument, "InvalidConfiguration"),
@@ -16,7 +17,7 @@ internal static class ErrorClassifier
         FileExistsException => (ErrorKind.ResourceExists, "FileExists"),
         FileNotFoundException or DirectoryNotFoundException => (ErrorKind.ObjectNotFound, "FileNotFound"),
         UnauthorizedAccessException => (ErrorKind.PermissionDenied, "AccessDenied"),
-        IOException => (ErrorKind.ReadError, "IO"),
+        IOException => writing ? (ErrorKind.WriteError, "WriteFailed") : (ErrorKind.ReadError, "ReadFailed"),
         OperationCanceledException => (ErrorKind.OperationStopped, "Stopped"),
         ArgumentException => (ErrorKind.InvalidArgument, "InvalidArgument"),
         InvalidCastException or FormatException => (ErrorKind.InvalidType, "InvalidType"),

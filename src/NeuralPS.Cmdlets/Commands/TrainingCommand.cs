@@ -74,15 +74,23 @@ internal sealed class TrainingCommand
         _dataset = dataset;
     }
 
+    /// <summary>True when the network already knows how to read records (from an earlier training, even
+    /// a cancelled one, or a reloaded model): new records must be encoded the same way.</summary>
+    private bool ReusesEncoding => _converterReuses ??= _network.Preprocessor?.RecordColumns is not null;
+
+    private bool? _converterReuses;
+
     private RecordConverter CreateConverter(RecordView first)
     {
         string? label = _settings.LabelProperty ?? _network.Preprocessor?.LabelName;
-        if (_network.Preprocessor?.RecordColumns is not null && _network.EpochsTrained > 0)
+        if (ReusesEncoding)
         {
             // Continued training: read the records with the encoding the network already learned.
-            _notices.Add($"Network '{_network.Name}' was trained before; the records are read with its saved feature columns and class names.");
+            _notices.Add($"Network '{_network.Name}' already has feature columns and class names from earlier training; the records are read with them.");
             return RecordConverter.ForEvaluation(_network, label);
         }
+        if (_network.Preprocessor is not null)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on arrays or idx data (it has no saved feature columns), so it cannot continue on records; give it a dataset.");
         if (label is null)
         {
             label = first.Keys.LastOrDefault()
@@ -113,7 +121,9 @@ internal sealed class TrainingCommand
             options.ValidationData = validation;
         }
 
-        sink.Verbose($"Training '{_network.Name}' on {train.Count} samples{(validation is null ? string.Empty : $", validating on {validation.Count}")}: " +
+        string held = validation is not null ? $", validating on {validation.Count}"
+            : options.ValidationSplit > 0 ? $", of which {options.ValidationSplit:P0} are held out for validation" : string.Empty;
+        sink.Verbose($"Training '{_network.Name}' on {train.Count} samples{held}: " +
                      $"{options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} (learning rate {options.LearningRate}), loss {options.Loss ?? "Auto"}.");
 
         var history = new List<TrainingHistoryEntry>();
@@ -178,9 +188,8 @@ internal sealed class TrainingCommand
                 string why = _converter.FirstError is { } first ? $"all {_converter.Rejected} records were rejected; the first: {first.Message}" : "no records were given";
                 throw new DataFormatException($"Invoke-Training has nothing to train on: {why}");
             }
-            bool fresh = _network.Preprocessor?.RecordColumns is null || _network.EpochsTrained == 0;
             if (split > 0 && _settings.ValidationDataset is null && _settings.ValidationRecords is null)
-                (train, validation) = fresh ? _converter.ToDatasets(split, random) : _converter.ToDataset().Split(split, random);
+                (train, validation) = ReusesEncoding ? _converter.ToDataset().Split(split, random) : _converter.ToDatasets(split, random);
             else
                 train = _converter.ToDataset();
         }

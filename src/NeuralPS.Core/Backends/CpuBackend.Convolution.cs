@@ -6,7 +6,7 @@ namespace NeuralPS.Core.Backends;
 public sealed partial class CpuBackend
 {
     public unsafe void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, in ConvolutionGeometry geometry,
-        ActivationKind activation = ActivationKind.None, float activationAlpha = 0.01f)
+        ActivationKind activation = ActivationKind.None, float activationAlpha = 0.01f, ConvolutionWorkspace? workspace = null)
     {
         var g = geometry;
         CheckConv(g, x, "x", g.InputSize);
@@ -14,12 +14,19 @@ public sealed partial class CpuBackend
         CheckWeight(g, weight, "weight");
         if (bias is not null && bias.Size != g.Filters)
             throw new ShapeMismatchException($"Conv2d bias has {bias.Size} values but the convolution has {g.Filters} filters ({g}).");
+        workspace?.Invalidate();
         if (g.Batch == 0) return;
         fixed (float* px = x.Data, pw = weight.Data, py = y.Data)
         fixed (float* pb = bias is null ? null : bias.Data)
         {
+            workspace?.Invalidate();
             if (ConvDirect.Applies(g)) ConvDirect.Forward(px, pw, pb, py, g, activation, activationAlpha);
-            else ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha);
+            else
+            {
+                if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.Forward(px, pw, pb, py, g, activation, activationAlpha, workspace);
+                else ConvIm2ColGemm.Forward(px, pw, pb, py, g, activation, activationAlpha, workspace);
+                ConvIm2ColGemm.Remember(workspace, x);
+            }
         }
     }
 
@@ -32,11 +39,12 @@ public sealed partial class CpuBackend
         if (g.Batch == 0) return;
         fixed (float* pdy = dy.Data, pw = weight.Data, pdx = dx.Data)
         {
-            ConvIm2ColGemm.BackwardData(pdy, pw, pdx, g);
+            if (ConvIm2RowGemm.AppliesToBackwardData(g)) ConvIm2RowGemm.BackwardData(pdy, pw, pdx, g);
+            else ConvIm2ColGemm.BackwardData(pdy, pw, pdx, g);
         }
     }
 
-    public unsafe void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry)
+    public unsafe void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry, ConvolutionWorkspace? workspace = null)
     {
         var g = geometry;
         CheckConv(g, x, "x", g.InputSize);
@@ -52,7 +60,8 @@ public sealed partial class CpuBackend
                 ConvDirect.BackwardFilter(px, pdy, pdw, g);
                 if (pdb != null) ConvIm2ColGemm.BiasGradient(pdy, pdb, g.Batch, g.Filters, g.OutputPlane);
             }
-            else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g);
+            else if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
+            else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
         }
     }
 

@@ -12,8 +12,9 @@ public sealed partial class CpuBackend
         CheckChannels(c, beta, runningMean, runningVariance, saveMean, saveInvStd);
         if (y.Size != x.Size) throw new ShapeMismatchException($"BatchNorm output has shape {y.Shape} but the input has shape {x.Shape}.");
         if (x.Size == 0) return;
-        var stats = new double[2 * c];
-        var scale = new float[2 * c];
+        // Per-channel work arrays: on the stack for any realistic channel count, so a step allocates nothing.
+        Span<double> stats = c <= 2048 ? stackalloc double[2 * c] : new double[2 * c];
+        Span<float> scale = c <= 2048 ? stackalloc float[2 * c] : new float[2 * c];
         fixed (float* px = x.Data, py = y.Data, pg = gamma.Data, pb = beta.Data, prm = runningMean.Data, prv = runningVariance.Data,
                psm = saveMean.Data, psi = saveInvStd.Data, psc = scale)
         fixed (double* pst = stats)
@@ -44,7 +45,7 @@ public sealed partial class CpuBackend
         CheckChannels(c, beta, runningMean, runningVariance);
         if (y.Size != x.Size) throw new ShapeMismatchException($"BatchNorm output has shape {y.Shape} but the input has shape {x.Shape}.");
         if (x.Size == 0) return;
-        var scale = new float[2 * c];
+        Span<float> scale = c <= 2048 ? stackalloc float[2 * c] : new float[2 * c];
         fixed (float* px = x.Data, py = y.Data, pg = gamma.Data, pb = beta.Data, prm = runningMean.Data, prv = runningVariance.Data, psc = scale)
         {
             for (int j = 0; j < c; j++)

@@ -11,15 +11,18 @@ public partial interface IBackend
 {
     /// <summary>y = act(conv(x, weight) + bias).
     /// y[n,k,oy,ox] = act(bias[k] + Σ_{c∈group(k), i, j} weight[k, c, i, j] · x[n, c, oy·sh − padTop + i·dh, ox·sw − padLeft + j·dw])
-    /// with x = 0 outside the image. <paramref name="activation"/> must be element-wise (not Softmax).</summary>
+    /// with x = 0 outside the image. <paramref name="activation"/> must be element-wise (not Softmax).
+    /// <paramref name="workspace"/>: optional per-layer state kept for the backward calls of the same step
+    /// (see <see cref="ConvolutionWorkspace"/>); pass it in training, null in inference.</summary>
     void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, in ConvolutionGeometry geometry,
-        ActivationKind activation = ActivationKind.None, float activationAlpha = 0.01f);
+        ActivationKind activation = ActivationKind.None, float activationAlpha = 0.01f, ConvolutionWorkspace? workspace = null);
 
     /// <summary>dx = ∂L/∂x of the convolution (without bias/activation) given dy = ∂L/∂(conv output).
     /// dx [N,C,H,W] is overwritten.</summary>
     void Conv2dBackwardData(Tensor dy, Tensor weight, Tensor dx, in ConvolutionGeometry geometry);
 
     /// <summary>dWeight = ∂L/∂weight (overwritten) and, when not null, dBias[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]
-    /// (overwritten), given the forward input x and dy = ∂L/∂(conv output).</summary>
-    void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry);
+    /// (overwritten), given the forward input x and dy = ∂L/∂(conv output). With the
+    /// <paramref name="workspace"/> the forward of the same x used, the backend may reuse what it kept.</summary>
+    void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry, ConvolutionWorkspace? workspace = null);
 }

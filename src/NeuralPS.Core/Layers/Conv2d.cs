@@ -19,6 +19,7 @@ public sealed class Conv2d : Layer
     private Parameter? _weight, _bias;
     private Parameter[] _parameters = Array.Empty<Parameter>();
     private ConvolutionGeometry _geometry;
+    private readonly ConvolutionWorkspace _workspace = new();
     private Tensor? _input, _output, _preActivation, _outputGradientBeforeActivation, _inputGradient;
 
     public Conv2d(int filters, int[] kernelSize, int[]? stride = null, PaddingMode padding = PaddingMode.Valid, int[]? paddingSize = null,
@@ -115,17 +116,25 @@ public sealed class Conv2d : Layer
         {
             // An activation whose derivative needs its input (GELU) is applied after the GEMM, not fused.
             var z = BatchBuffer.Ensure(ref _preActivation, g.Batch, OutputShape);
-            context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, z, g);
+            context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, z, g, workspace: Workspace(context));
             context.Backend.ActivationForward(z, y, Activation, Alpha);
         }
         else
         {
-            context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, y, g, Activation, Alpha);
+            context.Backend.Conv2dForward(input, _weight!.Value, _bias?.Value, y, g, Activation, Alpha, Workspace(context));
         }
         return y;
     }
 
     private bool StoresPreActivation => IBackend.ActivationNeedsInput(Activation, Alpha);
+
+    // The backend may keep the forward's im2col matrix for the filter gradient; only worth it in training.
+    private ConvolutionWorkspace? Workspace(LayerContext context)
+    {
+        if (context.Training) return _workspace;
+        _workspace.Invalidate();
+        return null;
+    }
 
     // dy [N, K, OH, OW] -> dz = dy ⊙ act' -> dW [K, C/G, kh, kw], dbias [K], dx [N, C, H, W]
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
@@ -138,7 +147,7 @@ public sealed class Conv2d : Layer
             dz = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
             context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, dz, Activation, Alpha);
         }
-        context.Backend.Conv2dBackwardFilter(_input, dz, _weight!.Gradient, _bias?.Gradient, g);
+        context.Backend.Conv2dBackwardFilter(_input, dz, _weight!.Gradient, _bias?.Gradient, g, _workspace);
         if (!needInputGradient) return null;
         var dx = BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape);
         context.Backend.Conv2dBackwardData(dz, _weight.Value, dx, g);

@@ -34,6 +34,9 @@ public class ConvolutionKernelTests
         // batches large enough to be split over threads by image
         yield return new object[] { 9, 3, 11, 10, 7, 3, 3, 2, 2, PaddingMode.Same, 0, 0, 1, 1, 1 };
         yield return new object[] { 8, 6, 9, 9, 6, 3, 3, 1, 1, PaddingMode.Explicit, 1, 1, 1, 1, 3 };
+        // 16-channel tiles of the pixel-major transposes (and their edges)
+        yield return new object[] { 3, 32, 13, 13, 20, 3, 3, 1, 1, PaddingMode.Same, 0, 0, 1, 1, 1 };
+        yield return new object[] { 2, 34, 9, 17, 33, 3, 3, 2, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
     }
 
     private static ConvolutionGeometry Make(object[] a) => ConvolutionGeometry.Create(
@@ -50,26 +53,31 @@ public class ConvolutionKernelTests
         }
     }
 
-    /// <summary>Runs the check with chunks of one image (GEMM in place on NCHW) and with several images
-    /// per chunk (scatter/gather), which are different code paths.</summary>
+    /// <summary>Runs the check on both GEMM layouts (pixel-major im2row, classic im2col), with chunks of one
+    /// image and of several images, split over threads by chunk or not: all different code paths.
+    /// (The switches are process-wide; other tests running meanwhile just take another correct path.)</summary>
     private static void ForEachChunking(Action body)
     {
         int saved = ConvIm2ColGemm.ChunkColumns;
         bool savedParallel = ConvIm2ColGemm.ImageParallel;
+        var savedRows = ConvIm2RowGemm.Choice;
         try
         {
-            foreach (bool imageParallel in new[] { true, false })
-                foreach (int columns in new[] { 1, 64, 100_000 })
-                {
-                    ConvIm2ColGemm.ImageParallel = imageParallel;
-                    ConvIm2ColGemm.ChunkColumns = columns;
-                    body();
-                }
+            foreach (var rows in new[] { ConvLayoutChoice.PixelMajor, ConvLayoutChoice.Classic, ConvLayoutChoice.Auto })
+                foreach (bool imageParallel in new[] { true, false })
+                    foreach (int columns in new[] { 1, 64, 100_000 })
+                    {
+                        ConvIm2RowGemm.Choice = rows;
+                        ConvIm2ColGemm.ImageParallel = imageParallel;
+                        ConvIm2ColGemm.ChunkColumns = columns;
+                        body();
+                    }
         }
         finally
         {
             ConvIm2ColGemm.ChunkColumns = saved;
             ConvIm2ColGemm.ImageParallel = savedParallel;
+            ConvIm2RowGemm.Choice = savedRows;
         }
     }
 
@@ -133,6 +141,56 @@ public class ConvolutionKernelTests
             AssertClose(expectedW, dw.Span, n * g.OutputPlane, $"dW (chunk {ConvIm2ColGemm.ChunkColumns})");
             AssertClose(expectedB, db.Span, n * g.OutputPlane, "dbias");
         });
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void BackwardFilter_WithTheForwardsWorkspace_MatchesNaive(int n, int c, int h, int w, int k, int kh, int kw, int sh, int sw, PaddingMode pad, int ph, int pw, int dh, int dw, int groups)
+    {
+        var g = Make(new object[] { n, c, h, w, k, kh, kw, sh, sw, pad, ph, pw, dh, dw, groups });
+        var x = GradientCheck.Random(new Shape(n, c, h, w), 8);
+        var weight = GradientCheck.Random(new Shape(k, c / groups, kh, kw), 9);
+        var dy = GradientCheck.Random(new Shape(n, k, g.OutputHeight, g.OutputWidth), 10);
+        var expectedW = new float[g.WeightSize];
+        ConvNaive.BackwardFilter(x.Span, dy.Span, expectedW, default, g);
+        var workspace = new ConvolutionWorkspace();
+        ForEachChunking(() =>
+        {
+            var y = new Tensor(dy.Shape);
+            CpuBackend.Instance.Conv2dForward(x, weight, null, y, g, workspace: workspace);
+            var dwt = new Tensor(weight.Shape);
+            dwt.Fill(float.NaN);
+            CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dwt, null, g, workspace);
+            AssertClose(expectedW, dwt.Span, n * g.OutputPlane, $"dW (cached, chunk {ConvIm2ColGemm.ChunkColumns})");
+            // another input of the same shape: the workspace must not be used for it
+            var x2 = GradientCheck.Random(x.Shape, 99);
+            var expected2 = new float[g.WeightSize];
+            ConvNaive.BackwardFilter(x2.Span, dy.Span, expected2, default, g);
+            CpuBackend.Instance.Conv2dBackwardFilter(x2, dy, dwt, null, g, workspace);
+            AssertClose(expected2, dwt.Span, n * g.OutputPlane, "dW (other input)");
+        });
+    }
+
+    [Fact]
+    public void ParallelConvolution_IsBitwiseRepeatable()
+    {
+        // Threads claim chunks in a different order on every call; results must not depend on it.
+        var g = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3);
+        var x = GradientCheck.Random(new Shape(64, 32, 13, 13), 21);
+        var w = GradientCheck.Random(new Shape(64, 32, 3, 3), 22);
+        var dy = GradientCheck.Random(new Shape(64, 64, 11, 11), 23);
+        float[]? firstY = null, firstDx = null, firstDw = null;
+        for (int r = 0; r < 5; r++)
+        {
+            var y = new Tensor(dy.Shape); var dx = new Tensor(x.Shape); var dw = new Tensor(w.Shape);
+            CpuBackend.Instance.Conv2dForward(x, w, null, y, g);
+            CpuBackend.Instance.Conv2dBackwardData(dy, w, dx, g);
+            CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dw, null, g);
+            firstY ??= y.ToArray(); firstDx ??= dx.ToArray(); firstDw ??= dw.ToArray();
+            Assert.Equal(firstY, y.ToArray());
+            Assert.Equal(firstDx, dx.ToArray());
+            Assert.Equal(firstDw, dw.ToArray());
+        }
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public class PoolingKernelTests
         yield return new object[] { 3, 1, 7, 10, 3, 2, 1, 2, PaddingMode.Same, 0, 0 };
         yield return new object[] { 2, 4, 8, 8, 2, 2, 2, 2, PaddingMode.Same, 0, 0 };
         yield return new object[] { 1, 2, 7, 7, 2, 2, 2, 2, PaddingMode.Same, 0, 0 };
+        yield return new object[] { 3, 5, 40, 37, 2, 2, 2, 2, PaddingMode.Valid, 0, 0 };
         yield return new object[] { 1, 2, 5, 6, 4, 4, 3, 3, PaddingMode.Explicit, 2, 1 };
     }
 
@@ -110,6 +111,23 @@ public class PoolingKernelTests
             for (int i = 0; i < x.Size; i++) b += (double)x[i] * dx[i];
             Assert.Equal(a, b, 4);
         }
+    }
+
+    [Fact]
+    public void MaxPool_PropagatesNaN_AndPicksTheFirstOfEqualValues()
+    {
+        var g = PoolingGeometry.Create(1, 1, 4, 36, 2, 2, 2, 2);
+        var x = new Tensor(1, 1, 4, 36);
+        x.Fill(1f);
+        x[2 * 36 + 5] = float.NaN;   // window (1, 2)
+        var y = new Tensor(1, 1, 2, 18);
+        var argmax = new int[36];
+        CpuBackend.Instance.MaxPool2dForward(x, y, g, argmax);
+        Assert.True(float.IsNaN(y[18 + 2]));
+        Assert.Equal(2 * 36 + 5, argmax[18 + 2]);
+        Assert.Equal(1f, y[0]);
+        Assert.Equal(0, argmax[0]);          // all four equal: the first wins
+        Assert.Equal(2 * 17, argmax[17]);
     }
 
     [Fact]

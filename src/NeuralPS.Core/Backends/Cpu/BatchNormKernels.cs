@@ -100,14 +100,18 @@ internal static unsafe class BatchNormKernels
         double m = (double)n * s;
         if (s == 1)
         {
-            var sumDy = new double[c];
-            var sumDyX = new double[c];
+            Span<double> sumDy = c <= 1024 ? stackalloc double[c] : new double[c];
+            Span<double> sumDyX = c <= 1024 ? stackalloc double[c] : new double[c];
+            sumDy.Clear();
+            sumDyX.Clear();
             for (int i = 0; i < n; i++)
             {
                 float* xr = x + (long)i * c, dr = dy + (long)i * c;
                 for (int j = 0; j < c; j++) { sumDy[j] += dr[j]; sumDyX[j] += (double)dr[j] * (xr[j] - mean[j]); }
             }
-            var k1 = new float[c]; var k2 = new float[c]; var k3 = new float[c];
+            Span<float> k1 = c <= 1024 ? stackalloc float[c] : new float[c];
+            Span<float> k2 = c <= 1024 ? stackalloc float[c] : new float[c];
+            Span<float> k3 = c <= 1024 ? stackalloc float[c] : new float[c];
             for (int j = 0; j < c; j++) Coefficients(j, sumDy[j], sumDyX[j], m, gamma, mean, invStd, dGamma, dBeta, k1, k2, k3);
             for (int i = 0; i < n; i++)
             {
@@ -151,7 +155,7 @@ internal static unsafe class BatchNormKernels
     }
 
     private static void Coefficients(int j, double sumDy, double sumDyX, double m, float* gamma, float* mean, float* invStd,
-        float* dGamma, float* dBeta, float[] k1, float[] k2, float[] k3)
+        float* dGamma, float* dBeta, Span<float> k1, Span<float> k2, Span<float> k3)
     {
         double g = gamma[j], istd = invStd[j];
         dBeta[j] = (float)sumDy;

