@@ -22,9 +22,9 @@ namespace NeuralPS.Core.Backends.Cpu;
 // forward) runs as dot products (SgemmDot) with no packing at all.
 //
 // Blocking and why (machine: AMD EPYC Zen 4, 2 cores, 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3; AVX-512
-// runs as 2 x 256-bit, i.e. one zmm FMA per cycle per core; measured FMA peak ≈ 109 GFLOP/s per core):
+// runs as 2 x 256-bit, i.e. one zmm FMA per cycle per core; measured FMA peak ≈ 109-117 GFLOP/s per core):
 // - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of the 32 zmm registers; the JIT's
-//   inner loop is exactly 4 loads, 6 broadcasts, 24 FMAs, no spills (checked with DOTNET_JitDisasm). One k
+//   inner loop is 4 loads, 6 broadcasts, 24 FMAs and no vector spills (checked with DOTNET_JitDisasm). One k
 //   step takes 24 cycles at one FMA per cycle, and needs 256 B of B: ~11 B/cycle, well within L2
 //   bandwidth. A prototype measured 14x32 and 12x32 2-6% behind.
 // - KC = 512 (KcMax; K is cut into equal slices ≤ 512, e.g. 784 = 2 x 392): the A strip (6 x 512 floats,
@@ -40,10 +40,13 @@ namespace NeuralPS.Core.Backends.Cpu;
 // same FMA sequence for any thread count, so results are bitwise identical for 1, 2, ... threads.
 // Buffers: per-thread 64-byte aligned native memory (SgemmWorkspace), grown once; zero managed
 // allocation per call.
-// Measured speed (NeuralPS.Bench gemm; 1 thread, CPU-time clock because the machine was shared by
-// ~20-70 runnable threads during development): 86-93 GFLOP/s on square 256-2048 (79-85% of the FMA
-// peak) = 0.99-1.10x OpenBLAS 0.3.21 (Cooperlake kernel); MLP shapes 128x784x256, its dW and dX 1.00-1.10x;
-// 128x256x10 1.2x; dW 10x256x128 1.03x; dX 128x256x10 0.87-0.97x. Wall-clock tables: see the issue-3 note.
+// Measured speed (`dotnet run -c Release --project bench/NeuralPS.Bench -- gemm`, NeuralPS and OpenBLAS 0.3.21
+// (Cooperlake kernel) interleaved in one process; the machine was shared with other jobs, load 4-7):
+// 1 thread: square 256-2048 98-108 GFLOP/s = 84-93% of the measured FMA peak = 1.01-1.10x OpenBLAS
+// (`--clock cpu`); MLP shapes: Dense forward 128x784x256 1.11x, its dW 1.05-1.07x, dX 1.05-1.09x,
+// 128x256x10 1.05-1.12x, dW 10x256x128 1.01-1.02x, dX 128x256x10 (K = 10) 0.87-1.04x.
+// 2 threads (wall clock; neither library got the second core to itself): 1.02-1.17x on every shape
+// but dX 128x256x10 (0.98x, both libraries stay on one thread there).
 
 /// <summary>Single-precision GEMM on row-major matrices:
 /// C = act(alpha · op(A) · op(B) + beta · C + ColumnBias[j] + RowBias[i]).
