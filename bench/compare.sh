@@ -12,6 +12,7 @@
 # Raw output of every tool: bench/work/compare-raw.tsv and bench/work/compare.log.
 # --quick (< 3 minutes): partial epochs (timed batches after warm-up batches, extrapolated to an epoch),
 # shorter inference timings, thread sweeps at OPENBLAS_NUM_THREADS=1 only.
+# --reference-only: only the PyTorch / ONNX Runtime steps (records the reference side on its own).
 set -uo pipefail
 
 QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv" REFONLY=0
@@ -22,7 +23,7 @@ while (($#)); do
     --no-build) BUILD=0 ;;
     --only) ONLY="$2"; shift ;;
     --reference-only) REFONLY=1; BUILD=0 ;;  # PyTorch / ONNX Runtime side only (no NeuralPS steps)
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -98,8 +99,9 @@ step() {
 }
 
 if ((QUICK)); then
-  MLP_NP=(--epochs 1 --max-batches 200 --warmup 20); MLP_PT=(--max-batches 200 --warmup 20)
-  CNN_NP=(--epochs 1 --max-batches 40 --warmup 5);  CNN_PT=(--max-batches 40 --warmup 5)
+  # Warm-up batches let .NET's tiered JIT reach optimised code (30 calls + 100 ms); both sides get them.
+  MLP_NP=(--epochs 1 --max-batches 200 --warmup 40); MLP_PT=(--max-batches 200 --warmup 40)
+  CNN_NP=(--epochs 1 --max-batches 40 --warmup 10); CNN_PT=(--max-batches 40 --warmup 10)
   SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick) STEP_TIMEOUT=150
 else
   MLP_NP=(--epochs 5); MLP_PT=(--epochs 5)

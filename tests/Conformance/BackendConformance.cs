@@ -33,6 +33,13 @@ public static class BackendConformance
         ["MeanSquaredError"] = MeanSquaredError,
         ["AdamUpdate"] = AdamUpdate,
         ["SgdUpdate/Nesterov"] = SgdUpdate,
+        ["Conv2d/3x3-valid"] = b => Conv(b, ConvolutionGeometry.Create(2, 3, 9, 8, 5, 3, 3)),
+        ["Conv2d/1ch-same"] = b => Conv(b, ConvolutionGeometry.Create(3, 1, 11, 11, 4, 3, 3, padding: PaddingMode.Same)),
+        ["Conv2d/stride2-pad1-dilation2"] = b => Conv(b, ConvolutionGeometry.Create(1, 4, 13, 10, 6, 3, 2, 2, 2, PaddingMode.Explicit, 1, 1, 2, 2)),
+        ["Conv2d/groups2"] = b => Conv(b, ConvolutionGeometry.Create(2, 4, 7, 7, 6, 3, 3, padding: PaddingMode.Same, groups: 2)),
+        ["MaxPool2d"] = MaxPool,
+        ["AvgPool2d"] = AvgPool,
+        ["BatchNormInference"] = BatchNormInference,
     };
 
     public static IEnumerable<object[]> Cases => All.Keys.Order().Select(k => new object[] { k });
@@ -261,5 +268,148 @@ public static class BackendConformance
             double step = g[i] + 0.9 * vv;    // Nesterov
             Close(p0[i] - 0.1 * step, p[i], 1, $"p[{i}]");
         }
+    }
+
+    // Direct convolution in float64, written from the definition (cross-correlation, NCHW, groups).
+    private static double ConvAt(Tensor x, Tensor w, in ConvolutionGeometry g, int n, int k, int oy, int ox)
+    {
+        int cPerGroup = g.InputChannels / g.Groups, kPerGroup = g.Filters / g.Groups, group = k / kPerGroup;
+        double s = 0;
+        for (int c = 0; c < cPerGroup; c++)
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    int iy = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
+                    int ix = ox * g.StrideWidth - g.PadLeft + kx * g.DilationWidth;
+                    if (iy < 0 || iy >= g.InputHeight || ix < 0 || ix >= g.InputWidth) continue;
+                    int ci = group * cPerGroup + c;
+                    s += (double)x[((n * g.InputChannels + ci) * g.InputHeight + iy) * g.InputWidth + ix]
+                       * w[((k * cPerGroup + c) * g.KernelHeight + ky) * g.KernelWidth + kx];
+                }
+        return s;
+    }
+
+    private static void Conv(IBackend backend, ConvolutionGeometry g)
+    {
+        var r = new NeuralRandom(21);
+        var x = Random(r, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth);
+        var w = Random(r, g.Filters, g.InputChannels / g.Groups, g.KernelHeight, g.KernelWidth);
+        var bias = Random(r, g.Filters);
+        var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
+        backend.Conv2dForward(x, w, bias, y, g, ActivationKind.ReLU);
+        int patch = g.InputChannels / g.Groups * g.KernelHeight * g.KernelWidth;
+        for (int n = 0; n < g.Batch; n++)
+            for (int k = 0; k < g.Filters; k++)
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                        Close(Math.Max(0, ConvAt(x, w, g, n, k, oy, ox) + bias[k]), y[((n * g.Filters + k) * g.OutputHeight + oy) * g.OutputWidth + ox], patch, $"y[{n},{k},{oy},{ox}] of {g}");
+
+        // Backward: with L = Σ y·dy (no activation), dx and dW are the adjoints of the linear map above;
+        // checked through the identity <dy, conv(x)> = <dx, x> for random x, and dW by perturbation-free sums.
+        var dy = Random(r, g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
+        var dx = new Tensor(x.Shape);
+        var dw = new Tensor(w.Shape);
+        var db = new Tensor(g.Filters);
+        backend.Conv2dBackwardData(dy, w, dx, g);
+        backend.Conv2dBackwardFilter(x, dy, dw, db, g);
+        var dxRef = new double[x.Size];
+        var dwRef = new double[w.Size];
+        var dbRef = new double[g.Filters];
+        int cPerGroup = g.InputChannels / g.Groups, kPerGroup = g.Filters / g.Groups;
+        for (int n = 0; n < g.Batch; n++)
+            for (int k = 0; k < g.Filters; k++)
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        double d = dy[((n * g.Filters + k) * g.OutputHeight + oy) * g.OutputWidth + ox];
+                        dbRef[k] += d;
+                        int group = k / kPerGroup;
+                        for (int c = 0; c < cPerGroup; c++)
+                            for (int ky = 0; ky < g.KernelHeight; ky++)
+                                for (int kx = 0; kx < g.KernelWidth; kx++)
+                                {
+                                    int iy = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
+                                    int ix = ox * g.StrideWidth - g.PadLeft + kx * g.DilationWidth;
+                                    if (iy < 0 || iy >= g.InputHeight || ix < 0 || ix >= g.InputWidth) continue;
+                                    int xi = ((n * g.InputChannels + group * cPerGroup + c) * g.InputHeight + iy) * g.InputWidth + ix;
+                                    int wi = ((k * cPerGroup + c) * g.KernelHeight + ky) * g.KernelWidth + kx;
+                                    dxRef[xi] += d * w[wi];
+                                    dwRef[wi] += d * x[xi];
+                                }
+                    }
+        int reduce = g.Batch * g.OutputHeight * g.OutputWidth;
+        for (int i = 0; i < dx.Size; i++) Close(dxRef[i], dx[i], g.Filters * g.KernelHeight * g.KernelWidth, $"dx[{i}] of {g}");
+        for (int i = 0; i < dw.Size; i++) Close(dwRef[i], dw[i], reduce, $"dW[{i}] of {g}");
+        for (int k = 0; k < g.Filters; k++) Close(dbRef[k], db[k], reduce, $"dBias[{k}] of {g}");
+    }
+
+    private static void MaxPool(IBackend backend)
+    {
+        var r = new NeuralRandom(22);
+        var g = PoolingGeometry.Create(2, 3, 9, 8, 2, 2, 2, 2);
+        var x = Random(r, 2, 3, 9, 8);
+        var y = new Tensor(2, 3, g.OutputHeight, g.OutputWidth);
+        backend.MaxPool2dForward(x, y, g);
+        var dy = Random(r, y.Shape.ToArray());
+        var dx = new Tensor(x.Shape);
+        backend.MaxPool2dBackward(x, dy, dx, g);
+        var dxRef = new double[x.Size];
+        for (int nc = 0; nc < 6; nc++)
+            for (int oy = 0; oy < g.OutputHeight; oy++)
+                for (int ox = 0; ox < g.OutputWidth; ox++)
+                {
+                    int best = -1;
+                    for (int ky = 0; ky < 2; ky++)
+                        for (int kx = 0; kx < 2; kx++)
+                        {
+                            int iy = oy * 2 + ky, ix = ox * 2 + kx;
+                            if (iy >= 9 || ix >= 8) continue;
+                            int xi = (nc * 9 + iy) * 8 + ix;
+                            if (best < 0 || x[xi] > x[best]) best = xi;
+                        }
+                    int yi = (nc * g.OutputHeight + oy) * g.OutputWidth + ox;
+                    Close(x[best], y[yi], 1, $"maxpool y[{yi}]");
+                    dxRef[best] += dy[yi];
+                }
+        for (int i = 0; i < dx.Size; i++) Close(dxRef[i], dx[i], 1, $"maxpool dx[{i}]");
+    }
+
+    private static void AvgPool(IBackend backend)
+    {
+        var r = new NeuralRandom(23);
+        var g = PoolingGeometry.Create(1, 2, 6, 6, 3, 3, 3, 3);
+        var x = Random(r, 1, 2, 6, 6);
+        var y = new Tensor(1, 2, g.OutputHeight, g.OutputWidth);
+        backend.AvgPool2dForward(x, y, g);
+        for (int c = 0; c < 2; c++)
+            for (int oy = 0; oy < 2; oy++)
+                for (int ox = 0; ox < 2; ox++)
+                {
+                    double s = 0;
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) s += x[(c * 6 + oy * 3 + ky) * 6 + ox * 3 + kx];
+                    Close(s / 9, y[(c * 2 + oy) * 2 + ox], 9, $"avgpool y[{c},{oy},{ox}]");
+                }
+    }
+
+    private static void BatchNormInference(IBackend backend)
+    {
+        var r = new NeuralRandom(24);
+        var x = Random(r, 3, 4, 5, 5);
+        var gamma = Random(r, 4);
+        var beta = Random(r, 4);
+        var mean = Random(r, 4);
+        var variance = new Tensor(4);
+        for (int c = 0; c < 4; c++) variance[c] = 0.5f + r.NextSingle();
+        var y = new Tensor(x.Shape);
+        backend.BatchNormForwardInference(x, gamma, beta, mean, variance, y, 1e-5f);
+        for (int n = 0; n < 3; n++)
+            for (int c = 0; c < 4; c++)
+                for (int i = 0; i < 25; i++)
+                {
+                    int xi = (n * 4 + c) * 25 + i;
+                    double expected = gamma[c] * (x[xi] - (double)mean[c]) / Math.Sqrt(variance[c] + 1e-5) + beta[c];
+                    Close(expected, y[xi], 1, $"bn y[{xi}]");
+                }
     }
 }

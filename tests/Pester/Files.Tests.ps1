@@ -70,6 +70,15 @@ Describe 'Save-NeuralNetwork and Import-NeuralNetwork' {
         (Import-NeuralNetwork -LiteralPath $path).Name | Should -Be 'iris'
     }
 
+    It 'lets a -Path wildcard pick the one existing file to overwrite' {
+        $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'wild')
+        Set-Content -Path (Join-Path $dir 'only-model.npsm') -Value 'old'
+        $file = $Net | Save-NeuralNetwork -Path (Join-Path $dir 'only-*.npsm') -Force -PassThru
+        $file.Name | Should -Be 'only-model.npsm'
+        @(Get-ChildItem $dir).Count | Should -Be 1
+        (Import-NeuralNetwork -Path $file.FullName).Name | Should -Be 'iris'
+    }
+
     It 'imports the files Get-ChildItem pipes in' {
         $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'models')
         $Net | Save-NeuralNetwork -Path (Join-Path $dir 'a.npsm')
@@ -117,6 +126,11 @@ Describe 'Import-NeuralDataset' {
         $ds = Import-NeuralDataset (Join-Path $FashionDir 't10k-images-idx3-ubyte.gz') -Format Idx -LabelPath (Join-Path $FashionDir 't10k-labels-idx1-ubyte.gz') -Flatten -Limit 10
         $ds.SampleShape.ToString() | Should -Be '(784,)'
         $ds.Count | Should -Be 10
+    }
+
+    It 'refuses a -LabelPath wildcard that matches several files' {
+        $images = Join-Path $FashionDir 't10k-images-idx3-ubyte.gz'
+        { Import-NeuralDataset -Path $images -LabelPath (Join-Path $FashionDir '*labels*') } | Should -Throw '*-LabelPath*2 files*'
     }
 
     It 'reads a CSV file, reporting a bad row and skipping it' {

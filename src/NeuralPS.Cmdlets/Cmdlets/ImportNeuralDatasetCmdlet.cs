@@ -88,16 +88,15 @@ public sealed class ImportNeuralDatasetCmdlet : NeuralCmdlet
         string file = string.Empty;
         try
         {
-            var files = ResolveExistingPaths(given, literal);
-            if (files.Count != 1)
-                throw new ArgumentException($"'{given}' matches {files.Count} files; Import-NeuralDataset reads one file per input ({string.Join(", ", files.Take(5))}).");
-            file = files[0];
+            file = PathChoice.Single(ResolveExistingPaths(given, literal), given, literal ? nameof(LiteralPath) : nameof(Path));
             var format = Enum.Parse<DatasetLoader.FileFormat>(Format, ignoreCase: true);
             if (format == DatasetLoader.FileFormat.Auto) format = DatasetLoader.DetectFormat(file);
             Dataset dataset;
             if (format == DatasetLoader.FileFormat.Idx)
             {
-                string? labels = LabelPath is null ? null : ResolveExistingPaths(LabelPath, literal)[0];
+                // Resolved like -Path (wildcards unless -LiteralPath is used), and it must name one file: a wildcard
+                // matching several label files would otherwise pair the images with whichever came first.
+                string? labels = LabelPath is null ? null : PathChoice.Single(ResolveExistingPaths(LabelPath, literal), LabelPath, nameof(LabelPath));
                 int? limit = MyInvocation.BoundParameters.ContainsKey(nameof(Limit)) ? Limit : null;
                 dataset = DatasetLoader.ReadIdx(file, labels, Flatten.IsPresent, Scale, ClassNames, limit, Name);
             }

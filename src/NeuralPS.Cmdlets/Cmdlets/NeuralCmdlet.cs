@@ -105,6 +105,26 @@ public abstract class NeuralCmdlet : PSCmdlet
         return resolved;
     }
 
+    /// <summary>The file a writing cmdlet writes, as Out-File and Export-Csv resolve it: -LiteralPath as
+    /// written; -Path with wildcard characters must match one existing file (several are an error), and
+    /// a path that matches nothing is the new file's name as written. Relative to PowerShell's location.</summary>
+    private protected string ResolveFileToWrite(string path, bool literal, string parameter)
+    {
+        if (literal || !WildcardPattern.ContainsWildcardCharacters(path)) return GetUnresolvedFileSystemPath(path);
+        Collection<string> matches;
+        ProviderInfo provider;
+        try
+        {
+            matches = GetResolvedProviderPathFromPSPath(path, out provider);
+        }
+        catch (ItemNotFoundException)
+        {
+            return GetUnresolvedFileSystemPath(path);
+        }
+        EnsureFileSystem(provider, path);
+        return matches.Count == 0 ? GetUnresolvedFileSystemPath(path) : PathChoice.Single(matches, path, parameter);
+    }
+
     /// <summary>A path that may not exist yet (a file to write), resolved against the provider.</summary>
     private protected string GetUnresolvedFileSystemPath(string path)
     {

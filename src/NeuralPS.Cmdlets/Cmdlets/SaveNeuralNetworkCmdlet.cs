@@ -20,8 +20,10 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
     [ValidateNotNull]
     public Network? Network { get; set; }
 
-    /// <summary>The model file to write (conventionally *.npsm). Relative to the current location.</summary>
+    /// <summary>The model file to write (conventionally *.npsm). Relative to the current location; wildcard
+    /// characters may select one existing file to overwrite (with -Force).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
@@ -41,12 +43,13 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
 
     protected override void ProcessRecord()
     {
-        string given = ParameterSetName == LiteralPathSet ? LiteralPath : Path;
+        bool literal = ParameterSetName == LiteralPathSet;
+        string given = literal ? LiteralPath : Path;
         SavePlan plan;
         try
         {
-            // A file to be written need not exist: resolved without wildcard expansion either way.
-            plan = SavePlan.Decide(GetUnresolvedFileSystemPath(given), Force.IsPresent);
+            // A file to be written need not exist; -Path wildcards may pick one existing file (as Out-File's do).
+            plan = SavePlan.Decide(ResolveFileToWrite(given, literal, literal ? nameof(LiteralPath) : nameof(Path)), Force.IsPresent);
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
         {

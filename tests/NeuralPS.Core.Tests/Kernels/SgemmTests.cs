@@ -63,7 +63,7 @@ public sealed unsafe class SgemmTests
     [InlineData(ActivationKind.GELU)]
     public void EveryEpilogue_MatchesReference(ActivationKind activation)
     {
-        int[][] shapes = { new[] { 1, 257, 7 }, new[] { 33, 70, 257 }, new[] { 128, 256, 784 }, new[] { 7, 10, 33 } };
+        int[][] shapes = { new[] { 1, 257, 7 }, new[] { 33, 70, 257 }, new[] { 64, 200, 300 }, new[] { 7, 10, 33 }, new[] { 3, 40, 100 } };
         foreach (var s in shapes)
             foreach (var (col, row) in new[] { (false, false), (true, false), (false, true), (true, true) })
                 foreach (bool transB in new[] { false, true })
@@ -95,11 +95,15 @@ public sealed unsafe class SgemmTests
     {
         // MC, KC and NC far below the shapes, so the NC, KC (first/middle/last K block: beta, accumulate,
         // epilogue) and MC loops all run several times, with edges in each.
-        var tiny = Settings(threads: 2) with { Mc = 12, KcMax = 20, Nc = 128, ParallelThreshold = 0 };
-        foreach (var s in new[] { new[] { 100, 300, 50 }, new[] { 37, 129, 61 }, new[] { 13, 200, 21 } })
+        // Both sweep orders of the macro loop (strip-major for small packed B blocks, panel-major otherwise).
+        foreach (long sweep in new[] { 0L, long.MaxValue })
         {
-            Check(new Case(transA, transB, s[0], s[1], s[2]) { Alpha = 0.9f, Beta = -0.7f, PadA = 2, PadB = 1, PadC = 4 }, tiny);
-            Check(new Case(transA, transB, s[0], s[1], s[2]) { ColumnBias = true, RowBias = true, Activation = ActivationKind.Tanh }, tiny);
+            var tiny = Settings(threads: 2) with { Mc = 12, KcMax = 20, Nc = 128, ParallelThreshold = 0, RowMajorSweepBytes = sweep };
+            foreach (var s in new[] { new[] { 100, 300, 50 }, new[] { 37, 129, 61 }, new[] { 13, 200, 21 } })
+            {
+                Check(new Case(transA, transB, s[0], s[1], s[2]) { Alpha = 0.9f, Beta = -0.7f, PadA = 2, PadB = 1, PadC = 4 }, tiny);
+                Check(new Case(transA, transB, s[0], s[1], s[2]) { ColumnBias = true, RowBias = true, Activation = ActivationKind.Tanh }, tiny);
+            }
         }
     }
 
@@ -107,8 +111,9 @@ public sealed unsafe class SgemmTests
     [MemberData(nameof(Transposes))]
     public void OneAndTwoThreads_GiveBitwiseIdenticalResults(bool transA, bool transB)
     {
-        // Both split directions: wide N (split N) and tall M with narrow N (split M).
-        foreach (var s in new[] { new[] { 128, 784, 256 }, new[] { 1000, 10, 257 }, new[] { 257, 257, 257 }, new[] { 7, 1000, 33 } })
+        // Both split directions: wide N (split N) and tall M with narrow N (split M); small M (in place)
+        // and M = 1 (the dot-product path when B is transposed).
+        foreach (var s in new[] { new[] { 128, 784, 256 }, new[] { 1000, 10, 257 }, new[] { 257, 257, 257 }, new[] { 7, 1000, 33 }, new[] { 1, 1001, 300 } })
         {
             var c = new Case(transA, transB, s[0], s[1], s[2]) { ColumnBias = true, Activation = ActivationKind.Sigmoid, Beta = 0.25f };
             float[] one = Check(c, Settings(threads: 1) with { ParallelThreshold = 0 });

@@ -3,23 +3,50 @@ using System.Numerics.Tensors;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-// SGEMM, BLIS-style (Goto's algorithm): for each NC-wide column block of C, for each KC-deep slice of K,
-// pack op(B)[KC x NC] into k-major panels of NR = 64 columns; for each MC-row block, take the A rows
-// (in place when A is not transposed, else packed by 16x16 register transposes) and sweep the block
-// with an MR x NR = 6 x 64 register tile (24 zmm accumulators, Avx512F.FusedMultiplyAdd).
-// The epilogue (alpha, beta, column/row bias, activation) is applied to each C tile right after its
-// last-K micro-kernel, from registers for None/ReLU/LeakyReLU and over the L1-hot tile for the others,
-// so C is written once per K block and never swept again.
+// SGEMM, BLIS-style (Goto's algorithm)
+// ====================================
+// Algorithm. For each NC-wide column block of C, for each KC-deep slice of K: pack op(B)[KC x NC] into
+// k-major panels of NR = 64 columns (zero-padded to whole vectors at the right edge); for each MC-row
+// block, take the rows of op(A) (read in place when A is not transposed, packed by 16x16 register
+// transposes when it is) and sweep the block with an MR x NR = 6 x 64 register tile: 24 zmm
+// accumulators, Avx512F.FusedMultiplyAdd (SgemmKernel512; SgemmKernel256 = 6x16 AVX2+FMA and
+// SgemmKernelPortable = 6 x 2 Vector<T> on other CPUs). All four transpose combinations are handled by
+// the packing (no transpose is ever materialised). Edges: row tails use exact 1..5-row specialisations
+// and column tails whole vectors over the zero-padded panel, so an edge costs at most 15 wasted lanes,
+// never a scalar loop over K.
+// Epilogue (alpha, beta, column/row bias, activation) is applied to each C tile straight from the
+// accumulators on the last K slice (None/ReLU/LeakyReLU in registers; Sigmoid/Tanh/GELU right after, over
+// the L1-hot tile): one write of C per K slice, no extra pass. beta = 0 never reads C.
+// Small problems skip packing where it cannot pay: with M ≤ 24 (SgemmBlocking.DirectMaxM) A and B are
+// read in place (each packed element would feed only a few tiles), and A·Bᵀ with M ≤ 4 (batch-1 Dense
+// forward) runs as dot products (SgemmDot) with no packing at all.
 //
-// Blocking (values below; reasons):
-// - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of 32 zmm, no spills; per k step
-//   4 vector loads + 6 broadcasts feed 24 FMAs. 14x32 and 12x32 measured 2-6% behind in a prototype.
-// - KC: see SgemmBlocking. The B micro-panel (KC x 64 floats) streams from L2 once per MR rows.
-// - MC, NC: see SgemmBlocking.
-// - Threads: a persistent ThreadTeam; C is split over N (64-column groups) or M (6-row groups),
-//   whichever balances; never over K, so each C element is computed by the same sequence of FMAs for
-//   any thread count (results are bitwise identical for 1 and 2 threads).
-// Measured speed: see SgemmBlocking and the report of `NeuralPS.Bench gemm`.
+// Blocking and why (machine: AMD EPYC Zen 4, 2 cores, 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3; AVX-512
+// runs as 2 x 256-bit, i.e. one zmm FMA per cycle per core; measured FMA peak ≈ 109-117 GFLOP/s per core):
+// - MR x NR = 6 x 64: 24 accumulators + 4 B vectors + 1 broadcast = 29 of the 32 zmm registers; the JIT's
+//   inner loop is 4 loads, 6 broadcasts, 24 FMAs and no vector spills (checked with DOTNET_JitDisasm). One k
+//   step takes 24 cycles at one FMA per cycle, and needs 256 B of B: ~11 B/cycle, well within L2
+//   bandwidth. A prototype measured 14x32 and 12x32 2-6% behind.
+// - KC = 512 (KcMax; K is cut into equal slices ≤ 512, e.g. 784 = 2 x 392): the A strip (6 x 512 floats,
+//   12 KiB) stays in L1 while the B micro-panel (512 x 64, 128 KiB) streams from L2. KC 384 and 800
+//   measured the same within noise here; KC 256 cost 10-15% in the prototype (C is re-read per slice).
+// - MC = 240: an A block (240 x 512 floats, 480 KiB) plus the B micro-panel fit the 1 MiB L2 together.
+//   MC 120 and 960 measured within noise on this core (its FMA rate is low enough for L3 bandwidth too).
+// - NC = 3072: the packed B block (512 x 3072 floats, 6 MiB) sits in L3; both threads' blocks fit.
+// Threads: a persistent ThreadTeam (one worker per extra core, spins ~0.5 ms then blocks; jobs are
+// function pointers, parts claimed dynamically; idle workers pause-spin 50 µs, then yield-spin). C is split over N (64-column groups; up to 2 parts per
+// thread) or M (6-row groups), whichever the cost model balances better; small M always splits N; below
+// 400K FMAs the call stays on the calling thread. Never split over K: every C element is computed by the
+// same FMA sequence for any thread count, so results are bitwise identical for 1, 2, ... threads.
+// Buffers: per-thread 64-byte aligned native memory (SgemmWorkspace), grown once; zero managed
+// allocation per call.
+// Measured speed (`dotnet run -c Release --project bench/NeuralPS.Bench -- gemm`, NeuralPS and OpenBLAS 0.3.21
+// (Cooperlake kernel) interleaved in one process; the machine was shared with other jobs, load 4-7):
+// 1 thread: square 256-2048 98-108 GFLOP/s = 84-93% of the measured FMA peak = 1.01-1.10x OpenBLAS
+// (`--clock cpu`); MLP shapes: Dense forward 128x784x256 1.11x, its dW 1.05-1.07x, dX 1.05-1.09x,
+// 128x256x10 1.05-1.12x, dW 10x256x128 1.01-1.02x, dX 128x256x10 (K = 10) 0.87-1.04x.
+// 2 threads (wall clock; neither library got the second core to itself): 1.02-1.17x on every shape
+// but dX 128x256x10 (0.98x, both libraries stay on one thread there).
 
 /// <summary>Single-precision GEMM on row-major matrices:
 /// C = act(alpha · op(A) · op(B) + beta · C + ColumnBias[j] + RowBias[i]).
@@ -85,7 +112,7 @@ public static unsafe class Sgemm
             ColumnBias = epilogue.ColumnBias, RowBias = epilogue.RowBias,
             Activation = epilogue.Activation, Slope = epilogue.ActivationAlpha,
             RowSumsOfA = rowSumsOfA, Path = settings.Path,
-            Mc = settings.Mc, Nc = settings.Nc,
+            Mc = settings.Mc, Nc = settings.Nc, RowMajorSweepBytes = settings.RowMajorSweepBytes,
         };
         if (pr.Activation == ActivationKind.Softmax)
             throw new InvalidConfigurationException("Softmax is row-wise and cannot be fused into a GEMM epilogue.");
@@ -101,7 +128,8 @@ public static unsafe class Sgemm
         pr.Parts = parts;
         if (parts > 1)
         {
-            var team = settings.Team ?? ThreadTeam.GetShared(parts);
+            // The team is sized by threads, not parts: parts (up to 2 per thread) are claimed dynamically.
+            var team = settings.Team ?? ThreadTeam.GetShared(Math.Min(parts, settings.Threads));
             if (team.TryRun(&SgemmDriver.RunPart, &pr, parts)) return;
             pr.Parts = 1; // another thread holds the team: do it alone (same results)
         }
@@ -119,6 +147,7 @@ internal readonly struct SgemmSettings
     public int KcMax { get; init; }
     public int Nc { get; init; }
     public long ParallelThreshold { get; init; }
+    public long RowMajorSweepBytes { get; init; }
     public ThreadTeam? Team { get; init; }
 
     public static SgemmSettings Current => new()
@@ -129,6 +158,7 @@ internal readonly struct SgemmSettings
         KcMax = SgemmBlocking.KcMax,
         Nc = SgemmBlocking.Nc,
         ParallelThreshold = SgemmBlocking.ParallelThreshold,
+        RowMajorSweepBytes = SgemmBlocking.RowMajorSweepBytes,
     };
 }
 
@@ -154,6 +184,7 @@ internal unsafe struct SgemmProblem
     public SgemmPath Path;
     public bool UseDot;
     public int Kc, Mc, Nc;
+    public long RowMajorSweepBytes;
     public int Parts;
     public bool SplitN;
 }
@@ -179,6 +210,7 @@ internal static unsafe class SgemmDriver
         _ => SgemmKernelPortable.VW,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunPart(void* state, int part)
     {
         var pr = (SgemmProblem*)state;
@@ -285,56 +317,112 @@ internal static unsafe class SgemmDriver
         public int Nr, Vw;
     }
 
-    // Sweeps one MC x NC block of C with micro-tiles: for each B panel (it stays in L2), every MR-row
-    // strip of A (in L1 for the duration of one micro-kernel).
+    // Sweeps one MC x NC block of C with micro-tiles. Usual BLIS order: for each B panel (it stays in L2),
+    // every MR-row strip of A (in L1 for one micro-kernel). When the whole packed B block is small enough to
+    // stay in L2 anyway (small K or narrow N), strips go outside and panels inside instead, so C is written
+    // row by row rather than in tiles 1 row-stride apart. Whole tiles go to the kernel as runs (one call per
+    // panel or strip); edge tiles and tiles needing the separate activation pass go one at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int mc, int jc, int nc,
         TileStore* st, bool activationPass, SgemmWorkspace ws)
     {
-        var path = pr->Path;
-        nint ldc = pr->Ldc;
         int nr = blk->Nr, vw = blk->Vw;
-        var raw = TileStore.Raw;
-        for (int q = 0; q < nc; q += nr)
+        if ((long)kc * nc * sizeof(float) <= pr->RowMajorSweepBytes)
         {
-            int wq = Math.Min(nr, nc - q);
-            int wp = Math.Min(nr, SgemmPacking.RoundUp(wq, vw));
-            int nv = wp / vw;
-            float* bp;
-            nint ldbk;
-            if (!blk->DirectB) { bp = blk->PackB + (nint)q * kc; ldbk = wp; }
-            else if (wq == nr) { bp = blk->B + q; ldbk = blk->Ldb; }
-            else { bp = blk->PackB; ldbk = wp; }
-            float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
+            int fullPanels = activationPass ? 0 : nc / nr;
             for (int ir = 0; ir < mc; ir += MR)
             {
                 int mr = Math.Min(MR, mc - ir);
-                float* ct = pr->C + (ic + ir) * ldc + jc + q;
-                float* at = blk->A + ir * blk->Ars;
-                float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
-                if (wq == wp)
+                if (fullPanels > 0)
                 {
-                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias);
+                    var steps = new TileSteps { Count = fullPanels, B = blk->DirectB ? nr : (nint)nr * kc, C = nr, ColumnBias = nr };
+                    Run(pr, blk, kc, ic, ir, mr, jc, 0, nr, st, &steps);
                 }
-                else
+                for (int q = fullPanels * nr; q < nc; q += nr)
+                    Tile(pr, blk, kc, ic, ir, mr, jc, q, Math.Min(nr, nc - q), st, activationPass, ws);
+            }
+        }
+        else
+        {
+            for (int q = 0; q < nc; q += nr)
+            {
+                int wq = Math.Min(nr, nc - q);
+                int strips = 0;
+                if (!activationPass && wq % vw == 0)
                 {
-                    RunKernel(path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null);
-                    Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
+                    strips = mc / MR;
+                    if (strips > 0)
+                    {
+                        var steps = new TileSteps { Count = strips, A = MR * blk->Ars, C = MR * pr->Ldc, RowBias = MR };
+                        Run(pr, blk, kc, ic, 0, MR, jc, q, wq, st, &steps);
+                    }
                 }
-                if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
+                for (int ir = strips * MR; ir < mc; ir += MR)
+                    Tile(pr, blk, kc, ic, ir, Math.Min(MR, mc - ir), jc, q, wq, st, activationPass, ws);
             }
         }
     }
 
+    // A run of whole tiles (width wq a multiple of the vector width) starting at rows ic+ir, columns jc+q.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
+        TileStore* st, TileSteps* steps)
+    {
+        nint ldbk;
+        float* bp = PanelB(blk, kc, q, wq, out ldbk);
+        nint ldc = pr->Ldc;
+        RunKernel(pr->Path, mr, wq / blk->Vw, kc, blk->A + ir * blk->Ars, blk->Ars, blk->Aps, bp, ldbk,
+            pr->C + (ic + ir) * ldc + jc + q, ldc, st,
+            pr->ColumnBias == null ? null : pr->ColumnBias + jc + q, pr->RowBias == null ? null : pr->RowBias + ic + ir, steps);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* PanelB(MacroBlock* blk, int kc, int q, int wq, out nint ldbk)
+    {
+        int wp = Math.Min(blk->Nr, SgemmPacking.RoundUp(wq, blk->Vw));
+        if (!blk->DirectB) { ldbk = wp; return blk->PackB + (nint)q * kc; }
+        if (wq == blk->Nr) { ldbk = blk->Ldb; return blk->B + q; }
+        ldbk = wp;
+        return blk->PackB; // the ragged last panel, packed
+    }
+
+    // One micro-tile: rows ic+ir .. +mr, columns jc+q .. +wq of C (edge tiles merge through the scratch tile).
+    private static void Tile(SgemmProblem* pr, MacroBlock* blk, int kc, int ic, int ir, int mr, int jc, int q, int wq,
+        TileStore* st, bool activationPass, SgemmWorkspace ws)
+    {
+        int wp = Math.Min(blk->Nr, SgemmPacking.RoundUp(wq, blk->Vw));
+        int nv = wp / blk->Vw;
+        float* bp = PanelB(blk, kc, q, wq, out nint ldbk);
+        nint ldc = pr->Ldc;
+        float* colBias = pr->ColumnBias == null ? null : pr->ColumnBias + jc + q;
+        float* ct = pr->C + (ic + ir) * ldc + jc + q;
+        float* at = blk->A + ir * blk->Ars;
+        float* rowBias = pr->RowBias == null ? null : pr->RowBias + ic + ir;
+        var one = TileSteps.One;
+        if (wq == wp)
+        {
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ct, ldc, st, colBias, rowBias, &one);
+        }
+        else
+        {
+            var raw = TileStore.Raw;
+            RunKernel(pr->Path, mr, nv, kc, at, blk->Ars, blk->Aps, bp, ldbk, ws.Tile, TileStride, &raw, null, null, &one);
+            Merge(ws.Tile, TileStride, mr, wq, ct, ldc, st, colBias, rowBias);
+        }
+        if (activationPass) SgemmEpilogueOps.ApplyRows(pr->Activation, ct, ldc, mr, wq, ws.Scratch);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RunKernel(SgemmPath path, int mr, int nv, nint kc, float* a, nint lda, nint aps, float* b, nint ldb, float* c, nint ldc,
-        TileStore* st, float* colBias, float* rowBias)
+        TileStore* st, float* colBias, float* rowBias, TileSteps* steps)
     {
-        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
-        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
-        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias);
+        if (path == SgemmPath.Avx512) SgemmKernel512.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
+        else if (path == SgemmPath.Avx2) SgemmKernel256.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
+        else SgemmKernelPortable.Run(mr, nv, kc, a, lda, aps, b, ldb, c, ldc, st, colBias, rowBias, steps);
     }
 
     // Edge tile (width not a whole vector): the same arithmetic as the kernels' StoreRow, element by element.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Merge(float* tile, nint tileStride, int mr, int wq, float* c, nint ldc, TileStore* st, float* colBias, float* rowBias)
     {
         for (int r = 0; r < mr; r++)
@@ -357,6 +445,7 @@ internal static unsafe class SgemmDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowSums(float* ap, nint ars, nint aps, int mc, int kc, float* dst, bool first)
     {
         for (int r = 0; r < mc; r++)

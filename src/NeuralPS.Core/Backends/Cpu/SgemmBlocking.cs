@@ -24,12 +24,18 @@ internal static unsafe class SgemmBlocking
     /// <summary>Up to this many rows an A·Bᵀ product runs as dot products (SgemmDot) with no packing at all.</summary>
     public static int DotMaxM { get; set; } = 4;
 
+    /// <summary>Packed B blocks up to this size are swept strip-major (C row by row) instead of panel-major.</summary>
+    public static long RowMajorSweepBytes { get; set; } = 256 * 1024;
+
     /// <summary>Extra floats on the row stride of a packed transposed A (avoids 4 KiB aliasing of its rows).</summary>
     public static int APad { get; set; } = 16;
 
-    /// <summary>Below this many multiply-adds a GEMM runs on the calling thread (waking a worker costs
-    /// more than it saves).</summary>
-    public static long ParallelThreshold { get; set; } = 64 * 1024;
+    /// <summary>Below this many multiply-adds a GEMM runs on the calling thread. Such a GEMM takes under
+    /// ~6 µs on one core; a second thread could save ~2-3 µs on an idle machine, but on a busy one a worker
+    /// preempted in the middle of its part makes the caller wait a scheduler time slice (measured: 0.5x
+    /// OpenBLAS at 2 threads on the 327K-FMA MLP shapes under load, where OpenBLAS itself stays on one
+    /// thread up to ~1M FMAs). The MLP's large GEMMs (≥ 12.8M FMAs at batch 64) are far above it.</summary>
+    public static long ParallelThreshold { get; set; } = 400_000;
 
     /// <summary>Packing one element costs about this many multiply-adds of kernel time (cost model of the split).</summary>
     private const long PackCost = 6;
@@ -46,7 +52,10 @@ internal static unsafe class SgemmBlocking
     {
         pr->SplitN = false;
         long m = pr->M, n = pr->N, k = pr->K;
-        if (threads <= 1 || m * n * k < parallelThreshold) return 1;
+        // The dot-product path (M ≤ 4) is bound by reading B, not by FMAs: count it as 4 rows, so e.g. a
+        // batch-1 Dense 784->256 (800 KB of weights) uses both cores' L2 bandwidth.
+        long work = pr->UseDot ? Math.Max(m, 4) * n * k : m * n * k;
+        if (threads <= 1 || work < parallelThreshold) return 1;
         int nr = SgemmDriver.PanelWidth(pr->Path), mr = SgemmDriver.MR;
         long nGroups = (n + nr - 1) / nr, mGroups = (m + mr - 1) / mr;
         long mPad = mGroups * mr, nPad16 = (n + 15) / 16 * 16;
@@ -65,8 +74,8 @@ internal static unsafe class SgemmBlocking
             // Parts are claimed dynamically, so more parts than threads let a thread that was descheduled
             // (a loaded machine) hold up at most one small part. An N part re-packs nothing another part
             // packs (only a transposed A is packed per part, and it is small next to the work), so N parts
-            // of at least 2 panels are cheap.
-            if (nGroups >= 4L * threads) return (int)Math.Min(2L * threads, nGroups / 2);
+            // of one 64-column panel or more are cheap.
+            if (nGroups >= 2L * threads) return (int)Math.Min(2L * threads, nGroups);
             return (int)pn;
         }
         return pm >= 2 ? (int)pm : 1;

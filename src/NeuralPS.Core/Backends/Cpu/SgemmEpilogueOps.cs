@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralPS.Core.Backends.Cpu;
@@ -12,6 +13,7 @@ internal static unsafe class SgemmEpilogueOps
 
     /// <summary>Applies <paramref name="kind"/> in place to rows x width floats at c (row stride ldc).
     /// No-op for the activations the kernels already applied. scratch holds ≥ 64 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyRows(ActivationKind kind, float* c, nint ldc, int rows, int width, float* scratch)
     {
         switch (kind)
@@ -44,6 +46,7 @@ internal static unsafe class SgemmEpilogueOps
     }
 
     /// <summary>GELU (tanh approximation) in place: x · 0.5 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gelu(Span<float> x, Span<float> scratch)
     {
         TensorPrimitives.Multiply(x, x, scratch);                       // x²

@@ -61,6 +61,7 @@ internal static unsafe class SgemmPacking
     }
 
     // op(B) not transposed: panel row p is a contiguous run of the source row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* src, nint ld, int kc, int wq, int wp, float* dst)
     {
         if (wq == 64 && wp == 64 && Vector512.IsHardwareAccelerated)
@@ -91,6 +92,7 @@ internal static unsafe class SgemmPacking
     // op(B) transposed: source row j holds panel column j; 16 source rows x 16 k values are transposed in
     // registers. Missing source rows (j ≥ wq) read as zeros; a k tail (< 16) and a panel narrower than 16
     // (AVX2/portable edge panels) go through the scalar loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackColumns(float* src, nint ld, int kc, int wq, int wp, float* dst)
     {
         int j0 = 0;
@@ -171,6 +173,7 @@ internal static unsafe class SgemmPacking
     }
 
     // As Transpose16, but only the first `rows` source rows exist (the rest read as zero).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposePartialRows(float* src, nint srcStride, int rows, float* dst, nint dstStride)
     {
         float* tmp = stackalloc float[16 * 16];

@@ -21,6 +21,11 @@ internal sealed unsafe class ThreadTeam
     /// <summary>How long an idle worker spins before it blocks (µs).</summary>
     public static int SpinMicroseconds { get; set; } = 500;
 
+    /// <summary>For how much of that it spins on the CPU (pause loop) before it spins with
+    /// Thread.Yield (µs): yielding lets a thread that shares its core (on a loaded machine, often the
+    /// caller still computing its part) run, instead of burning that core's time slice.</summary>
+    public static int HotSpinMicroseconds { get; set; } = 50;
+
     private static readonly object CreateGate = new();
     private static ThreadTeam? s_shared;
 
@@ -41,6 +46,9 @@ internal sealed unsafe class ThreadTeam
         _workers = new Worker[workers];
         for (int i = 0; i < workers; i++) _workers[i] = new Worker(this, i);
     }
+
+    /// <summary>Threads of the process-wide team (0 before its first use).</summary>
+    internal static int SharedSize => Volatile.Read(ref s_shared)?.Size ?? 0;
 
     /// <summary>Number of threads a job can use: the workers plus the calling thread.</summary>
     public int Size => _workers.Length + 1;
@@ -66,7 +74,7 @@ internal sealed unsafe class ThreadTeam
     }
 
     /// <summary>Runs job(state, part) once for every part = 0 .. parts-1, on the calling thread and up to
-    /// parts-1 workers. Returns false (having run nothing) when the team is running a job already (for
+    /// parts-1 workers (parts may exceed <see cref="Size"/>: threads claim parts until none is left). Returns false (having run nothing) when the team is running a job already (for
 /// another thread, or a nested call from inside a job): the caller then does the work alone.</summary>
     public bool TryRun(delegate*<void*, int, void> job, void* state, int parts)
     {
@@ -151,6 +159,7 @@ internal sealed unsafe class ThreadTeam
         {
             long seen = CurrentJob;
             long spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+            long hotTicks = Stopwatch.Frequency * HotSpinMicroseconds / 1_000_000;
             while (true)
             {
                 long job = CurrentJob;
@@ -159,10 +168,17 @@ internal sealed unsafe class ThreadTeam
                     // Spin for a while: the next GEMM of a training step usually follows within microseconds.
                     long start = Stopwatch.GetTimestamp();
                     int n = 0;
+                    bool yielding = false;
                     while ((job = CurrentJob) == seen)
                     {
-                        Thread.SpinWait(8);
-                        if ((++n & 63) == 0 && Stopwatch.GetTimestamp() - start > spinTicks) break;
+                        if (yielding) Thread.Yield();
+                        else Thread.SpinWait(8);
+                        if ((++n & (yielding ? 0 : 63)) == 0)
+                        {
+                            long waited = Stopwatch.GetTimestamp() - start;
+                            if (waited > spinTicks) break;
+                            yielding = waited > hotTicks;
+                        }
                     }
                     if (job == seen)
                     {
