@@ -34,6 +34,7 @@ public static class CnnCommand
         if (a.IntOrNull("chunk") is int chunk) ConvIm2ColGemm.ChunkColumns = chunk;
         if (a.Flag("classic-im2col")) ConvIm2RowGemm.Choice = ConvLayoutChoice.Classic;
         if (a.Flag("pixel-major")) ConvIm2RowGemm.Choice = ConvLayoutChoice.PixelMajor;
+        if (a.Flag("no-cache")) ConvIm2ColGemm.CacheColumns = false;
         if (workload == "conv" || a.Flag("conv-only"))
         {
             bool quick = a.Flag("quick"), sweep = a.Flag("sweep");

@@ -20,6 +20,7 @@ public sealed partial class CpuBackend
         fixed (float* pb = bias is null ? null : bias.Data)
         {
             workspace?.Invalidate();
+            if (!ConvIm2ColGemm.CacheColumns) workspace = null;
             if (ConvDirect.Applies(g)) ConvDirect.Forward(px, pw, pb, py, g, activation, activationAlpha);
             else
             {
@@ -55,14 +56,51 @@ public sealed partial class CpuBackend
         fixed (float* px = x.Data, pdy = dy.Data, pdw = dWeight.Data)
         fixed (float* pdb = dBias is null ? null : dBias.Data)
         {
-            if (ConvDirect.Applies(g) && g.Batch > 0)
-            {
-                ConvDirect.BackwardFilter(px, pdy, pdw, g);
-                if (pdb != null) ConvIm2ColGemm.BiasGradient(pdy, pdb, g.Batch, g.Filters, g.OutputPlane);
-            }
+            if (ConvDirect.Applies(g) && g.Batch > 0) ConvDirect.BackwardFilter(px, pdy, pdw, g, dbias: pdb);
             else if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
             else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
         }
+    }
+
+    public unsafe void Conv2dBackward(Tensor x, Tensor output, Tensor outputGradient, Tensor weight, Tensor dWeight, Tensor? dBias, Tensor? dx,
+        in ConvolutionGeometry geometry, ActivationKind activation, float activationAlpha, Tensor scratch, ConvolutionWorkspace? workspace = null)
+    {
+        var g = geometry;
+        CheckConv(g, output, "output", g.OutputSize);
+        CheckConv(g, outputGradient, "dy", g.OutputSize);
+        if (scratch.Size < outputGradient.Size)
+            throw new ShapeMismatchException($"Conv2d backward scratch has {scratch.Size} values but dy has {outputGradient.Size}.");
+        if (activation is ActivationKind.GELU or ActivationKind.Softmax || (activation == ActivationKind.LeakyReLU && !(activationAlpha > 0f)))
+            throw new InvalidConfigurationException($"Conv2dBackward takes act′ from the output, which {activation} (alpha {activationAlpha}) does not allow; use ActivationBackward with the pre-activation first.");
+        bool fusedFilter = dx is null && ConvDirect.Applies(g) && g.Batch > 0
+            && activation is ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU;
+        if (fusedFilter)
+        {
+            // First layer of an image network: the direct kernel applies the ReLU mask and sums the bias
+            // gradient while it reads dy, so dz is never written.
+            CheckConv(g, x, "x", g.InputSize);
+            CheckWeight(g, dWeight, "dWeight");
+            if (dBias is not null && dBias.Size != g.Filters)
+                throw new ShapeMismatchException($"Conv2d bias gradient has {dBias.Size} values but the convolution has {g.Filters} filters ({g}).");
+            fixed (float* px = x.Data, py = output.Data, pdy = outputGradient.Data, pdw = dWeight.Data)
+            fixed (float* pdb = dBias is null ? null : dBias.Data)
+            {
+                ConvDirect.BackwardFilter(px, pdy, pdw, g, activation == ActivationKind.None ? null : py,
+                    activation == ActivationKind.LeakyReLU ? activationAlpha : 0f, pdb);
+            }
+            return;
+        }
+        var dz = outputGradient;
+        if (activation != ActivationKind.None)
+        {
+            dz = scratch;
+            fixed (float* py = output.Data, pdy = outputGradient.Data, pdz = scratch.Data)
+            {
+                ConvIm2ColGemm.ActivationBackward(py, pdy, pdz, outputGradient.Size, activation, activationAlpha);
+            }
+        }
+        Conv2dBackwardFilter(x, dz, dWeight, dBias, g, workspace);
+        if (dx is not null) Conv2dBackwardData(dz, weight, dx, g);
     }
 
     private static void CheckConv(in ConvolutionGeometry g, Tensor t, string what, int perImage)

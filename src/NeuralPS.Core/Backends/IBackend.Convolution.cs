@@ -25,4 +25,14 @@ public partial interface IBackend
     /// (overwritten), given the forward input x and dy = ∂L/∂(conv output). With the
     /// <paramref name="workspace"/> the forward of the same x used, the backend may reuse what it kept.</summary>
     void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias, in ConvolutionGeometry geometry, ConvolutionWorkspace? workspace = null);
+
+    /// <summary>The whole backward of <c>Conv2dForward(x, weight, bias, output, geometry, activation)</c> in one
+    /// call: dz = dy ⊙ act′ taken from the forward's <paramref name="output"/> (None, ReLU, LeakyReLU with
+    /// alpha &gt; 0, Sigmoid, Tanh — not GELU, whose derivative needs the pre-activation), then dWeight,
+    /// dBias (when not null) and dx (when not null), all overwritten. The results are those of
+    /// ActivationBackward followed by Conv2dBackwardFilter and Conv2dBackwardData (which is how a backend
+    /// without a fused path implements it); a backend may instead apply act′ while it reads dy.
+    /// <paramref name="scratch"/> (the size of dy) receives dz when the backend materialises it; dy is not modified.</summary>
+    void Conv2dBackward(Tensor x, Tensor output, Tensor outputGradient, Tensor weight, Tensor dWeight, Tensor? dBias, Tensor? dx,
+        in ConvolutionGeometry geometry, ActivationKind activation, float activationAlpha, Tensor scratch, ConvolutionWorkspace? workspace = null);
 }

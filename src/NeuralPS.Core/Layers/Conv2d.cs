@@ -141,16 +141,20 @@ public sealed class Conv2d : Layer
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
         var g = _geometry.WithBatch(_input.Rows);
-        var dz = outputGradient;
-        if (Activation != ActivationKind.None)
+        var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
+        if (!StoresPreActivation)
         {
-            dz = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
-            context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, dz, Activation, Alpha);
+            // act' from the output, all in one backend call (the CPU backend folds it into the kernels
+            // where it can, e.g. the first layer's filter gradient never writes dz).
+            var scratch = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
+            context.Backend.Conv2dBackward(_input, _output, outputGradient, _weight!.Value, _weight.Gradient, _bias?.Gradient, dx,
+                g, Activation, Alpha, scratch, _workspace);
+            return dx;
         }
+        var dz = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
+        context.Backend.ActivationBackward(_preActivation, _output, outputGradient, dz, Activation, Alpha);
         context.Backend.Conv2dBackwardFilter(_input, dz, _weight!.Gradient, _bias?.Gradient, g, _workspace);
-        if (!needInputGradient) return null;
-        var dx = BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape);
-        context.Backend.Conv2dBackwardData(dz, _weight.Value, dx, g);
+        if (dx is not null) context.Backend.Conv2dBackwardData(dz, _weight.Value, dx, g);
         return dx;
     }
 

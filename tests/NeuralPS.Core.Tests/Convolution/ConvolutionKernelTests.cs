@@ -172,6 +172,39 @@ public class ConvolutionKernelTests
         });
     }
 
+    [Theory]
+    [InlineData(6, 1, 20, 21, 5, 3, PaddingMode.Valid, ActivationKind.ReLU, false)]        // direct kernel, act′ folded in
+    [InlineData(3, 1, 17, 30, 4, 5, PaddingMode.Same, ActivationKind.LeakyReLU, false)]    // direct, generic kernel size
+    [InlineData(2, 1, 18, 18, 3, 3, PaddingMode.Same, ActivationKind.None, false)]
+    [InlineData(2, 1, 18, 18, 3, 3, PaddingMode.Same, ActivationKind.Tanh, true)]
+    [InlineData(5, 4, 9, 8, 6, 3, PaddingMode.Same, ActivationKind.ReLU, true)]            // im2col path
+    [InlineData(4, 3, 7, 7, 5, 2, PaddingMode.Valid, ActivationKind.Sigmoid, true)]
+    public void FusedBackward_MatchesActivationBackwardThenNaive(int n, int c, int h, int w, int k, int kernel, PaddingMode pad, ActivationKind act, bool needDx)
+    {
+        var g = ConvolutionGeometry.Create(n, c, h, w, k, kernel, kernel, padding: pad);
+        var x = GradientCheck.Random(new Shape(n, c, h, w), 31);
+        var weight = GradientCheck.Random(new Shape(k, c, kernel, kernel), 32);
+        var bias = GradientCheck.Random(new Shape(k), 33);
+        var dy = GradientCheck.Random(new Shape(n, k, g.OutputHeight, g.OutputWidth), 34);
+        var y = new Tensor(dy.Shape);
+        CpuBackend.Instance.Conv2dForward(x, weight, bias, y, g, act, 0.1f);
+        // reference: dz = dy ⊙ act′(y), then the naive backward passes
+        var dz = new Tensor(dy.Shape);
+        CpuBackend.Instance.ActivationBackward(null, y, dy, dz, act, 0.1f);
+        var expectedW = new float[g.WeightSize]; var expectedB = new float[k]; var expectedX = new float[n * g.InputSize];
+        ConvNaive.BackwardFilter(x.Span, dz.Span, expectedW, expectedB, g);
+        ConvNaive.BackwardData(dz.Span, weight.Span, expectedX, g);
+
+        var dw = new Tensor(weight.Shape); var db = new Tensor(k); var dx = needDx ? new Tensor(x.Shape) : null;
+        var scratch = new Tensor(dy.Shape);
+        var dyBefore = dy.ToArray();
+        CpuBackend.Instance.Conv2dBackward(x, y, dy, weight, dw, db, dx, g, act, 0.1f, scratch);
+        AssertClose(expectedW, dw.Span, n * g.OutputPlane, "dW");
+        AssertClose(expectedB, db.Span, n * g.OutputPlane, "dbias");
+        if (dx is not null) AssertClose(expectedX, dx.Span, k * g.KernelArea, "dx");
+        Assert.Equal(dyBefore, dy.ToArray());
+    }
+
     [Fact]
     public void ParallelConvolution_IsBitwiseRepeatable()
     {

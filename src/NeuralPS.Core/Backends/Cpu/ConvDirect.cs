@@ -42,19 +42,26 @@ internal static unsafe class ConvDirect
         ConvParallel.ForEachClaimed(g.Batch, ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea), &ForwardPart, &job);
     }
 
-    public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)
+    /// <summary>dW (and dBias when not null) of the convolution given dy. With <paramref name="y"/> (the
+    /// forward's output) the ReLU-family derivative is applied on the fly: dz = y &gt; 0 ? dy : slope·dy.</summary>
+    public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g, float* y = null, float slope = 0f, float* dbias = null)
     {
         int parts = ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea);
-        var partials = ConvScratch.Partials((long)Math.Max(parts - 1, 1) * g.WeightSize);
-        fixed (float* pp = partials)
+        int stride = g.WeightSize + g.Filters; // a part's partial: its dW, then its dBias
+        var partials = ConvScratch.Partials((long)Math.Max(parts - 1, 1) * stride);
+        var bias0 = ConvScratch.Output(g.Filters);
+        fixed (float* pp = partials, pb0 = bias0)
         {
-            var job = new Job { X = x, Dy = dy, Dw = dw, Partials = pp, G = g };
+            var job = new Job { X = x, Dy = dy, Dw = dw, Y = y, Alpha = slope, Bias = pb0, Partials = pp, G = g };
             int used = ConvParallel.ForParts(g.Batch, parts, &BackwardFilterPart, &job);
+            var acc = new Span<float>(dw, g.WeightSize);
+            var bacc = new Span<float>(pb0, g.Filters);
             for (int p = 1; p < used; p++)
             {
-                var acc = new Span<float>(dw, g.WeightSize);
-                System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)(p - 1) * g.WeightSize, g.WeightSize), acc);
+                System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)(p - 1) * stride, g.WeightSize), acc);
+                System.Numerics.Tensors.TensorPrimitives.Add(bacc, new ReadOnlySpan<float>(pp + (long)(p - 1) * stride + g.WeightSize, g.Filters), bacc);
             }
+            if (dbias != null) bacc.CopyTo(new Span<float>(dbias, g.Filters));
         }
     }
 
@@ -141,9 +148,10 @@ internal static unsafe class ConvDirect
         }
     }
 
-    // dw[k, 0, i, j] = Σ_{n, oy, ox} dy[n, k, oy, ox]·xp[n, oy + i, ox + j]   (one partial per part)
-    // Loop order: per image and group of four filters, one kernel tap at a time with four register
-    // accumulators, so each shifted input vector loaded feeds four FMAs and nothing spills.
+    // dw[k, 0, i, j] = Σ_{n, oy, ox} dz[n, k, oy, ox]·xp[n, oy + i, ox + j],  db[k] = Σ dz   (one partial per part)
+    // dz = dy, or y > 0 ? dy : slope·dy when the forward's output y is given.
+    // Loop order: per image and group of four filters, one kernel tap at a time with register
+    // accumulators, so each shifted input vector loaded feeds four FMAs; 3×3 has its own kernel.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardFilterPart(void* state, int start, int end, int part)
     {
@@ -151,9 +159,14 @@ internal static unsafe class ConvDirect
         var g = job->G;
         int kh = g.KernelHeight, kw = g.KernelWidth, ka = g.KernelArea, ow = g.OutputWidth, oh = g.OutputHeight, ohw = g.OutputPlane;
         int srcW = PaddedWidth(g);
-        float* dw = part == 0 ? job->Dw : job->Partials + (long)(part - 1) * g.WeightSize;
+        int stride = g.WeightSize + g.Filters;
+        float* dw = part == 0 ? job->Dw : job->Partials + (long)(part - 1) * stride;
+        float* db = part == 0 ? job->Bias : job->Partials + (long)(part - 1) * stride + g.WeightSize;
         new Span<float>(dw, g.WeightSize).Clear();
-        // The last vector of a row overlaps the previous one; its first (ow mod 16 ... ) lanes were counted already.
+        new Span<float>(db, g.Filters).Clear();
+        float* y = job->Y;
+        var slope = Vector512.Create(job->Alpha);
+        // The last vector of a row overlaps the previous one; its first lanes were counted already.
         int lastStart = ow - 16, counted = ow % 16 == 0 ? 0 : 16 - ow % 16;
         var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create((float)counted));
         float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
@@ -163,68 +176,61 @@ internal static unsafe class ConvDirect
             {
                 float* src = Source(job->X + (long)n * g.InputSize, g, padBuffer, padded);
                 float* dyn = job->Dy + (long)n * g.OutputSize;
+                float* yn = y == null ? null : y + (long)n * g.OutputSize;
                 if (kh == 3 && kw == 3)
                 {
                     for (int k = 0; k < g.Filters; k += 2)
-                        Filter3x3Pair(src, srcW, dyn + (long)k * ohw, dyn + (long)Math.Min(k + 1, g.Filters - 1) * ohw, oh, ow, keep,
-                            dw + k * 9, k + 1 < g.Filters ? dw + (k + 1) * 9 : null);
+                    {
+                        int k1 = Math.Min(k + 1, g.Filters - 1);
+                        bool two = k + 1 < g.Filters;
+                        Filter3x3Pair(src, srcW, dyn + (long)k * ohw, dyn + (long)k1 * ohw,
+                            yn == null ? null : yn + (long)k * ohw, yn == null ? null : yn + (long)k1 * ohw, slope,
+                            oh, ow, keep, dw + k * 9, two ? dw + (k + 1) * 9 : null, db + k, two ? db + k + 1 : null);
+                    }
                     continue;
                 }
-                for (int k0 = 0; k0 < g.Filters; k0 += 4)
+                for (int k = 0; k < g.Filters; k++)
                 {
-                    int kc = Math.Min(4, g.Filters - k0);
-                    float* d0 = dyn + (long)k0 * ohw;
-                    float* d1 = dyn + (long)Math.Min(k0 + 1, g.Filters - 1) * ohw;
-                    float* d2 = dyn + (long)Math.Min(k0 + 2, g.Filters - 1) * ohw;
-                    float* d3 = dyn + (long)Math.Min(k0 + 3, g.Filters - 1) * ohw;
+                    float* dk = dyn + (long)k * ohw;
+                    float* yk = yn == null ? null : yn + (long)k * ohw;
+                    var bsum = Vector512<float>.Zero;
                     for (int i = 0; i < kh; i++)
                     for (int jj = 0; jj < kw; jj++)
                     {
-                        // a: full vectors, b: the overlapping last vector (8 independent FMA chains)
-                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+                        var a = Vector512<float>.Zero;
                         for (int oy = 0; oy < oh; oy++)
                         {
                             float* s = src + (oy + i) * srcW + jj;
-                            int r = oy * ow;
-                            int ox = 0;
-                            for (; ox + 16 <= ow; ox += 16)
+                            for (int ox = 0; ox < ow; ox += 16)
                             {
-                                var xv = Vector512.Load(s + ox);
-                                a0 += Vector512.Load(d0 + r + ox) * xv;
-                                a1 += Vector512.Load(d1 + r + ox) * xv;
-                                a2 += Vector512.Load(d2 + r + ox) * xv;
-                                a3 += Vector512.Load(d3 + r + ox) * xv;
-                            }
-                            if (ox < ow)
-                            {
-                                var xv = Vector512.ConditionalSelect(keep, Vector512.Load(s + lastStart), Vector512<float>.Zero);
-                                b0 += Vector512.Load(d0 + r + lastStart) * xv;
-                                b1 += Vector512.Load(d1 + r + lastStart) * xv;
-                                b2 += Vector512.Load(d2 + r + lastStart) * xv;
-                                b3 += Vector512.Load(d3 + r + lastStart) * xv;
+                                int o = ox + 16 <= ow ? ox : lastStart;
+                                var d = Vector512.Load(dk + oy * ow + o);
+                                if (yk != null)
+                                    d = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(yk + oy * ow + o), Vector512<float>.Zero), d, d * slope);
+                                if (o != ox) d = Vector512.ConditionalSelect(keep, d, Vector512<float>.Zero);
+                                a += d * Vector512.Load(s + o);
+                                if (i == 0 && jj == 0) bsum += d;
                             }
                         }
-                        a0 += b0; a1 += b1; a2 += b2; a3 += b3;
-                        int t = i * kw + jj;
-                        dw[k0 * ka + t] += Vector512.Sum(a0);
-                        if (kc > 1) dw[(k0 + 1) * ka + t] += Vector512.Sum(a1);
-                        if (kc > 2) dw[(k0 + 2) * ka + t] += Vector512.Sum(a2);
-                        if (kc > 3) dw[(k0 + 3) * ka + t] += Vector512.Sum(a3);
+                        dw[k * ka + i * kw + jj] += Vector512.Sum(a);
                     }
+                    db[k] += Vector512.Sum(bsum);
                 }
             }
         }
     }
 
-    /// <summary>3×3 filter gradient of two filters over one image: per output row and 16-wide vector, the
-    /// two dy vectors meet the nine shifted input vectors in 18 register accumulators (11 loads per 18
-    /// FMAs). The overlapping last vector of a row has its already-counted lanes masked off in dy.</summary>
+    /// <summary>3×3 filter (and bias) gradient of two filters over one image: per output row and 16-wide
+    /// vector, the two dz vectors meet the nine shifted input vectors in 18 register accumulators (11
+    /// loads per 18 FMAs). dz = dy masked by the ReLU family's derivative when y is given; the overlapping
+    /// last vector of a row has its already-counted lanes masked off.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Filter3x3Pair(float* src, int srcW, float* dyA, float* dyB, int oh, int ow, Vector512<float> keep, float* dwA, float* dwB)
+    private static void Filter3x3Pair(float* src, int srcW, float* dyA, float* dyB, float* yA, float* yB, Vector512<float> slope,
+        int oh, int ow, Vector512<float> keep, float* dwA, float* dwB, float* dbA, float* dbB)
     {
         Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default, a20 = default, a21 = default, a22 = default;
         Vector512<float> b00 = default, b01 = default, b02 = default, b10 = default, b11 = default, b12 = default, b20 = default, b21 = default, b22 = default;
+        Vector512<float> sA = default, sB = default;
         int lastStart = ow - 16;
         for (int oy = 0; oy < oh; oy++)
         {
@@ -235,11 +241,17 @@ internal static unsafe class ConvDirect
                 int o = ox + 16 <= ow ? ox : lastStart;
                 var dA = Vector512.Load(dyA + r + o);
                 var dB = Vector512.Load(dyB + r + o);
+                if (yA != null)
+                {
+                    dA = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(yA + r + o), Vector512<float>.Zero), dA, dA * slope);
+                    dB = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(yB + r + o), Vector512<float>.Zero), dB, dB * slope);
+                }
                 if (o != ox)
                 {
                     dA = Vector512.ConditionalSelect(keep, dA, Vector512<float>.Zero);
                     dB = Vector512.ConditionalSelect(keep, dB, Vector512<float>.Zero);
                 }
+                sA += dA; sB += dB;
                 var x = Vector512.Load(r0 + o); a00 += dA * x; b00 += dB * x;
                 x = Vector512.Load(r0 + o + 1); a01 += dA * x; b01 += dB * x;
                 x = Vector512.Load(r0 + o + 2); a02 += dA * x; b02 += dB * x;
@@ -254,9 +266,11 @@ internal static unsafe class ConvDirect
         dwA[0] += Vector512.Sum(a00); dwA[1] += Vector512.Sum(a01); dwA[2] += Vector512.Sum(a02);
         dwA[3] += Vector512.Sum(a10); dwA[4] += Vector512.Sum(a11); dwA[5] += Vector512.Sum(a12);
         dwA[6] += Vector512.Sum(a20); dwA[7] += Vector512.Sum(a21); dwA[8] += Vector512.Sum(a22);
+        *dbA += Vector512.Sum(sA);
         if (dwB == null) return;
         dwB[0] += Vector512.Sum(b00); dwB[1] += Vector512.Sum(b01); dwB[2] += Vector512.Sum(b02);
         dwB[3] += Vector512.Sum(b10); dwB[4] += Vector512.Sum(b11); dwB[5] += Vector512.Sum(b12);
         dwB[6] += Vector512.Sum(b20); dwB[7] += Vector512.Sum(b21); dwB[8] += Vector512.Sum(b22);
+        *dbB += Vector512.Sum(sB);
     }
 }

@@ -25,6 +25,10 @@ internal static unsafe class ConvIm2ColGemm
     /// <summary>Target GEMM width (columns of the im2col block) per chunk of images.</summary>
     public static int ChunkColumns { get; set; } = 1024;
 
+    /// <summary>Keep the forward's patch matrix in the layer's workspace for the filter gradient (true), or
+    /// rebuild it there (false).</summary>
+    public static bool CacheColumns { get; set; } = true;
+
     /// <summary>Split batches over threads by image (true) or run the GEMMs multi-threaded (false).</summary>
     public static bool ImageParallel { get; set; } = true;
 
@@ -225,6 +229,42 @@ internal static unsafe class ConvIm2ColGemm
                     Sgemm.Multiply(false, true, kg, P, L, 1f, dyg, L, col, L, 0f, dw + (long)grp * kg * P, P, default, null, settings);
                 }
             }
+        }
+    }
+
+    private struct ActivationJob
+    {
+        public float* Y, Dy, Dz;
+        public int Count;
+        public ActivationKind Activation;
+        public float Alpha;
+    }
+
+    /// <summary>dz = dy ⊙ act′(y) from the output y (None, ReLU, LeakyReLU with alpha &gt; 0, Sigmoid, Tanh), split
+    /// over the team in blocks of 16 Ki elements: a memory-bound pass, worth two cores for conv-sized tensors.</summary>
+    public static void ActivationBackward(float* y, float* dy, float* dz, int count, ActivationKind act, float alpha)
+    {
+        const int Block = 16 * 1024;
+        var job = new ActivationJob { Y = y, Dy = dy, Dz = dz, Count = count, Activation = act, Alpha = alpha };
+        ConvParallel.For((count + Block - 1) / Block, Block, &ActivationPart, &job);
+    }
+
+    private static void ActivationPart(void* state, int start, int end, int part)
+    {
+        const int Block = 16 * 1024;
+        var j = (ActivationJob*)state;
+        int s = start * Block, e = Math.Min(end * Block, j->Count), n = e - s;
+        var ys = new ReadOnlySpan<float>(j->Y + s, n);
+        var dys = new ReadOnlySpan<float>(j->Dy + s, n);
+        var dzs = new Span<float>(j->Dz + s, n);
+        switch (j->Activation)
+        {
+            case ActivationKind.None: dys.CopyTo(dzs); break;
+            case ActivationKind.ReLU: ElementwiseKernels.SignSelectBackward(ys, dys, dzs, 0f); break;
+            case ActivationKind.LeakyReLU: ElementwiseKernels.SignSelectBackward(ys, dys, dzs, j->Alpha); break;
+            case ActivationKind.Sigmoid: ElementwiseKernels.SigmoidBackward(ys, dys, dzs); break;
+            case ActivationKind.Tanh: ElementwiseKernels.TanhBackward(ys, dys, dzs); break;
+            default: throw new InvalidConfigurationException($"Activation {j->Activation} has no derivative from its output.");
         }
     }
 
