@@ -90,6 +90,23 @@ public sealed partial class CpuBackend
             }
             return;
         }
+        if (!ConvIm2RowGemm.Applies(g) && !ConvDirect.Applies(g) && g.Batch > 0 && ConvIm2ColGemm.FusedBackward)
+        {
+            // Classic layout: act′, bias, filter and data gradients in one pass over the chunks.
+            CheckConv(g, x, "x", g.InputSize);
+            CheckWeight(g, weight, "weight");
+            CheckWeight(g, dWeight, "dWeight");
+            if (dBias is not null && dBias.Size != g.Filters)
+                throw new ShapeMismatchException($"Conv2d bias gradient has {dBias.Size} values but the convolution has {g.Filters} filters ({g}).");
+            if (dx is not null) CheckConv(g, dx, "dx", g.InputSize);
+            fixed (float* px = x.Data, py = output.Data, pdy = outputGradient.Data, pw = weight.Data, pdw = dWeight.Data)
+            fixed (float* pdb = dBias is null ? null : dBias.Data)
+            fixed (float* pdx = dx is null ? null : dx.Data)
+            {
+                ConvIm2ColGemm.Backward(px, activation == ActivationKind.None ? null : py, pdy, pw, pdw, pdb, pdx, g, activation, activationAlpha, workspace, x);
+            }
+            return;
+        }
         var dz = outputGradient;
         if (activation != ActivationKind.None)
         {

@@ -41,6 +41,9 @@ public class ConvLayerGradientTests
         yield return new object[] { 3, 1, 8, 8, 4, new[] { 3 }, new[] { 1 }, PaddingMode.Valid, new[] { 0 }, new[] { 1 }, 1, ActivationKind.ReLU, true };
         // one input channel, rows of ≥ 16 outputs: the direct kernel
         yield return new object[] { 2, 1, 6, 18, 5, new[] { 3 }, new[] { 1 }, PaddingMode.Same, new[] { 0 }, new[] { 1 }, 1, ActivationKind.Tanh, true };
+        // output planes above 64 pixels: the classic layout's fused backward, with groups
+        yield return new object[] { 2, 4, 10, 9, 4, new[] { 3 }, new[] { 1 }, PaddingMode.Same, new[] { 0 }, new[] { 1 }, 2, ActivationKind.LeakyReLU, true };
+        yield return new object[] { 1, 3, 9, 10, 5, new[] { 3 }, new[] { 1 }, PaddingMode.Same, new[] { 0 }, new[] { 1 }, 1, ActivationKind.Sigmoid, true };
         // enough images to split the batch over threads
         yield return new object[] { 6, 2, 5, 5, 3, new[] { 3 }, new[] { 1 }, PaddingMode.Explicit, new[] { 1 }, new[] { 1 }, 1, ActivationKind.None, true };
     }

@@ -179,6 +179,7 @@ public class ConvolutionKernelTests
     [InlineData(2, 1, 18, 18, 3, 3, PaddingMode.Same, ActivationKind.Tanh, true)]
     [InlineData(5, 4, 9, 8, 6, 3, PaddingMode.Same, ActivationKind.ReLU, true)]            // im2col path
     [InlineData(4, 3, 7, 7, 5, 2, PaddingMode.Valid, ActivationKind.Sigmoid, true)]
+    [InlineData(9, 5, 12, 11, 7, 3, PaddingMode.Same, ActivationKind.LeakyReLU, false)]
     public void FusedBackward_MatchesActivationBackwardThenNaive(int n, int c, int h, int w, int k, int kernel, PaddingMode pad, ActivationKind act, bool needDx)
     {
         var g = ConvolutionGeometry.Create(n, c, h, w, k, kernel, kernel, padding: pad);
@@ -195,14 +196,24 @@ public class ConvolutionKernelTests
         ConvNaive.BackwardFilter(x.Span, dz.Span, expectedW, expectedB, g);
         ConvNaive.BackwardData(dz.Span, weight.Span, expectedX, g);
 
-        var dw = new Tensor(weight.Shape); var db = new Tensor(k); var dx = needDx ? new Tensor(x.Shape) : null;
-        var scratch = new Tensor(dy.Shape);
         var dyBefore = dy.ToArray();
-        CpuBackend.Instance.Conv2dBackward(x, y, dy, weight, dw, db, dx, g, act, 0.1f, scratch);
-        AssertClose(expectedW, dw.Span, n * g.OutputPlane, "dW");
-        AssertClose(expectedB, db.Span, n * g.OutputPlane, "dbias");
-        if (dx is not null) AssertClose(expectedX, dx.Span, k * g.KernelArea, "dx");
-        Assert.Equal(dyBefore, dy.ToArray());
+        var workspace = new ConvolutionWorkspace();
+        ForEachChunking(() =>
+        {
+            foreach (bool withWorkspace in new[] { false, true })
+            {
+                var dw = new Tensor(weight.Shape); var db = new Tensor(k); var dx = needDx ? new Tensor(x.Shape) : null;
+                var scratch = new Tensor(dy.Shape);
+                if (dx is not null) dx.Fill(float.NaN);
+                var y2 = new Tensor(dy.Shape);
+                CpuBackend.Instance.Conv2dForward(x, weight, bias, y2, g, act, 0.1f, withWorkspace ? workspace : null);
+                CpuBackend.Instance.Conv2dBackward(x, y2, dy, weight, dw, db, dx, g, act, 0.1f, scratch, withWorkspace ? workspace : null);
+                AssertClose(expectedW, dw.Span, n * g.OutputPlane, "dW");
+                AssertClose(expectedB, db.Span, n * g.OutputPlane, "dbias");
+                if (dx is not null) AssertClose(expectedX, dx.Span, k * g.KernelArea, "dx");
+                Assert.Equal(dyBefore, dy.ToArray());
+            }
+        });
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
@@ -29,6 +30,9 @@ internal static unsafe class ConvIm2ColGemm
     /// rebuild it there (false).</summary>
     public static bool CacheColumns { get; set; } = true;
 
+    /// <summary>Conv2dBackward runs as one fused pass (true) or as act′ + filter + data passes (false; tests, benchmarks).</summary>
+    public static bool FusedBackward { get; set; } = true;
+
     /// <summary>Split batches over threads by image (true) or run the GEMMs multi-threaded (false).</summary>
     public static bool ImageParallel { get; set; } = true;
 
@@ -43,6 +47,8 @@ internal static unsafe class ConvIm2ColGemm
         public float Alpha;
         public int ImagesPerChunk, Chunks;
         public bool ThreadedGemm, CacheValid;
+        /// <summary>Fused backward: per-chunk bias partials (Chunks × K), or null.</summary>
+        public float* BiasPartials;
     }
 
     /// <summary>Threads and chunking: the batch is cut into chunks of nb images (chunk c = images
@@ -126,6 +132,119 @@ internal static unsafe class ConvIm2ColGemm
         }
         if (g.Batch == 0) new Span<float>(dw, g.WeightSize).Clear();
         if (dbias != null) BiasGradient(dy, dbias, g.Batch, g.Filters, g.OutputPlane);
+    }
+
+    /// <summary>The whole backward in one pass over the chunks (classic layout): each chunk gathers
+    /// dz = dy ⊙ act′(y) once into [Kg, L] (the ReLU mask and the bias sums are taken while copying), then
+    /// runs the filter-gradient GEMM against the forward's cached col block and, when dx is wanted, the
+    /// data GEMM and col2im on the same, cache-hot dz. One fork/join instead of one per pass, no separate
+    /// activation or bias pass. Per-chunk partials of dW and dbias are summed in chunk order.</summary>
+    public static void Backward(float* x, float* y, float* dy, float* w, float* dw, float* dbias, float* dx, in ConvolutionGeometry g,
+        ActivationKind act, float alpha, ConvolutionWorkspace? workspace, NeuralPS.Core.Tensors.Tensor? input)
+    {
+        var job = Plan(g, out int parts);
+        bool cached = workspace is not null && input is not null && ReferenceEquals(workspace.Input, input) && !workspace.PixelMajor
+            && workspace.Geometry == g && workspace.ImagesPerChunk == job.ImagesPerChunk && workspace.Columns is not null;
+        long stride = g.WeightSize + g.Filters;
+        var partials = ConvScratch.Partials((long)job.Chunks * stride);
+        fixed (float* pp = partials, pc = cached ? workspace!.Columns : null)
+        {
+            job.X = x; job.XEnd = x + (long)g.Batch * g.InputSize; job.Y = y; job.Dy = dy; job.W = w; job.Dx = dx;
+            job.Partials = pp; job.BiasPartials = pp + (long)job.Chunks * g.WeightSize;
+            job.Cache = pc; job.CacheValid = cached; job.Activation = act; job.Alpha = alpha;
+            ConvParallel.ForEachClaimed(job.Chunks, parts, &BackwardPart, &job);
+            var acc = new Span<float>(pp, g.WeightSize);
+            var bacc = new Span<float>(job.BiasPartials, g.Filters);
+            for (int c = 1; c < job.Chunks; c++)
+            {
+                TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)c * g.WeightSize, g.WeightSize), acc);
+                TensorPrimitives.Add(bacc, new ReadOnlySpan<float>(job.BiasPartials + (long)c * g.Filters, g.Filters), bacc);
+            }
+            acc.CopyTo(new Span<float>(dw, g.WeightSize));
+            if (dbias != null) bacc.CopyTo(new Span<float>(dbias, g.Filters));
+        }
+    }
+
+    // chunk c: dz_g = act′-masked gather of dy; dW_c = dz_g·colᵀ; db_c = Σ dz_g; dcol = W_gᵀ·dz_g → col2im → dx
+    private static void BackwardPart(void* state, int start, int end, int part)
+    {
+        var j = (Job*)state;
+        var g = j->G;
+        int nb = j->ImagesPerChunk, P = g.PatchSize, kg = g.GroupFilters, ohw = g.OutputPlane;
+        var settings = GemmSettings(j->ThreadedGemm);
+        bool wantDx = j->Dx != null;
+        bool direct = Im2Col.CanUnpackDirect(g);
+        var colBuf = ConvScratch.Columns(j->BlockFloats + Im2Col.Slack + 64);
+        var stageBuf = ConvScratch.Staging((long)kg * nb * ohw + 16);
+        fixed (float* colBase = colBuf, stage = stageBuf)
+        {
+            float* scratch = colBase + Im2Col.Slack;
+            for (int c = start; c < end; c++)
+            {
+                int n0 = c * nb, cnt = Math.Min(nb, g.Batch - n0), L = cnt * ohw;
+                float* dwc = j->Partials + (long)c * g.WeightSize;
+                float* dbc = j->BiasPartials + (long)c * g.Filters;
+                float* dxEnd = j->Dx + (long)(n0 + cnt) * g.InputSize;
+                if (wantDx && !direct) new Span<float>(j->Dx + (long)n0 * g.InputSize, cnt * g.InputSize).Clear();
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    long off = (long)n0 * g.OutputSize + (long)grp * kg * ohw;
+                    GatherActivated(j->Dy + off, j->Y == null ? null : j->Y + off, g.OutputSize, cnt, kg, ohw, stage, j->Activation, j->Alpha, dbc + grp * kg);
+                    float* col;
+                    if (j->CacheValid) col = j->Cache + ((long)c * g.Groups + grp) * j->BlockFloats;
+                    else
+                    {
+                        col = scratch;
+                        Im2Col.Pack(j->X + (long)n0 * g.InputSize, j->XEnd, cnt, g, grp * g.GroupInputChannels, col, L);
+                    }
+                    Sgemm.Multiply(false, true, kg, P, L, 1f, stage, L, col, L, 0f, dwc + (long)grp * kg * P, P, default, null, settings);
+                    if (!wantDx) continue;
+                    Sgemm.Multiply(true, false, P, L, kg, 1f, j->W + (long)grp * kg * P, P, stage, L, 0f, scratch, L, default, null, settings);
+                    if (direct) Im2Col.UnpackDirect(scratch, L, cnt, g, grp * g.GroupInputChannels, j->Dx + (long)n0 * g.InputSize, dxEnd);
+                    else Im2Col.Unpack(scratch, L, cnt, g, grp * g.GroupInputChannels, j->Dx + (long)n0 * g.InputSize, dxEnd);
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[k, i·plane + p] = act′-masked src[i·imageStride + k·plane + p] for cnt images and kg channels
+    /// (NCHW → chunk layout), and bias[k] = Σ of what was written (the chunk's bias-gradient partial).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void GatherActivated(float* src, float* y, int imageStride, int cnt, int kg, int plane, float* dst,
+        ActivationKind act, float alpha, float* bias)
+    {
+        bool relu = act is ActivationKind.ReLU or ActivationKind.LeakyReLU;
+        var slope = Vector512.Create(act == ActivationKind.LeakyReLU ? alpha : 0f);
+        for (int k = 0; k < kg; k++)
+        {
+            float sum = 0f;
+            for (int i = 0; i < cnt; i++)
+            {
+                float* s = src + (long)i * imageStride + (long)k * plane;
+                float* yr = y == null ? null : y + (long)i * imageStride + (long)k * plane;
+                float* d = dst + ((long)k * cnt + i) * plane;
+                var dspan = new Span<float>(d, plane);
+                var sspan = new ReadOnlySpan<float>(s, plane);
+                if (act == ActivationKind.None) sspan.CopyTo(dspan);
+                else if (relu && Vector512.IsHardwareAccelerated)
+                {
+                    int t = 0;
+                    for (; t + 16 <= plane; t += 16)
+                    {
+                        var v = Vector512.Load(s + t);
+                        var m = Vector512.GreaterThan(Vector512.Load(yr + t), Vector512<float>.Zero);
+                        Vector512.ConditionalSelect(m, v, v * slope).Store(d + t);
+                    }
+                    for (; t < plane; t++) d[t] = yr[t] > 0f ? s[t] : (act == ActivationKind.LeakyReLU ? alpha * s[t] : 0f);
+                }
+                else if (act is ActivationKind.ReLU or ActivationKind.LeakyReLU)
+                    ElementwiseKernels.SignSelectBackward(new ReadOnlySpan<float>(yr, plane), sspan, dspan, act == ActivationKind.LeakyReLU ? alpha : 0f);
+                else if (act == ActivationKind.Sigmoid) ElementwiseKernels.SigmoidBackward(new ReadOnlySpan<float>(yr, plane), sspan, dspan);
+                else ElementwiseKernels.TanhBackward(new ReadOnlySpan<float>(yr, plane), sspan, dspan);
+                sum += TensorPrimitives.Sum(dspan);
+            }
+            bias[k] = sum;
+        }
     }
 
     private static SgemmSettings GemmSettings(bool threaded) => threaded ? SgemmSettings.Current : ConvParallel.SingleThread;
