@@ -17,7 +17,7 @@ namespace NeuralPS.Bench;
 /// </code>
 /// cnn trains the seed CNN (Conv(32,3)+ReLU → MaxPool 2 → Conv(64,3)+ReLU → MaxPool 2 → Dropout .25 →
 /// Flatten → Dense 128+ReLU → Dropout .5 → Dense 10) and resnet a small ResNet (BatchNorm + Residual
-/// blocks, see <see cref="CnnModels.SmallResNet"/>), both with Adam on the full Fashion-MNIST (inputs /255),
+/// blocks, see <see cref="Models.SmallResNet"/>), both with Adam on the full Fashion-MNIST (inputs /255),
 /// and print one JSON line {"workload":"fashion-cnn","batch":64,"epochs":N,"test_accuracy":…,
 /// "seconds_per_epoch":…,"peak_rss_mb":…} (the shared TrainingBenchmark: timing = the Fit call only).
 /// conv prints the GFLOP/s of Conv2dForward / BackwardData / BackwardFilter on the seed CNN's two conv
@@ -60,7 +60,7 @@ public static class CnnCommand
         double loadSeconds = load.Elapsed.TotalSeconds;
 
         string name = workload == "resnet" ? "fashion-resnet" : "fashion-cnn";
-        var network = workload == "resnet" ? CnnModels.SmallResNet(o.Seed) : Models.Cnn(o.Seed);
+        var network = workload == "resnet" ? Models.SmallResNet(o.Seed) : Models.Cnn(o.Seed);
         Console.Error.WriteLine($"{network}; train {train.Count}, test {test.Count}; batch {o.BatchSize}; threads {ThreadSetting.Current}; load {MachineLoad.LoadAverage1()}");
 
         if (profile)
