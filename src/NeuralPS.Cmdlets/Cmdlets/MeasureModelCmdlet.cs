@@ -47,27 +47,7 @@ public sealed class MeasureModelCmdlet : NeuralCmdlet
         }
     }
 
-    protected override void ProcessRecord()
-    {
-        foreach (var item in ExpandInput(InputObject))
-        {
-            try
-            {
-                if (item is Dataset dataset)
-                {
-                    _command!.AddDataset(dataset);
-                    continue;
-                }
-                var record = (RecordView)item;
-                var error = _command!.AddRecord(record);
-                if (error is not null) WriteNonTerminatingError(new DataFormatException(error.Message), record.Source, "BadRecord");
-            }
-            catch (Exception e) when (e is NeuralException or ArgumentException)
-            {
-                ThrowError(e, Network);
-            }
-        }
-    }
+    protected override void ProcessRecord() => CollectInput(InputObject, _command!);
 
     protected override void EndProcessing()
     {

@@ -139,6 +139,31 @@ public abstract class NeuralCmdlet : PSCmdlet
             throw new ArgumentException($"'{path}' is on the {provider.Name} provider; NeuralPS reads and writes files on the FileSystem provider only.");
     }
 
+    /// <summary>Hands pipeline input to a collecting command: datasets whole, records one by one; a record
+    /// that cannot be converted is a non-terminating error with the record as target, anything else
+    /// about the input stops the command.</summary>
+    private protected void CollectInput(object? inputObject, IRecordSink sink)
+    {
+        foreach (var item in ExpandInput(inputObject))
+        {
+            try
+            {
+                if (item is NeuralPS.Core.Data.Dataset dataset)
+                {
+                    sink.AddDataset(dataset);
+                    continue;
+                }
+                var record = (RecordView)item;
+                var error = sink.AddRecord(record);
+                if (error is not null) WriteNonTerminatingError(new NeuralPS.Core.DataFormatException(error.Message), record.Source, "BadRecord");
+            }
+            catch (Exception e) when (e is NeuralPS.Core.NeuralException or ArgumentException)
+            {
+                ThrowError(e, inputObject);
+            }
+        }
+    }
+
     private protected static bool IsEnumerableData(object? value) =>
         value is IEnumerable and not string and not IDictionary;
     /// <summary>Turns one pipeline input into what the engine reads: a dataset object (Dataset passes

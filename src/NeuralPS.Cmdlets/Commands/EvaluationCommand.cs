@@ -9,7 +9,7 @@ namespace NeuralPS.Cmdlets.Commands;
 /// encoding; a bad record comes back as a <see cref="RecordError"/> and is skipped) or one dataset,
 /// then the engine's <see cref="ModelEvaluator"/>: classification → accuracy, loss, per-class
 /// precision/recall/F1 and the confusion matrix; regression → MAE, RMSE, R².</summary>
-internal sealed class EvaluationCommand
+internal sealed class EvaluationCommand : IRecordSink
 {
     private readonly Network _network;
     private readonly string? _labelProperty;

@@ -11,7 +11,7 @@ namespace NeuralPS.Cmdlets.Commands;
 /// records with the engine's RecordConverter (standardisation fitted on the training part only),
 /// trains on a worker thread, and reports progress and each finished epoch to the sink on the
 /// calling thread.</summary>
-internal sealed class TrainingCommand
+internal sealed class TrainingCommand : IRecordSink
 {
     /// <summary>Progress is reported at most this often (the host redraws a bar on every call).</summary>
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
