@@ -41,8 +41,9 @@ public sealed partial class CpuBackend : IBackend
 
     public unsafe void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, ActivationKind activation, float activationAlpha = 0.01f)
     {
-        int batch = x.Rows, inF = x.Columns, outF = weight.Rows;
-        if (weight.Columns != inF || y.Rows != batch || y.Columns != outF || (bias is not null && bias.Size != outF))
+        // Every leading dimension of X is a row (as torch.nn.Linear), so a (batch, time, in) sequence works too.
+        int inF = weight.Columns, outF = weight.Rows, batch = inF == 0 ? 0 : x.Size / inF;
+        if (x.Size != batch * inF || y.Size != batch * outF || (bias is not null && bias.Size != outF))
             throw new ShapeMismatchException($"Dense shapes do not agree: X {x.Shape}, W {weight.Shape}, Y {y.Shape}, bias {bias?.Shape.ToString() ?? "none"}.");
         fixed (float* px = x.Data, pw = weight.Data, py = y.Data)
         fixed (float* pbias = bias is null ? null : bias.Data)
@@ -54,9 +55,9 @@ public sealed partial class CpuBackend : IBackend
 
     public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dz, Tensor dWeight, Tensor? dBias, Tensor? dx)
     {
-        int batch = x.Rows, inF = x.Columns, outF = weight.Rows;
-        if (weight.Columns != inF || dz.Rows != batch || dz.Columns != outF || dWeight.Rows != outF || dWeight.Columns != inF
-            || (dBias is not null && dBias.Size != outF) || (dx is not null && (dx.Rows != batch || dx.Columns != inF)))
+        int inF = weight.Columns, outF = weight.Rows, batch = inF == 0 ? 0 : x.Size / inF;
+        if (x.Size != batch * inF || dz.Size != batch * outF || dWeight.Rows != outF || dWeight.Columns != inF
+            || (dBias is not null && dBias.Size != outF) || (dx is not null && dx.Size != batch * inF))
             throw new ShapeMismatchException($"Dense gradient shapes do not agree: X {x.Shape}, W {weight.Shape}, dZ {dz.Shape}, dW {dWeight.Shape}, dBias {dBias?.Shape.ToString() ?? "none"}, dX {dx?.Shape.ToString() ?? "none"}.");
         fixed (float* px = x.Data, pw = weight.Data, pdz = dz.Data, pdw = dWeight.Data)
         fixed (float* pdb = dBias is null ? null : dBias.Data)

@@ -18,7 +18,8 @@ public partial interface IBackend
     /// op(A) is [m, k], op(B) is [k, n], C is [m, n].</summary>
     void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, float alpha = 1f, float beta = 0f);
 
-    /// <summary>Y = act(X · Wᵀ + bias) in one pass over Y. X [batch, in], W [out, in] (PyTorch layout), bias [out].</summary>
+    /// <summary>Y = act(X · Wᵀ + bias) in one pass over Y. X [rows, in], W [out, in] (PyTorch layout), bias [out];
+    /// every leading dimension of X is a row (as torch.nn.Linear), so X may be (batch, time, in).</summary>
     void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, ActivationKind activation, float activationAlpha = 0.01f);
 
     /// <summary>Gradients of Z = X · Wᵀ + bias given dZ [batch, out]: dW = dZᵀ · X (overwritten),

@@ -4,7 +4,7 @@ using NeuralPS.Core.Tensors;
 namespace NeuralPS.Core.Layers;
 
 /// <summary>Fully connected layer: y = act(x·Wᵀ + b), as torch.nn.Linear followed by an optional activation.
-/// Shapes: x (B, in), W (out, in) — PyTorch layout, so weights map 1:1 to torch and ONNX Gemm(transB=1) —
+/// Shapes: x (B, in) — or a sequence (B, T, in), the same weights applied at every step, y (B, T, out) — W (out, in) — PyTorch layout, so weights map 1:1 to torch and ONNX Gemm(transB=1) —
 /// b (out,), y (B, out).
 /// The bias and an element-wise activation are fused into the GEMM's epilogue (one pass over y).
 /// Initialisation (bias zero): He normal, std = √(2 / ((1 + α²)·in)), for ReLU, LeakyReLU and GELU, which
@@ -52,22 +52,35 @@ public sealed class Dense : Layer, IFusableOutputActivation
 
     protected override Shape Configure(Shape inputShape)
     {
+        if (inputShape.Rank == 2)
+        {
+            // A sequence (time, features): the same weights apply to every step (Keras' TimeDistributed(Dense)).
+            ConfigureParameters(inputShape[1]);
+            return new Shape(inputShape[0], Units);
+        }
         if (inputShape.Rank != 1)
-            throw ShapeError(inputShape, $"a vector (features,); add a Flatten layer before this Dense layer to turn {inputShape} into ({inputShape.Size},)");
-        _weight = new Parameter("weight", new Shape(Units, inputShape[0]), applyWeightDecay: true);
+            throw ShapeError(inputShape, $"a vector (features,) or a sequence (time, features); add a Flatten layer before this Dense layer to turn {inputShape} into ({inputShape.Size},)");
+        ConfigureParameters(inputShape[0]);
+        return new Shape(Units);
+    }
+
+    private void ConfigureParameters(int features)
+    {
+        _weight = new Parameter("weight", new Shape(Units, features), applyWeightDecay: true);
         _parameters[0] = _weight;
         if (UseBias)
         {
             _bias = new Parameter("bias", new Shape(Units), applyWeightDecay: false);
             _parameters[1] = _bias;
         }
-        return new Shape(Units);
     }
+
+    private int Features => InputShape[InputShape.Rank - 1];
 
     public override void Initialize(NeuralRandom random)
     {
         EnsureBuilt();
-        int fanIn = InputShape[0], fanOut = Units;
+        int fanIn = Features, fanOut = Units;
         Span<float> w = Weight.Value.Span;
         switch (Activation)
         {
@@ -100,8 +113,8 @@ public sealed class Dense : Layer, IFusableOutputActivation
     public override Tensor Forward(Tensor input, LayerContext context)
     {
         EnsureBuilt();
-        if (input.Shape.Rank != 2 || input.Columns != InputShape[0])
-            throw new ShapeMismatchException($"Layer '{Name}' (Dense) expects input (batch, {InputShape[0]}) but got {input.Shape}.");
+        if (input.Shape.Rank != InputShape.Rank + 1 || input.Columns != InputShape.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (Dense) expects input (batch, {string.Join(", ", InputShape)}) but got {input.Shape}.");
         int batch = input.Rows;
         _input = input;
         var y = BatchBuffer.Ensure(ref _output, batch, OutputShape);

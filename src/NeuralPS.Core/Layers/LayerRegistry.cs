@@ -19,6 +19,10 @@ public static class LayerRegistry
         ["BatchNorm"] = BatchNorm.FromSpec,
         ["Dropout2d"] = Dropout2d.FromSpec,
         ["Residual"] = Residual.FromSpec,
+        ["SimpleRNN"] = SimpleRNN.FromSpec,
+        ["LSTM"] = LSTM.FromSpec,
+        ["GRU"] = GRU.FromSpec,
+        ["Embedding"] = Embedding.FromSpec,
     };
 
     public static IReadOnlyCollection<string> TypeNames => Factories.Keys;

@@ -94,11 +94,11 @@ public class DenseTests
     }
 
     [Fact]
-    public void RankTwoInput_IsRefused_NamingBothShapesAndFlatten()
+    public void RankThreeInput_IsRefused_NamingBothShapesAndFlatten()
     {
-        var net = new Network("n", new Shape(28, 28), 1);
+        var net = new Network("n", new Shape(1, 28, 28), 1);
         var ex = Assert.Throws<ShapeMismatchException>(() => net.Add(new Dense(10)));
-        Assert.Contains("(28, 28)", ex.Message);
+        Assert.Contains("(1, 28, 28)", ex.Message);
         Assert.Contains("Flatten", ex.Message);
         Assert.Empty(net.Layers);
     }
