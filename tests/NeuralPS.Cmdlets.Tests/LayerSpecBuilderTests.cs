@@ -316,6 +316,8 @@ public sealed class LayerSpecBuilderTests
                 "Dropout" or "Dropout2d" => new LayerParameters { Rate = 0.5 },
                 "Conv2d" => new LayerParameters { Filters = 2, KernelSize = new[] { 3 } },
                 "Residual" => new LayerParameters { Layers = new object?[] { child } },
+                "SimpleRNN" or "LSTM" or "GRU" => new LayerParameters { Units = 2 },
+                "Embedding" => new LayerParameters { VocabularySize = 5, Dimensions = 2 },
                 _ => new LayerParameters(),
             };
             Assert.Equal(type, Build(type.ToUpperInvariant(), p).Type);

@@ -122,9 +122,17 @@ public sealed class NetworkBuilderTests
                 "Dropout" or "Dropout2d" => new LayerParameters { Rate = 0.5 },
                 "Conv2d" => new LayerParameters { Filters = 2, KernelSize = new[] { 3 }, Padding = "Same" },
                 "Residual" => new LayerParameters { Layers = new object?[] { inner } },
+                "SimpleRNN" or "LSTM" or "GRU" => new LayerParameters { Units = 2 },
+                "Embedding" => new LayerParameters { VocabularySize = 5, Dimensions = 2 },
                 _ => new LayerParameters(),
             };
-            var n = NetworkBuilder.Create("n", type == "Dense" ? new[] { 4 } : image, 1);
+            var shape = type switch
+            {
+                "Dense" or "Embedding" => new[] { 4 },
+                "SimpleRNN" or "LSTM" or "GRU" => new[] { 6, 3 },
+                _ => image,
+            };
+            var n = NetworkBuilder.Create("n", shape, 1);
             NetworkBuilder.AddLayer(n, LayerSpecBuilder.Build(type, p));
             Assert.Equal(type, n.Layers[0].Type, ignoreCase: true);
         }

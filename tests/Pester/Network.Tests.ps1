@@ -57,7 +57,7 @@ Describe 'Add-Layer' {
     }
 
     It 'refuses an unknown layer type before running' {
-        { New-NeuralNetwork -InputShape 4 | Add-Layer Lstm -Units 3 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,NeuralPS.Cmdlets.AddLayerCmdlet'
+        { New-NeuralNetwork -InputShape 4 | Add-Layer Transformer -Units 3 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,NeuralPS.Cmdlets.AddLayerCmdlet'
     }
 
     It 'accepts -Padding as <Padding> giving <Shape>' -ForEach @(

@@ -21,7 +21,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     /// <summary>The layer type word.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("Dense", "Activation", "Dropout", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
-        "BatchNorm", "Dropout2d", "Residual", IgnoreCase = true)]
+        "BatchNorm", "Dropout2d", "Residual", "SimpleRNN", "LSTM", "GRU", "Embedding", IgnoreCase = true)]
     public string Type { get; set; } = string.Empty;
 
     /// <summary>The network to extend (usually from the pipeline).</summary>
@@ -33,7 +33,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     [Parameter(ValueFromPipeline = true, ParameterSetName = SpecSet)]
     public LayerSpec? InputSpec { get; set; }
 
-    /// <summary>Dense: number of outputs.</summary>
+    /// <summary>Dense: number of outputs; SimpleRNN, LSTM, GRU: size of the hidden state (per direction).</summary>
     [Parameter]
     public int Units { get; set; }
 
@@ -46,7 +46,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     [Parameter]
     public double Alpha { get; set; }
 
-    /// <summary>Dense, Conv2d: no bias term.</summary>
+    /// <summary>Dense, Conv2d, SimpleRNN, LSTM, GRU: no bias term.</summary>
     [Parameter]
     public SwitchParameter NoBias { get; set; }
 
@@ -97,6 +97,26 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     /// <summary>Residual: a script block of Add-Layer commands (without a network) forming the inner path.</summary>
     [Parameter]
     public ScriptBlock? Layers { get; set; }
+
+    /// <summary>SimpleRNN, LSTM, GRU: output every time step (time, units) instead of the last one (units).</summary>
+    [Parameter]
+    public SwitchParameter ReturnSequences { get; set; }
+
+    /// <summary>SimpleRNN, LSTM, GRU: a second direction reads the sequence backwards; outputs are concatenated.</summary>
+    [Parameter]
+    public SwitchParameter Bidirectional { get; set; }
+
+    /// <summary>Embedding: number of token ids (ids are 0 .. VocabularySize-1).</summary>
+    [Parameter]
+    public int VocabularySize { get; set; }
+
+    /// <summary>Embedding: length of each token's vector.</summary>
+    [Parameter]
+    public int Dimensions { get; set; }
+
+    /// <summary>Embedding: the token id used for padding; its vector is zero and is not trained.</summary>
+    [Parameter]
+    public int PaddingIndex { get; set; }
 
     /// <summary>Layer name, unique within the network (default: type_N, e.g. dense_1).</summary>
     [Parameter]
@@ -175,6 +195,11 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
             Momentum = Has(nameof(Momentum)) ? Momentum : null,
             Epsilon = Has(nameof(Epsilon)) ? Epsilon : null,
             Layers = layerOutputs,
+            ReturnSequences = Has(nameof(ReturnSequences)) ? ReturnSequences.IsPresent : null,
+            Bidirectional = Has(nameof(Bidirectional)) ? Bidirectional.IsPresent : null,
+            VocabularySize = Has(nameof(VocabularySize)) ? VocabularySize : null,
+            Dimensions = Has(nameof(Dimensions)) ? Dimensions : null,
+            PaddingIndex = Has(nameof(PaddingIndex)) ? PaddingIndex : null,
         };
     }
 }

@@ -22,6 +22,12 @@ internal sealed class LayerParameters
     public double? Momentum { get; set; }
     public double? Epsilon { get; set; }
 
+    public bool? ReturnSequences { get; set; }
+    public bool? Bidirectional { get; set; }
+    public int? VocabularySize { get; set; }
+    public int? Dimensions { get; set; }
+    public int? PaddingIndex { get; set; }
+
     /// <summary>What the Residual -Layers script block wrote (expected: layer specs from Add-Layer).</summary>
     public IReadOnlyList<object?>? Layers { get; set; }
 
@@ -43,5 +49,10 @@ internal sealed class LayerParameters
         if (Momentum is not null) yield return "Momentum";
         if (Epsilon is not null) yield return "Epsilon";
         if (Layers is not null) yield return "Layers";
+        if (ReturnSequences is not null) yield return "ReturnSequences";
+        if (Bidirectional is not null) yield return "Bidirectional";
+        if (VocabularySize is not null) yield return "VocabularySize";
+        if (Dimensions is not null) yield return "Dimensions";
+        if (PaddingIndex is not null) yield return "PaddingIndex";
     }
 }

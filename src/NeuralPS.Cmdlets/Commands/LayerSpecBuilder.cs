@@ -17,7 +17,7 @@ internal static class LayerSpecBuilder
     public static readonly IReadOnlyList<string> LayerTypes = new[]
     {
         "Dense", "Activation", "Dropout", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
-        "BatchNorm", "Dropout2d", "Residual",
+        "BatchNorm", "Dropout2d", "Residual", "SimpleRNN", "LSTM", "GRU", "Embedding",
     };
 
     /// <summary>Activation names -Activation accepts (case-insensitive); "Linear" means "None".</summary>
@@ -29,6 +29,7 @@ internal static class LayerSpecBuilder
     private sealed record Rule(string[] Allowed, string[] Required);
 
     private static readonly string[] Pool = { "PoolSize", "KernelSize", "Stride", "Padding" };
+    private static readonly string[] Recurrent = { "Units", "ReturnSequences", "Bidirectional", "NoBias" };
 
     private static readonly Dictionary<string, Rule> Rules = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -43,6 +44,10 @@ internal static class LayerSpecBuilder
         ["BatchNorm"] = new(new[] { "Momentum", "Epsilon" }, Array.Empty<string>()),
         ["Dropout2d"] = new(new[] { "Rate" }, new[] { "Rate" }),
         ["Residual"] = new(new[] { "Layers" }, new[] { "Layers" }),
+        ["SimpleRNN"] = new(Recurrent, new[] { "Units" }),
+        ["LSTM"] = new(Recurrent, new[] { "Units" }),
+        ["GRU"] = new(Recurrent, new[] { "Units" }),
+        ["Embedding"] = new(new[] { "VocabularySize", "Dimensions", "PaddingIndex" }, new[] { "VocabularySize", "Dimensions" }),
     };
 
     /// <summary>The canonical spelling of a layer type word ("conv2d" → "Conv2d").</summary>
@@ -124,6 +129,24 @@ internal static class LayerSpecBuilder
             case "Residual":
                 AddChildren(spec, p.Layers!);
                 break;
+            case "SimpleRNN":
+            case "LSTM":
+            case "GRU":
+                spec.Set("units", (long)Positive(p.Units!.Value, "Units"));
+                if (p.ReturnSequences is not null) spec.Set("returnSequences", p.ReturnSequences.Value);
+                if (p.Bidirectional is not null) spec.Set("bidirectional", p.Bidirectional.Value);
+                if (p.NoBias is not null) spec.Set("useBias", !p.NoBias.Value);
+                break;
+            case "Embedding":
+                spec.Set("vocabularySize", (long)Positive(p.VocabularySize!.Value, "VocabularySize"));
+                spec.Set("dimensions", (long)Positive(p.Dimensions!.Value, "Dimensions"));
+                if (p.PaddingIndex is { } pad)
+                {
+                    if (pad < 0 || pad >= p.VocabularySize.Value)
+                        throw new InvalidConfigurationException($"Add-Layer Embedding: -PaddingIndex is a token id and must be in [0, {p.VocabularySize.Value - 1}] but is {pad}.");
+                    spec.Set("paddingIndex", (long)pad);
+                }
+                break;
             // Flatten, GlobalAvgPool2d: no settings.
         }
         return spec;
@@ -135,6 +158,8 @@ internal static class LayerSpecBuilder
         "Activation" => " (e.g. Add-Layer Activation -Activation ReLU)",
         "Dropout" or "Dropout2d" => $" (e.g. Add-Layer {type} -Rate 0.25)",
         "Conv2d" => " (e.g. Add-Layer Conv2d -Filters 32 -KernelSize 3 -Activation ReLU)",
+        "SimpleRNN" or "LSTM" or "GRU" => $" (e.g. Add-Layer {type} -Units 64 -ReturnSequences)",
+        "Embedding" => " (e.g. Add-Layer Embedding -VocabularySize 5000 -Dimensions 32 -PaddingIndex 0)",
         "Residual" => " (e.g. Add-Layer Residual -Layers { Add-Layer Conv2d -Filters 32 -KernelSize 3 -Padding Same; Add-Layer BatchNorm })",
         _ => string.Empty,
     };
