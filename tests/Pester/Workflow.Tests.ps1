@@ -189,3 +189,26 @@ Describe 'Image rows in CSV into a convolutional network' {
         $net.EpochsTrained | Should -Be 0
     }
 }
+
+Describe 'Image rows in CSV as sequences into a recurrent network' {
+    It 'reads the 64 pixel columns as 8 steps of 8, learns the digits with a GRU, and saves and loads it' {
+        $net = New-NeuralNetwork -Name digit-rows -InputShape 8, 8 -Seed 5 |
+            Add-Layer GRU -Units 32 -Bidirectional |
+            Add-Layer Dense -Units 10
+        $net.Layers[0].OutputShape.ToString() | Should -Be '(64,)'
+        $null = $Digits[0..1399] | Invoke-Training -Network $net -LabelProperty label -Epochs 6 -BatchSize 32 -LearningRate 0.01
+        $report = $Digits[1400..1796] | Measure-Model -Network $net
+        $report.Accuracy | Should -BeGreaterThan 0.85
+        $path = Join-Path $TestDrive 'digit-rows.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        $back = Import-NeuralNetwork -Path $path
+        $back.Layers.Type | Should -Be 'GRU', 'Dense'
+        Get-PredictionText $back $Digits[1400..1449] | Should -Be (Get-PredictionText $net $Digits[1400..1449])
+    }
+
+    It 'stacks an LSTM that returns every step under a per-step Dense layer' {
+        $net = New-NeuralNetwork -InputShape 8, 8 | Add-Layer LSTM -Units 6 -ReturnSequences | Add-Layer Dense -Units 3
+        $net.OutputShape.ToString() | Should -Be '(8, 3)'
+        { $net | Add-Layer Embedding -VocabularySize 10 -Dimensions 2 } | Should -Throw -ErrorId 'ShapeMismatch,NeuralPS.Cmdlets.AddLayerCmdlet'
+    }
+}
