@@ -40,6 +40,11 @@ public static class BackendConformance
         ["MaxPool2d"] = MaxPool,
         ["AvgPool2d"] = AvgPool,
         ["BatchNormInference"] = BatchNormInference,
+        ["GemmStrided"] = RecurrentConformance.GemmStrided,
+        ["RecurrentCell/SimpleRNN"] = b => RecurrentConformance.Cell(b, RecurrentCellKind.SimpleRNN),
+        ["RecurrentCell/LSTM"] = b => RecurrentConformance.Cell(b, RecurrentCellKind.LSTM),
+        ["RecurrentCell/GRU"] = b => RecurrentConformance.Cell(b, RecurrentCellKind.GRU),
+        ["Embedding"] = RecurrentConformance.Embedding,
     };
 
     public static IEnumerable<object[]> Cases => All.Keys.Order().Select(k => new object[] { k });
