@@ -13,6 +13,8 @@ usage: NeuralPS.Bench <command> [options]
   cnn      the seed CNN of issue 4 (--epochs 3 [--batch 64] [--max-batches M --warmup W] ...)
   resnet   the small ResNet of issue 4 (--epochs 10 ...)
   conv     conv forward/backward GFLOP/s of the seed CNN's conv shapes vs im2col+OpenBLAS ([--quick])
+  lstm     stacked LSTM training s/epoch and inference samples/s (--batch 64 --steps 100 --units 128 --layers 2 ...)
+  gru      the same with GRU layers
 """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -32,6 +34,7 @@ try
         "gemm" => GemmCommand.Run(rest),
         "kernels" => KernelBenchmarks.Run(rest),
         "cnn" or "resnet" or "conv" => CnnCommand.Run(rest, command),
+        "lstm" or "gru" => RnnCommand.Run(rest, command),
         _ => Fail($"Unknown command '{args[0]}'.\n{Usage}", 2),
     };
 }
