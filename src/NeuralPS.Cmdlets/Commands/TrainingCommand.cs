@@ -120,6 +120,9 @@ internal sealed class TrainingCommand : IRecordSink
             options.ValidationSplit = 0;
             options.ValidationData = validation;
         }
+        var (classWeights, balanced) = ClassWeightParser.Resolve(_settings.ClassWeight, train.ClassNames ?? _network.ClassNames);
+        options.ClassWeights = classWeights;
+        options.BalanceClasses = balanced;
 
         string held = validation is not null ? $", validating on {validation.Count}"
             : options.ValidationSplit > 0 ? $", of which {options.ValidationSplit:P0} are held out for validation" : string.Empty;
@@ -164,7 +167,8 @@ internal sealed class TrainingCommand : IRecordSink
             },
             cancellation);
         if (cancellation.IsCancellationRequested)
-            sink.Verbose($"Training stopped after {history.Count} complete epoch(s); the network keeps the weights of the last finished batch.");
+            sink.Verbose($"Training stopped after {history.Count} complete epoch(s); the network keeps the weights of the last finished batch." +
+                         (options.CheckpointDirectory is { } dir ? $" A checkpoint was written to '{dir}'; run again with -Resume to continue." : string.Empty));
         return history;
     }
 

@@ -4,7 +4,8 @@ namespace NeuralPS.Core.Training;
 /// Metric is accuracy for classification and MAE for regression (see <see cref="MetricName"/>).
 /// LearningRate is the rate of the epoch's last update. BestEpoch is the best epoch so far by the
 /// monitored metric (with early stopping or checkpoints); StopReason is set on the last epoch of a run
-/// that ended: "Completed" or "EarlyStopping".</summary>
+/// that ended: "Completed" or "EarlyStopping". FromCheckpoint marks an epoch trained before a resume
+/// (restored from the checkpoint's history, not trained again).</summary>
 public sealed record EpochResult(
     int Epoch,
     int Epochs,
@@ -17,7 +18,8 @@ public sealed record EpochResult(
     double SamplesPerSecond,
     double LearningRate,
     int? BestEpoch = null,
-    string? StopReason = null);
+    string? StopReason = null,
+    bool FromCheckpoint = false);
 
 /// <summary>Progress after one batch (Write-Progress is fed from this). Epoch and Batch count from 1;
 /// Loss is the running mean over the epoch's batches so far; Elapsed is the time since Fit started and
