@@ -129,6 +129,7 @@ internal sealed class TrainingCommand : IRecordSink
         sink.Verbose($"Training '{_network.Name}' on {train.Count} samples{held}: " +
                      $"{options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} (learning rate {options.LearningRate}), loss {options.Loss ?? "Auto"}.");
 
+        var run = TrainingRunInfo.From(options, _settings.Backend, train.Count, validation?.Count);
         var history = new List<TrainingHistoryEntry>();
         var clock = Stopwatch.StartNew();
         TimeSpan? lastProgress = null;
@@ -147,7 +148,7 @@ internal sealed class TrainingCommand : IRecordSink
                             post(TrainingText.Progress(name, p));
                         }
                     },
-                    onEpoch: e => post(new TrainingHistoryEntry(name, e)),
+                    onEpoch: e => post(new TrainingHistoryEntry(name, e, run)),
                     onMessage: m => post(new VerboseMessage(m)),
                     token);
                 return null;

@@ -8,8 +8,9 @@ namespace NeuralPS.Cmdlets;
 /// mean absolute error as Metric (MetricName says which).</summary>
 public sealed class TrainingHistoryEntry
 {
-    internal TrainingHistoryEntry(string network, EpochResult epoch)
+    internal TrainingHistoryEntry(string network, EpochResult epoch, TrainingRunInfo? run = null)
     {
+        Run = run;
         Network = network;
         Epoch = epoch.Epoch;
         Epochs = epoch.Epochs;
@@ -61,6 +62,9 @@ public sealed class TrainingHistoryEntry
 
     /// <summary>On the last epoch of a finished run: "Completed" or "EarlyStopping"; otherwise empty.</summary>
     public string? StopReason { get; }
+
+    /// <summary>The call's settings and machine (the same object for every epoch of one Invoke-Training call).</summary>
+    public TrainingRunInfo? Run { get; }
 
     /// <summary>True for an epoch trained before a -Resume, restored from the checkpoint's history.</summary>
     public bool FromCheckpoint { get; }
