@@ -235,7 +235,8 @@ internal static class TrainingReport
             const x = chart.scales.x.getPixelForValue(epochs.indexOf(report.bestEpoch));
             const { top, bottom } = chart.chartArea, ctx = chart.ctx;
             ctx.save(); ctx.strokeStyle = '#16a34a'; ctx.setLineDash([4, 4]); ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, bottom); ctx.stroke();
-            ctx.fillStyle = '#16a34a'; ctx.fillText('best epoch ' + report.bestEpoch, x + 4, top + 10); ctx.restore();
+            const label = 'best epoch ' + report.bestEpoch, right = x + 4 + ctx.measureText(label).width > chart.chartArea.right;
+            ctx.fillStyle = '#16a34a'; ctx.textAlign = right ? 'right' : 'left'; ctx.fillText(label, right ? x - 4 : x + 4, top + 10); ctx.restore();
           }
         };
         line('chart-loss', [
