@@ -13,6 +13,7 @@ internal static class ModelFiles
     public static FileInfo Save(Network network, SavePlan plan)
     {
         ArgumentNullException.ThrowIfNull(network);
+        plan.EnsureAllowed();
         ModelFile.Save(network, plan.Path);
         return new FileInfo(plan.Path);
     }
