@@ -33,7 +33,7 @@ public static class ArchitectureComparison
     {
         if (here.Type != saved.Type) return $"the checkpoint has {Describe(saved)} but this network has {Describe(here)}";
         if (here.Name != saved.Name) return $"the checkpoint's layer is named '{saved.Name}' but this network's is '{here.Name}'";
-        if (Describe(here) != Describe(saved)) return $"the checkpoint has {Describe(saved)} but this network has {Describe(here)}";
+        if (!SameSettings(here, saved)) return $"the checkpoint has {Describe(saved)} but this network has {Describe(here)}";
         if (here.Children.Count != saved.Children.Count)
             return $"'{here.Name}' holds {saved.Children.Count} layers in the checkpoint but {here.Children.Count} here";
         for (int i = 0; i < here.Children.Count; i++)
@@ -44,13 +44,24 @@ public static class ArchitectureComparison
         return null;
     }
 
+    // Exact comparison (the description rounds numbers for reading).
+    private static bool SameSettings(LayerSpec a, LayerSpec b) =>
+        a.Settings.Count == b.Settings.Count && a.Settings.All(kv => b.Settings.TryGetValue(kv.Key, out var v) && SameValue(kv.Value, v));
+
+    private static bool SameValue(object a, object b) => (a, b) switch
+    {
+        (int[] x, int[] y) => x.AsSpan().SequenceEqual(y),
+        (double x, double y) => BitConverter.DoubleToInt64Bits(x) == BitConverter.DoubleToInt64Bits(y),
+        _ => Equals(a, b),
+    };
+
     private static string Describe(LayerSpec s) =>
         $"{s.Type} '{s.Name}' ({string.Join(", ", s.Settings.Select(kv => $"{kv.Key}={Format(kv.Value)}"))})";
 
     private static string Format(object v) => v switch
     {
         int[] a => "[" + string.Join(",", a) + "]",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("G7", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => v.ToString() ?? string.Empty,
     };
