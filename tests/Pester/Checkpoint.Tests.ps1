@@ -10,10 +10,15 @@ BeforeAll {
     # the process inside epoch 2; a checkpoint every 10 of its 25 batches lets the resume start mid-epoch.
     $JobArguments = @('-ModulePath', $ModulePath, '-Epochs', '3', '-HiddenUnits', '2048', '-CheckpointEvery', '10')
 
-    function Get-PredictionText([string] $ModelFile) {
+    function Get-ModelPredictionText([string] $ModelFile) {
         $net = Import-NeuralNetwork -Path $ModelFile
         $test = Import-NeuralDataset (Join-Path $FashionDir 't10k-images-idx3-ubyte.gz') -LabelPath (Join-Path $FashionDir 't10k-labels-idx1-ubyte.gz') -Flatten -ClassNames FashionMNIST
         ($test | Invoke-Prediction -Network $net | ForEach-Object { '{0}:{1:R}' -f $_.PredictedLabel, $_.Probability }) -join ';'
+    }
+
+    # Predictions as text with every bit of the probability, to compare runs exactly.
+    function Get-PredictionText($Network, $Rows) {
+        ($Rows | Invoke-Prediction -Network $Network | ForEach-Object { '{0}:{1:R}' -f $_.PredictedLabel, $_.Probability }) -join ';'
     }
 
     # Starts the job in a separate pwsh, waits until it reports epoch 1 done, lets it get into epoch 2 and
@@ -59,7 +64,7 @@ Describe 'examples/scheduled-training.ps1 killed and run again' {
         $again.Output | Should -Match 'trained epoch 2/3'
         $again.Output | Should -Match 'trained epoch 3/3'
 
-        Get-PredictionText (Join-Path $killed 'best.npsm') | Should -BeExactly (Get-PredictionText (Join-Path $uninterrupted 'best.npsm'))
+        Get-ModelPredictionText (Join-Path $killed 'best.npsm') | Should -BeExactly (Get-ModelPredictionText (Join-Path $uninterrupted 'best.npsm'))
         (Get-FileHash (Join-Path $killed 'best.npsm')).Hash | Should -Be (Get-FileHash (Join-Path $uninterrupted 'best.npsm')).Hash
         Test-Path (Join-Path $killed 'report.html') | Should -BeTrue
     }
@@ -78,5 +83,84 @@ Describe 'examples/scheduled-training.ps1 killed and run again' {
         $second.ExitCode | Should -Be 1
         $second.Output | Should -Match 'written for another network'
         $second.Output | Should -Match 'units=16'
+    }
+}
+
+Describe 'Invoke-Training for unattended runs, in the session' {
+    BeforeAll {
+        $Iris = Get-IrisSplit
+    }
+
+    It 'stops early, keeps the best epoch and says so in the history and with -Verbose' {
+        $net = New-IrisNetwork -Seed 2
+        $verbose = $null
+        $history = $Iris.Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 300 -BatchSize 8 -LearningRate 0.05 -ValidationSplit 0.3 -Seed 5 `
+            -EarlyStopping -Patience 5 -Verbose 4>&1 | Tee-Object -Variable all | Where-Object { $_ -is [NeuralPS.Cmdlets.TrainingHistoryEntry] }
+        $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) -join "`n"
+        $history.Count | Should -BeLessThan 300
+        $history[-1].StopReason | Should -Be 'EarlyStopping'
+        $history[-1].Epoch - $history[-1].BestEpoch | Should -Be 5
+        $verbose | Should -Match "holds the weights of epoch $($history[-1].BestEpoch)"
+    }
+
+    It 'follows the schedule: the history has the step schedule''s rates' {
+        $net = New-IrisNetwork
+        $history = Get-NeuralDataset -Name Iris | Invoke-Training -Network $net -Epochs 4 -Optimizer SGD -LearningRate 0.1 -LearningRateSchedule Step -StepSize 2 -Gamma 0.5
+        $history.LearningRate | Should -Be 0.1, 0.1, 0.05, 0.05
+    }
+
+    It 'takes clipping, accumulation and class weights by name' {
+        $net = New-IrisNetwork
+        $history = $Iris.Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 2 -ClipNorm 1 -ClipValue 0.5 -AccumulationSteps 2 -ClassWeight @{ virginica = 2 }
+        $history.Count | Should -Be 2
+        $history[0].Run.Settings.Where({ $_.Key -eq 'Class weights' }).Value | Should -Be '1, 1, 2'
+    }
+
+    It 'refuses a knob without the switch it belongs to' {
+        { Get-NeuralDataset -Name Iris | Invoke-Training -Network (New-IrisNetwork) -Epochs 1 -Patience 3 -ErrorAction Stop } |
+            Should -Throw '*add -EarlyStopping*'
+    }
+
+    It 'writes a checkpoint when stopped, and -Resume continues to the uninterrupted weights' {
+        $dir = Join-Path $TestDrive 'ckpt-session'
+        $reference = New-IrisNetwork -Seed 4
+        $null = $Iris.Train | Invoke-Training -Network $reference -LabelProperty Species -Epochs 6 -Seed 1
+        $net = New-IrisNetwork -Seed 4
+        # Select-Object -First stops the pipeline after epoch 2, as Ctrl+C does (StopProcessing).
+        $first = $Iris.Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 6 -Seed 1 -CheckpointPath $dir -Resume | Select-Object -First 2
+        $first.Epoch | Should -Be 1, 2
+        Test-Path (Join-Path $dir 'last.npsc') | Should -BeTrue
+        $again = New-IrisNetwork -Seed 4
+        $rest = $Iris.Train | Invoke-Training -Network $again -LabelProperty Species -Epochs 6 -Seed 1 -CheckpointPath $dir -Resume
+        $rest.Epoch | Should -Be 1, 2, 3, 4, 5, 6
+        ($rest | Where-Object FromCheckpoint).Count | Should -BeGreaterOrEqual 2
+        Get-PredictionText $again $Iris.Test | Should -BeExactly (Get-PredictionText $reference $Iris.Test)
+    }
+}
+
+Describe 'Export-TrainingReport' {
+    BeforeAll {
+        $Iris = Get-IrisSplit
+        $Net = New-IrisNetwork
+        $History = $Iris.Train | Invoke-Training -Network $Net -LabelProperty Species -Epochs 5 -ValidationSplit 0.2
+        $Evaluation = $Iris.Test | Measure-Model -Network $Net
+    }
+
+    It 'writes one self-contained HTML file from the pipeline' {
+        $path = Join-Path $TestDrive 'report.html'
+        $file = $History | Export-TrainingReport -Path $path -Network $Net -Evaluation $Evaluation -PassThru
+        $file.FullName | Should -Be $path
+        $html = Get-Content -Raw $path
+        $html | Should -Match 'Chart\.js v4'
+        $html | Should -Match 'Confusion matrix'
+        $html | Should -Not -Match '<script[^>]+src='
+    }
+
+    It 'does not overwrite without -Force, and -WhatIf writes nothing' {
+        $path = Join-Path $TestDrive 'exists.html'
+        Set-Content -Path $path -Value 'old'
+        { $History | Export-TrainingReport -Path $path -Network $Net -ErrorAction Stop } | Should -Throw '*-Force*'
+        $History | Export-TrainingReport -Path $path -Network $Net -Force -WhatIf
+        Get-Content -Raw $path | Should -Match '^old'
     }
 }

@@ -75,6 +75,7 @@ public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
         if (!ShouldProcess(plan.Path, plan.Overwrites ? "Overwrite training report" : "Write training report")) return;
         try
         {
+            plan.EnsureAllowed(); // an existing file only with -Force (after ShouldProcess, so -WhatIf describes it)
             var file = ReportFile.Write(plan.Path, html);
             WriteVerbose($"Wrote the training report of '{Network!.Name}' ({_history.Count} epochs) to {file.FullName} ({file.Length:N0} bytes).");
             if (PassThru.IsPresent) WriteObject(file);
