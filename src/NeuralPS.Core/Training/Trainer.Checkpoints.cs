@@ -14,7 +14,6 @@ namespace NeuralPS.Core.Training;
 public sealed partial class Trainer
 {
     private CheckpointStore? _checkpoints;
-    private Dataset? _fitData;
     private string _trainFingerprint = string.Empty, _validationFingerprint = string.Empty;
     private bool _resumeChecked;
 

@@ -22,7 +22,7 @@ namespace NeuralPS.Core.Training;
 /// <see cref="OperationCanceledException"/>. The partial epoch yields no <see cref="EpochResult"/>;
 /// calling Fit again on this trainer continues from the next batch.</para>
 /// <para>Schedules, gradient clipping and accumulation, class weights, early stopping and checkpoints with
-/// resume live in Trainer.Updates.cs and Trainer.Checkpoints.cs; this file is the loop.</para>
+/// resume live in Trainer.Updates.cs, Trainer.Epochs.cs and Trainer.Checkpoints.cs; this file is the loop.</para>
 /// Steady-state batches allocate nothing: the layers, the loss and the trainer reuse their buffers.</summary>
 public sealed partial class Trainer
 {
@@ -111,7 +111,6 @@ public sealed partial class Trainer
         CheckData(train, "training");
         Loss = ResolveLoss(train);
 
-        _fitData = train;
         Dataset? validation = Options.ValidationData;
         if (validation is not null)
         {
