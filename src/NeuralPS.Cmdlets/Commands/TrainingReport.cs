@@ -112,7 +112,8 @@ internal static class TrainingReport
     private static string N(double v) => double.IsFinite(v) ? v.ToString("0.####", Inv) : v.ToString(Inv);
 
     private static string FormatDuration(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds} s" : $"{t.TotalSeconds.ToString("0.00", Inv)} s";
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds} s"
+        : t.TotalSeconds >= 1 ? $"{t.TotalSeconds.ToString("0.00", Inv)} s" : $"{t.TotalMilliseconds.ToString("0.0", Inv)} ms";
 
     private static void AppendTable(StringBuilder sb, string heading, string id, IEnumerable<(string Key, string Value)> rows)
     {
