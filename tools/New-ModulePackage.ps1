@@ -1,5 +1,5 @@
-# Dot-sourced by build.ps1 (the Package task) and by tests/Pester/Package.Tests.ps1.
-Set-StrictMode -Version Latest
+# Dot-sourced by build.ps1 (the Package task) and by tests/Pester/Package.Tests.ps1. Written to run under
+# Set-StrictMode -Version Latest (as build.ps1 does), without setting it in the caller's scope.
 
 # Writes <Destination>/<Name>.<Version>.nupkg as PowerShellGet/PSResourceGet lay out a module package: the
 # module's files at the root of the package (LICENSE among them), <Name>.nuspec with the manifest's description,

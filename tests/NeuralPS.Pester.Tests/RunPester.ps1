@@ -65,13 +65,21 @@ foreach ($test in $result.Tests) {
     $templates.Add($test.Name)
     $names.Add((Expand-Name $test.Name $test.Data))
     $file = [IO.Path]::GetRelativePath($root, $test.ScriptBlock.File)
+    # A failed BeforeAll/AfterAll fails the tests of its block with the error on the block (or container).
+    $errors = @($test.ErrorRecord)
+    $owner = $test.Block
+    while ($errors.Count -eq 0 -and "$($test.Result)" -eq 'Failed' -and $owner) {
+        $errors = @($owner.ErrorRecord)
+        $owner = $owner.Parent
+    }
+    if ($errors.Count -eq 0 -and "$($test.Result)" -eq 'Failed') { $errors = @($test.Block.Root.ErrorRecord) + @($result.Containers | Where-Object { $_.Item.FullName -eq $test.ScriptBlock.File } | ForEach-Object ErrorRecord) }
     $rows.Add([pscustomobject]@{
         File       = $file
         Template   = $templates -join ' > '
         Path       = $names -join ' > '
         Skip       = [bool]$test.Skip
         Result     = "$($test.Result)"
-        Message    = Get-ErrorText $test.ErrorRecord
+        Message    = Get-ErrorText $errors
         DurationMs = [int]$test.Duration.TotalMilliseconds
     })
 }
