@@ -33,3 +33,10 @@ public sealed class ModelFileException : NeuralException
     public ModelFileException(string message) : base(message) { }
     public ModelFileException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>A checkpoint was written for another network, other data or other settings; the message names
+/// the difference.</summary>
+public sealed class CheckpointMismatchException : NeuralException
+{
+    public CheckpointMismatchException(string message) : base(message) { }
+}
