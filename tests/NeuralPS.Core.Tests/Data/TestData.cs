@@ -10,4 +10,5 @@ internal static class TestData
     public static string FashionTestImages => Path("fashion-mnist", "t10k-images-idx3-ubyte.gz");
     public static string FashionTestLabels => Path("fashion-mnist", "t10k-labels-idx1-ubyte.gz");
     public static string IrisCsv => Path("iris", "iris.csv");
+    public static string SunspotsCsv => Path("sunspots", "sunspots.csv");
 }
