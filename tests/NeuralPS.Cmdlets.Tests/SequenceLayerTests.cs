@@ -20,12 +20,13 @@ public sealed class SequenceLayerTests
     [InlineData("simplernn", "SimpleRNN")]
     public void Recurrent_parameters_map_to_the_spec(string typed, string type)
     {
-        var spec = Build(typed, new LayerParameters { Units = 32, ReturnSequences = true, Bidirectional = true, NoBias = true, Name = "enc" });
+        var spec = Build(typed, new LayerParameters { Units = 32, ReturnSequences = true, Bidirectional = true, MaskZeroSteps = true, NoBias = true, Name = "enc" });
         Assert.Equal((type, "enc"), (spec.Type, spec.Name));
         Assert.Equal(32L, spec.Settings["units"]);
         Assert.Equal(true, spec.Settings["returnSequences"]);
         Assert.Equal(true, spec.Settings["bidirectional"]);
         Assert.Equal(false, spec.Settings["useBias"]);
+        Assert.Equal(true, spec.Settings["maskZeroSteps"]);
         var plain = Build(type, new LayerParameters { Units = 8 });
         Assert.Equal(new[] { "units" }, plain.Settings.Keys);
     }
@@ -45,6 +46,7 @@ public sealed class SequenceLayerTests
         Assert.Contains("-Units", Assert.Throws<InvalidConfigurationException>(() => Build("LSTM", new LayerParameters())).Message);
         Assert.Contains("-ReturnSequences", Assert.Throws<InvalidConfigurationException>(() => Build("Dense", new LayerParameters { Units = 2, ReturnSequences = true })).Message);
         Assert.Contains("-Activation", Assert.Throws<InvalidConfigurationException>(() => Build("GRU", new LayerParameters { Units = 2, Activation = "ReLU" })).Message);
+        Assert.Contains("-MaskZeroSteps", Assert.Throws<InvalidConfigurationException>(() => Build("Embedding", new LayerParameters { VocabularySize = 10, Dimensions = 2, MaskZeroSteps = true })).Message);
         Assert.Contains("-Dimensions", Assert.Throws<InvalidConfigurationException>(() => Build("Embedding", new LayerParameters { VocabularySize = 10 })).Message);
         Assert.Contains("-PaddingIndex", Assert.Throws<InvalidConfigurationException>(() => Build("Embedding", new LayerParameters { VocabularySize = 10, Dimensions = 2, PaddingIndex = 10 })).Message);
         Assert.Contains("-Units", Assert.Throws<InvalidConfigurationException>(() => Build("LSTM", new LayerParameters { Units = 0 })).Message);

@@ -106,6 +106,10 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     [Parameter]
     public SwitchParameter Bidirectional { get; set; }
 
+    /// <summary>SimpleRNN, LSTM, GRU: skip steps whose features are all zero (padding), per sample.</summary>
+    [Parameter]
+    public SwitchParameter MaskZeroSteps { get; set; }
+
     /// <summary>Embedding: number of token ids (ids are 0 .. VocabularySize-1).</summary>
     [Parameter]
     public int VocabularySize { get; set; }
@@ -197,6 +201,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
             Layers = layerOutputs,
             ReturnSequences = Has(nameof(ReturnSequences)) ? ReturnSequences.IsPresent : null,
             Bidirectional = Has(nameof(Bidirectional)) ? Bidirectional.IsPresent : null,
+            MaskZeroSteps = Has(nameof(MaskZeroSteps)) ? MaskZeroSteps.IsPresent : null,
             VocabularySize = Has(nameof(VocabularySize)) ? VocabularySize : null,
             Dimensions = Has(nameof(Dimensions)) ? Dimensions : null,
             PaddingIndex = Has(nameof(PaddingIndex)) ? PaddingIndex : null,

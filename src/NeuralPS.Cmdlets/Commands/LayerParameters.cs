@@ -24,6 +24,7 @@ internal sealed class LayerParameters
 
     public bool? ReturnSequences { get; set; }
     public bool? Bidirectional { get; set; }
+    public bool? MaskZeroSteps { get; set; }
     public int? VocabularySize { get; set; }
     public int? Dimensions { get; set; }
     public int? PaddingIndex { get; set; }
@@ -51,6 +52,7 @@ internal sealed class LayerParameters
         if (Layers is not null) yield return "Layers";
         if (ReturnSequences is not null) yield return "ReturnSequences";
         if (Bidirectional is not null) yield return "Bidirectional";
+        if (MaskZeroSteps is not null) yield return "MaskZeroSteps";
         if (VocabularySize is not null) yield return "VocabularySize";
         if (Dimensions is not null) yield return "Dimensions";
         if (PaddingIndex is not null) yield return "PaddingIndex";

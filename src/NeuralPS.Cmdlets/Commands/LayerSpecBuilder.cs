@@ -29,7 +29,7 @@ internal static class LayerSpecBuilder
     private sealed record Rule(string[] Allowed, string[] Required);
 
     private static readonly string[] Pool = { "PoolSize", "KernelSize", "Stride", "Padding" };
-    private static readonly string[] Recurrent = { "Units", "ReturnSequences", "Bidirectional", "NoBias" };
+    private static readonly string[] Recurrent = { "Units", "ReturnSequences", "Bidirectional", "MaskZeroSteps", "NoBias" };
 
     private static readonly Dictionary<string, Rule> Rules = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -135,6 +135,7 @@ internal static class LayerSpecBuilder
                 spec.Set("units", (long)Positive(p.Units!.Value, "Units"));
                 if (p.ReturnSequences is not null) spec.Set("returnSequences", p.ReturnSequences.Value);
                 if (p.Bidirectional is not null) spec.Set("bidirectional", p.Bidirectional.Value);
+                if (p.MaskZeroSteps is not null) spec.Set("maskZeroSteps", p.MaskZeroSteps.Value);
                 if (p.NoBias is not null) spec.Set("useBias", !p.NoBias.Value);
                 break;
             case "Embedding":

@@ -68,6 +68,7 @@ public sealed partial class CpuBackend
             CheckExtent(s.Gates, s.GatesOffset, cached, batch, cached, "gates cache");
         }
         if (s.Output is not null) CheckExtent(s.Output, s.OutputOffset, s.OutputStride, batch, units, "output");
+        if (s.Mask is not null) CheckExtent(s.Mask, s.MaskOffset, Math.Max(s.MaskStride, 1), batch, 1, "mask");
         if (!backward) return;
         if (s.HiddenGradient is null) throw new InvalidOperationException("A backward step needs the hidden-state gradient.");
         CheckExtent(s.HiddenGradient, 0, units, batch, units, "hidden-state gradient");

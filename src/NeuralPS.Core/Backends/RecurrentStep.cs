@@ -17,7 +17,12 @@ namespace NeuralPS.Core.Backends;
 ///   OutputGradient   — backward, optional: dLoss/dh_t from above, row b at OutputGradientOffset + b·OutputGradientStride.
 ///   HiddenGradient / CellGradient — backward only, batch × units: in, dLoss/dh_t (dLoss/dc_t) from step t+1;
 ///                      out, dLoss/dc_{t−1} and the part of dLoss/dh_{t−1} that does not pass through W_hh
-///                      (GRU's z ⊙ dh; zero for the others), to which the caller adds dHiddenProjection·W_hh.</summary>
+///                      (GRU's z ⊙ dh; zero for the others; all of dh for a masked sample), to which the caller
+///                      adds dHiddenProjection·W_hh (GEMM with beta 1).
+///   Mask             — optional: sample b takes part in this step when Mask[MaskOffset + b·MaskStride] ≠ 0;
+///                      a masked sample keeps its state (h_t = h_{t−1}, c_t = c_{t−1}), its projections'
+///                      gradients are zero, and its Output row is zeros when ZeroMaskedOutput (a padded step
+///                      of a sequence output, as PyTorch's packed sequences) or the kept state otherwise.</summary>
 public readonly struct RecurrentStep
 {
     public RecurrentCellKind Cell { get; init; }
@@ -42,6 +47,10 @@ public readonly struct RecurrentStep
     public Tensor? OutputGradient { get; init; }
     public int OutputGradientOffset { get; init; }
     public int OutputGradientStride { get; init; }
+    public Tensor? Mask { get; init; }
+    public int MaskOffset { get; init; }
+    public int MaskStride { get; init; }
+    public bool ZeroMaskedOutput { get; init; }
     public Tensor? HiddenGradient { get; init; }
     public Tensor? CellGradient { get; init; }
 }

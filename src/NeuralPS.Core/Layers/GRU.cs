@@ -6,18 +6,19 @@ namespace NeuralPS.Core.Layers;
 /// r, z = σ(x·W_iᵀ + b_i + h₋·W_hᵀ + b_h), n = tanh(x·W_inᵀ + b_in + r⊙(h₋·W_hnᵀ + b_hn)) — the reset gate is applied
 /// after the hidden matmul — and h_t = (1−z)⊙n + z⊙h_{t−1}.
 /// Input (batch, time, features); see <see cref="RecurrentLayer"/> for the output, parameters and spec keys
-/// (units, returnSequences, bidirectional, useBias).</summary>
+/// (units, returnSequences, bidirectional, useBias, maskZeroSteps).</summary>
 public sealed class GRU : RecurrentLayer
 {
-    public GRU(int units, bool returnSequences = false, bool bidirectional = false, bool useBias = true, string? name = null)
-        : base(units, returnSequences, bidirectional, useBias, name) { }
+    public GRU(int units, bool returnSequences = false, bool bidirectional = false, bool useBias = true, string? name = null,
+        bool maskZeroSteps = false)
+        : base(units, returnSequences, bidirectional, useBias, maskZeroSteps, name) { }
 
     public override string Type => "GRU";
     public override RecurrentCellKind Cell => RecurrentCellKind.GRU;
 
     public static Layer FromSpec(LayerSpec spec)
     {
-        var (units, sequences, bidirectional, useBias, name) = ReadSpec(spec);
-        return new GRU(units, sequences, bidirectional, useBias, name);
+        var (units, sequences, bidirectional, useBias, mask, name) = ReadSpec(spec);
+        return new GRU(units, sequences, bidirectional, useBias, name, mask);
     }
 }

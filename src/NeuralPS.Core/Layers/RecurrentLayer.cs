@@ -13,6 +13,11 @@ namespace NeuralPS.Core.Layers;
 /// otherwise (D·units), PyTorch's h_n: the forward direction's h at the last step and the reverse
 /// direction's h after it has read the whole sequence (at time 0) — as Keras' Bidirectional.
 /// Initialisation: PyTorch's, every weight and bias uniform in ±1/√units.
+/// MaskZeroSteps: a step whose features are all exactly zero (an Embedding's padding id, a zero-padded
+/// series) is skipped per sample — the state is carried over unchanged, a sequence output is zero there and
+/// the last-step output is the state after the last real step — so a padded batch gives what each sequence
+/// gives alone (PyTorch's packed sequences; Keras' Masking(0) before the layer). A real step of all zeros
+/// is skipped too.
 ///
 /// Per direction, forward is: P = X·W_ihᵀ for all (batch, time) rows as one GEMM; then per step one GEMM
 /// h_{t−1}·W_hhᵀ and one fused cell kernel (biases, gates, state update, output write). Backward through
@@ -28,7 +33,7 @@ public abstract class RecurrentLayer : Layer
 
     private readonly Direction[] _directions;
     private Parameter[] _parameters = Array.Empty<Parameter>();
-    private Tensor? _input, _output, _inputGradient, _hiddenProjection, _hiddenGradient, _cellGradient, _ones;
+    private Tensor? _input, _output, _inputGradient, _hiddenProjection, _hiddenGradient, _cellGradient, _ones, _mask;
 
     private sealed class Direction
     {
@@ -36,7 +41,7 @@ public abstract class RecurrentLayer : Layer
         public Tensor? Projection, ProjectionGradient, Hidden, Cell, Gates, HiddenProjectionGradient;
     }
 
-    protected RecurrentLayer(int units, bool returnSequences, bool bidirectional, bool useBias, string? name) : base(name)
+    protected RecurrentLayer(int units, bool returnSequences, bool bidirectional, bool useBias, bool maskZeroSteps, string? name) : base(name)
     {
         if (units <= 0 || units > MaxUnits)
             throw new InvalidConfigurationException($"Recurrent layer{(string.IsNullOrEmpty(name) ? "" : $" '{name}'")}: units must be between 1 and {MaxUnits} but is {units}.");
@@ -44,6 +49,7 @@ public abstract class RecurrentLayer : Layer
         ReturnSequences = returnSequences;
         Bidirectional = bidirectional;
         UseBias = useBias;
+        MaskZeroSteps = maskZeroSteps;
         _directions = bidirectional ? new[] { new Direction(), new Direction() } : new[] { new Direction() };
     }
 
@@ -52,6 +58,7 @@ public abstract class RecurrentLayer : Layer
     public bool ReturnSequences { get; }
     public bool Bidirectional { get; }
     public bool UseBias { get; }
+    public bool MaskZeroSteps { get; }
     private int DirectionCount => _directions.Length;
     private int GateUnits => RecurrentCells.GateCount(Cell) * Units;
     private int CachedUnits => RecurrentCells.CachedGateCount(Cell) * Units;
@@ -59,7 +66,7 @@ public abstract class RecurrentLayer : Layer
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
     public override string Details =>
-        $"{Units} units" + (Bidirectional ? ", bidirectional" : "") + (ReturnSequences ? ", all steps" : ", last step") + (UseBias ? "" : ", no bias");
+        $"{Units} units" + (Bidirectional ? ", bidirectional" : "") + (ReturnSequences ? ", all steps" : ", last step") + (UseBias ? "" : ", no bias") + (MaskZeroSteps ? ", masks zero steps" : "");
 
     protected override Shape Configure(Shape inputShape)
     {
@@ -118,6 +125,7 @@ public abstract class RecurrentLayer : Layer
         _input = input;
         var y = BatchBuffer.Ensure(ref _output, batch, OutputShape);
         var hp = Ensure(ref _hiddenProjection, batch * g);
+        var mask = MaskZeroSteps ? ComputeMask(input, batch, time, features) : null;
         for (int d = 0; d < DirectionCount; d++)
         {
             var dir = _directions[d];
@@ -147,6 +155,7 @@ public abstract class RecurrentLayer : Layer
                     Output = writes ? y : null,
                     OutputOffset = ReturnSequences ? t * width + d * h : d * h,
                     OutputStride = ReturnSequences ? time * width : width,
+                    Mask = mask, MaskOffset = t, MaskStride = time, ZeroMaskedOutput = ReturnSequences,
                 });
             }
         }
@@ -190,11 +199,11 @@ public abstract class RecurrentLayer : Layer
                     OutputGradientOffset = ReturnSequences ? t * width + d * h : d * h,
                     OutputGradientStride = ReturnSequences ? time * width : width,
                     HiddenGradient = dh, CellGradient = dc,
+                    Mask = MaskZeroSteps ? _mask : null, MaskOffset = t, MaskStride = time, ZeroMaskedOutput = ReturnSequences,
                 });
-                // dh_{t−1} = (GRU: z ⊙ dh_t) + dQ_t·W_hh
+                // dh_{t−1} = (the part that bypasses W_hh: GRU's z ⊙ dh_t, a masked sample's dh_t) + dQ_t·W_hh
                 if (s > 0)
-                    backend.GemmStrided(batch, h, g, dq, s * batch * g, g, false, dir.WeightHH!.Value, 0, h, false, dh, 0, h,
-                        beta: Cell == RecurrentCellKind.GRU ? 1f : 0f);
+                    backend.GemmStrided(batch, h, g, dq, s * batch * g, g, false, dir.WeightHH!.Value, 0, h, false, dh, 0, h, beta: 1f);
             }
             // Slot s of Hidden is h_{s−1} of processing step s, so slots 0..T−1 pair with dQ's T·B rows.
             backend.GemmStrided(g, h, rows, dq, 0, g, true, dir.Hidden!, 0, h, false, dir.WeightHH!.Gradient, 0, h);
@@ -211,6 +220,16 @@ public abstract class RecurrentLayer : Layer
         return dx;
     }
 
+    // mask[b·T + t] = 1 when step t of sample b has a non-zero feature, else 0 (skipped).
+    private Tensor ComputeMask(Tensor input, int batch, int time, int features)
+    {
+        var mask = Ensure(ref _mask, batch * time);
+        ReadOnlySpan<float> x = input.Span;
+        for (int r = 0; r < batch * time; r++)
+            mask[r] = x.Slice(r * features, features).IndexOfAnyExcept(0f) >= 0 ? 1f : 0f;
+        return mask;
+    }
+
     // A flat internal buffer of n floats, re-shaped only when n changes (a Shape is built only then).
     private static Tensor Ensure(ref Tensor? buffer, int n)
     {
@@ -222,9 +241,10 @@ public abstract class RecurrentLayer : Layer
         .Set("units", Units)
         .Set("returnSequences", ReturnSequences)
         .Set("bidirectional", Bidirectional)
-        .Set("useBias", UseBias);
+        .Set("useBias", UseBias)
+        .Set("maskZeroSteps", MaskZeroSteps);
 
-    protected static (int Units, bool ReturnSequences, bool Bidirectional, bool UseBias, string? Name) ReadSpec(LayerSpec spec) =>
+    protected static (int Units, bool ReturnSequences, bool Bidirectional, bool UseBias, bool MaskZeroSteps, string? Name) ReadSpec(LayerSpec spec) =>
         (spec.GetInt("units"), spec.GetBool("returnSequences", false), spec.GetBool("bidirectional", false), spec.GetBool("useBias", true),
-         string.IsNullOrEmpty(spec.Name) ? null : spec.Name);
+         spec.GetBool("maskZeroSteps", false), string.IsNullOrEmpty(spec.Name) ? null : spec.Name);
 }

@@ -88,7 +88,7 @@ public sealed class TextVectorizerTests
 
         var net = new Network("language", new Shape(length), 5)
             .Add(new Embedding(vectorizer.VocabularySize, 16, paddingIndex: TextVectorizer.PaddingId))
-            .Add(new GRU(32, bidirectional: true))
+            .Add(new GRU(32, bidirectional: true, maskZeroSteps: true))
             .Add(new Dense(3));
         var trainer = new Trainer(net, new TrainingOptions { Epochs = 8, BatchSize = 32, LearningRate = 0.005, Seed = 5 });
         var history = trainer.Fit(train).ToList();

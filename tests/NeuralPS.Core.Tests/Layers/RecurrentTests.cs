@@ -14,11 +14,11 @@ namespace NeuralPS.Core.Tests.Layers;
 /// a steady-state training step that allocates nothing.</summary>
 public class RecurrentTests
 {
-    public static RecurrentLayer Make(RecurrentCellKind cell, int units, bool sequences, bool bidirectional, bool useBias = true, string? name = null) => cell switch
+    public static RecurrentLayer Make(RecurrentCellKind cell, int units, bool sequences, bool bidirectional, bool useBias = true, string? name = null, bool mask = false) => cell switch
     {
-        RecurrentCellKind.SimpleRNN => new SimpleRNN(units, sequences, bidirectional, useBias, name),
-        RecurrentCellKind.LSTM => new LSTM(units, sequences, bidirectional, useBias, name),
-        _ => new GRU(units, sequences, bidirectional, useBias, name),
+        RecurrentCellKind.SimpleRNN => new SimpleRNN(units, sequences, bidirectional, useBias, name, mask),
+        RecurrentCellKind.LSTM => new LSTM(units, sequences, bidirectional, useBias, name, mask),
+        _ => new GRU(units, sequences, bidirectional, useBias, name, mask),
     };
 
     private static RecurrentLayer Built(RecurrentCellKind cell, int time, int features, int units, bool sequences, bool bidirectional, bool useBias = true)
@@ -82,6 +82,57 @@ public class RecurrentTests
         stack.Build(new Shape(4), new NeuralRandom(6));
         var ids = Tensor.FromArray(new Shape(3, 4), new float[] { 1, 2, 3, 0, 6, 5, 4, 4, 0, 0, 1, 2 });
         GradientCheck.Check(stack, ids, new GradientCheck.Options { CheckInput = false });
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void MaskZeroSteps_GivesAPaddedBatchWhatEachSequenceGivesAlone(RecurrentCellKind cell, bool sequences, bool bidirectional)
+    {
+        const int time = 6, features = 3, units = 4;
+        int width = (bidirectional ? 2 : 1) * units;
+        var padded = Make(cell, units, sequences, bidirectional, name: "padded", mask: true);
+        padded.Build(new Shape(time, features), new NeuralRandom(8));
+        // Sample 0: 6 real steps; 1: 4 then padding; 2: 1 then padding; 3: 2 steps of padding first, then 3 real, then 1 padding.
+        var x = GradientCheck.Random(new Shape(4, time, features), 41);
+        (int From, int Length)[] real = { (0, 6), (0, 4), (0, 1), (2, 3) };
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < time; t++)
+                if (t < real[b].From || t >= real[b].From + real[b].Length)
+                    x.Span.Slice((b * time + t) * features, features).Clear();
+        var y = padded.Forward(x, LayerContext.Inference()).ToArray();
+        for (int b = 0; b < 4; b++)
+        {
+            var (from, length) = real[b];
+            var alone = Make(cell, units, sequences, bidirectional, name: "alone");
+            alone.Build(new Shape(length, features), new NeuralRandom(8));
+            for (int p = 0; p < padded.Parameters.Count; p++) padded.Parameters[p].Value.Span.CopyTo(alone.Parameters[p].Value.Span);
+            var xs = Tensor.FromArray(new Shape(1, length, features), x.Span.Slice((b * time + from) * features, length * features));
+            var ya = alone.Forward(xs, LayerContext.Inference()).ToArray();
+            for (int j = 0; j < width; j++)
+            {
+                if (!sequences)
+                {
+                    Assert.Equal(ya[j], y[b * width + j], 5);
+                    continue;
+                }
+                for (int t = 0; t < time; t++)
+                {
+                    bool isReal = t >= from && t < from + length;
+                    Assert.Equal(isReal ? ya[(t - from) * width + j] : 0f, y[(b * time + t) * width + j], 5);
+                }
+            }
+        }
+
+        // Parameter gradients through the masked steps (the input is not probed: nudging a padded step
+        // would unmask it), and no gradient reaches a padded step.
+        GradientCheck.Check(padded, x, new GradientCheck.Options { CheckInput = false });
+        var r = GradientCheck.Random(padded.OutputShape.WithBatch(4), 42);
+        padded.Forward(x, LayerContext.Inference());
+        var dx = padded.Backward(r, LayerContext.Inference())!.ToArray();
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < time; t++)
+                if (t < real[b].From || t >= real[b].From + real[b].Length)
+                    Assert.All(dx.AsSpan((b * time + t) * features, features).ToArray(), v => Assert.Equal(0f, v));
     }
 
     [Theory]
@@ -149,12 +200,12 @@ public class RecurrentTests
     [InlineData("GRU")]
     public void Spec_RoundTripsThroughTheRegistry(string type)
     {
-        var spec = new LayerSpec(type, "seq").Set("units", 7).Set("returnSequences", true).Set("bidirectional", true).Set("useBias", false);
+        var spec = new LayerSpec(type, "seq").Set("units", 7).Set("returnSequences", true).Set("bidirectional", true).Set("useBias", false).Set("maskZeroSteps", true);
         var layer = Assert.IsAssignableFrom<RecurrentLayer>(LayerRegistry.Create(spec));
-        Assert.Equal((type, "seq", 7, true, true, false), (layer.Type, layer.Name, layer.Units, layer.ReturnSequences, layer.Bidirectional, layer.UseBias));
+        Assert.Equal((type, "seq", 7, true, true, false, true), (layer.Type, layer.Name, layer.Units, layer.ReturnSequences, layer.Bidirectional, layer.UseBias, layer.MaskZeroSteps));
         Assert.Equal(spec.Settings, layer.ToSpec().Settings);
         var defaults = (RecurrentLayer)LayerRegistry.Create(new LayerSpec(type, "d").Set("units", 2));
-        Assert.Equal((false, false, true), (defaults.ReturnSequences, defaults.Bidirectional, defaults.UseBias));
+        Assert.Equal((false, false, true, false), (defaults.ReturnSequences, defaults.Bidirectional, defaults.UseBias, defaults.MaskZeroSteps));
     }
 
     [Fact]

@@ -23,6 +23,20 @@ internal static class RecurrentKernels
             var hp = new ReadOnlySpan<float>(q, s.HiddenOffset + b * gh, gh);
             var hPrev = new ReadOnlySpan<float>(h, s.PreviousOffset + b * units, units);
             var hNew = new Span<float>(h, s.StateOffset + b * units, units);
+            if (s.Mask is not null && s.Mask.Data[s.MaskOffset + b * s.MaskStride] == 0f)
+            {
+                hPrev.CopyTo(hNew);
+                if (s.CellState is not null)
+                    new ReadOnlySpan<float>(s.CellState.Data, s.PreviousOffset + b * units, units)
+                        .CopyTo(new Span<float>(s.CellState.Data, s.StateOffset + b * units, units));
+                if (s.Output is not null)
+                {
+                    var row = new Span<float>(s.Output.Data, s.OutputOffset + b * s.OutputStride, units);
+                    if (s.ZeroMaskedOutput) row.Clear();
+                    else hNew.CopyTo(row);
+                }
+                continue;
+            }
             switch (s.Cell)
             {
                 case RecurrentCellKind.SimpleRNN:
@@ -96,6 +110,16 @@ internal static class RecurrentKernels
             var carry = new Span<float>(dhc, b * units, units);
             ReadOnlySpan<float> dOut = s.OutputGradient is null ? default
                 : new ReadOnlySpan<float>(s.OutputGradient.Data, s.OutputGradientOffset + b * s.OutputGradientStride, units);
+            if (s.Mask is not null && s.Mask.Data[s.MaskOffset + b * s.MaskStride] == 0f)
+            {
+                // The state passed through unchanged: dh and dc flow straight to step t−1 (plus the output's
+                // gradient when the output was the kept state, not zeros); the projections get nothing.
+                dxp.Clear();
+                dhp.Clear();
+                if (!dOut.IsEmpty && !s.ZeroMaskedOutput)
+                    for (int j = 0; j < units; j++) carry[j] += dOut[j];
+                continue;
+            }
             switch (s.Cell)
             {
                 case RecurrentCellKind.SimpleRNN:
