@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 namespace NeuralPS.Core.Tests.Layers;
 
 /// <summary>SimpleRNN, LSTM and GRU against torch.nn.RNN/LSTM/GRU on fixed weights: forward output and
-/// every gradient (input, weight_ih, weight_hh, bias_ih, bias_hh, and the _reverse ones) from the float64
+/// every gradient (input, weight_ih, weight_hh, bias_ih, bias_hh, and the _reverse ones) — also for packed
+/// variable-length batches against MaskZeroSteps — from the float64
 /// values in reference/rnn_reference.json, written by reference/make_rnn_reference.py with Debian's
 /// PyTorch. Inputs and weights there are float32 values, so the only difference is our float32
 /// arithmetic. Tolerance: |ours − torch| ≤ 1e-5·|torch| + 1e-5·max|torch over the tensor| — relative
@@ -29,7 +30,7 @@ public class RecurrentReferenceTests
     });
 
     public static IEnumerable<object[]> CaseIndices() =>
-        Enumerable.Range(0, 15).Select(i => new object[] { i });
+        Enumerable.Range(0, Cases.Value.Length).Select(i => new object[] { i });
 
     [Theory]
     [MemberData(nameof(CaseIndices))]
@@ -40,7 +41,9 @@ public class RecurrentReferenceTests
         bool sequences = c.GetProperty("returnSequences").GetBoolean(), bidirectional = c.GetProperty("bidirectional").GetBoolean();
         int batch = c.GetProperty("batch").GetInt32(), time = c.GetProperty("time").GetInt32();
         int features = c.GetProperty("features").GetInt32(), units = c.GetProperty("units").GetInt32();
-        var layer = RecurrentTests.Make(cell, units, sequences, bidirectional, name: "ref");
+        // Packed (variable-length) cases: zeros past each length, which MaskZeroSteps skips.
+        bool packed = c.TryGetProperty("lengths", out var lengths) && lengths.ValueKind == JsonValueKind.Array;
+        var layer = RecurrentTests.Make(cell, units, sequences, bidirectional, name: "ref", mask: packed);
         layer.Build(new Shape(time, features), new NeuralRandom(1));
         var parameters = c.GetProperty("parameters");
         Assert.Equal(parameters.EnumerateObject().Select(p => p.Name).Order(), layer.Parameters.Select(p => p.Name).Order());
@@ -63,7 +66,7 @@ public class RecurrentReferenceTests
         Compare("input gradient", dx, c.GetProperty("inputGradient"), worst);
         foreach (var p in parameters.EnumerateObject())
             Compare(p.Name + " gradient", layer.GetParameter(p.Name).Gradient, p.Value.GetProperty("grad"), worst);
-        _log.WriteLine($"{cell} sequences={sequences} bidirectional={bidirectional} batch={batch} time={time}: " + string.Join("; ", worst));
+        _log.WriteLine($"{cell} sequences={sequences} bidirectional={bidirectional} batch={batch} time={time}{(packed ? " packed " + lengths : "")}: " + string.Join("; ", worst));
     }
 
     private static void Load(JsonElement values, Tensor into)
