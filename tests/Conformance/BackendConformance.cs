@@ -44,6 +44,9 @@ public static class BackendConformance
         ["RecurrentCell/SimpleRNN"] = b => RecurrentConformance.Cell(b, RecurrentCellKind.SimpleRNN),
         ["RecurrentCell/LSTM"] = b => RecurrentConformance.Cell(b, RecurrentCellKind.LSTM),
         ["RecurrentCell/GRU"] = b => RecurrentConformance.Cell(b, RecurrentCellKind.GRU),
+        ["RecurrentCell/SimpleRNN/masked"] = b => RecurrentConformance.CellMasked(b, RecurrentCellKind.SimpleRNN),
+        ["RecurrentCell/LSTM/masked"] = b => RecurrentConformance.CellMasked(b, RecurrentCellKind.LSTM),
+        ["RecurrentCell/GRU/masked"] = b => RecurrentConformance.CellMasked(b, RecurrentCellKind.GRU),
         ["Embedding"] = RecurrentConformance.Embedding,
     };
 

@@ -182,6 +182,76 @@ internal static class RecurrentConformance
         }
     }
 
+    /// <summary>A mask of (1, 0, 1): the unmasked samples get exactly what an unmasked step gives; the masked
+    /// one keeps h and c, outputs zeros (ZeroMaskedOutput), and in backward passes dh and dc through unchanged
+    /// with zero projection gradients.</summary>
+    public static void CellMasked(IBackend backend, RecurrentCellKind cell)
+    {
+        const int batch = 3, u = 4;
+        int g = RecurrentCells.GateCount(cell) * u, cached = Math.Max(RecurrentCells.CachedGateCount(cell) * u, 1);
+        var r = new NeuralRandom(60 + (ulong)cell);
+        var p = Random(r, batch * g, 1.5f);
+        var q = Random(r, batch * g, 1.5f);
+        var bih = Random(r, g, 0.5f);
+        var bhh = Random(r, g, 0.5f);
+        var h0 = Random(r, 2 * batch * u);
+        var c0 = Random(r, 2 * batch * u);
+        var mask = new Tensor(new Shape(3 * 2));
+        mask[0] = 1; mask[2] = 0; mask[4] = 1; // stride 2: samples 0, 1, 2
+        RecurrentStep Step(Tensor hidden, Tensor cellState, Tensor gates, Tensor output, Tensor? m) => new()
+        {
+            Cell = cell, Batch = batch, Units = u, InputProjection = p, InputOffset = 0, InputStride = g,
+            HiddenProjection = q, BiasIH = bih, BiasHH = bhh, Hidden = hidden,
+            CellState = cell == RecurrentCellKind.LSTM ? cellState : null, PreviousOffset = 0, StateOffset = batch * u,
+            Gates = RecurrentCells.CachedGateCount(cell) > 0 ? gates : null, Output = output, OutputStride = u,
+            Mask = m, MaskOffset = 0, MaskStride = 2, ZeroMaskedOutput = true,
+        };
+        Tensor H() => Tensor.FromArray(new Shape(h0.Size), h0.Span);
+        Tensor C() => Tensor.FromArray(new Shape(c0.Size), c0.Span);
+        var (hm, cm, gm, om) = (H(), C(), new Tensor(batch * cached), new Tensor(batch * u));
+        var (hu, cu, gu, ou) = (H(), C(), new Tensor(batch * cached), new Tensor(batch * u));
+        var masked = Step(hm, cm, gm, om, mask);
+        backend.RecurrentCellForward(masked);
+        backend.RecurrentCellForward(Step(hu, cu, gu, ou, null));
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < u; j++)
+            {
+                int at = batch * u + b * u + j;
+                if (b == 1)
+                {
+                    Assert.Equal(h0[b * u + j], hm[at]);
+                    if (cell == RecurrentCellKind.LSTM) Assert.Equal(c0[b * u + j], cm[at]);
+                    Assert.Equal(0f, om[b * u + j]);
+                }
+                else
+                {
+                    Assert.Equal(hu[at], hm[at]);
+                    Assert.Equal(ou[b * u + j], om[b * u + j]);
+                }
+            }
+        var dOut = Random(r, batch * u);
+        var dh = Random(r, batch * u);
+        var dc = Random(r, batch * u);
+        var (dh1, dc1) = (dh.ToArray(), dc.ToArray());
+        var dp = Random(r, batch * g);
+        var dq = Random(r, batch * g);
+        backend.RecurrentCellBackward(masked with
+        {
+            InputProjection = dp, HiddenProjection = dq, Output = null, OutputGradient = dOut, OutputGradientStride = u,
+            HiddenGradient = dh, CellGradient = cell == RecurrentCellKind.LSTM ? dc : null,
+        });
+        for (int k = 0; k < g; k++)
+        {
+            Assert.Equal(0f, dp[g + k]);
+            Assert.Equal(0f, dq[g + k]);
+        }
+        for (int j = 0; j < u; j++)
+        {
+            Assert.Equal(dh1[u + j], dh[u + j]);
+            if (cell == RecurrentCellKind.LSTM) Assert.Equal(dc1[u + j], dc[u + j]);
+        }
+    }
+
     public static void Embedding(IBackend backend)
     {
         var r = new NeuralRandom(50);

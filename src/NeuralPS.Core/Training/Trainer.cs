@@ -145,6 +145,12 @@ public sealed partial class Trainer
                 $"The {role} data '{data.Name}' has {data.Targets.Columns} target values per sample but network '{Network.Name}' outputs {Network.OutputShape}; make the last layer output {data.Targets.Columns} values.");
         if (data.ClassLabels is not null)
         {
+            // One label per sample needs one score per class; a (time, classes) output (a Dense layer over a
+            // sequence) would be read as time·classes "classes". Per-step labels are not supported yet.
+            if (Network.OutputShape.Rank != 1)
+                throw new ShapeMismatchException(
+                    $"Network '{Network.Name}' outputs {Network.OutputShape} per sample, but class labels need one score per class, (classes,); " +
+                    "end with a recurrent layer without -ReturnSequences, or add a Flatten layer, before the last Dense layer.");
             int classes = data.ClassCount;
             bool singleBinary = outputs == 1 && classes <= 2;
             if (classes > outputs && !singleBinary)

@@ -34,4 +34,15 @@ public sealed class SequenceTrainingTests
         Assert.True(history[^1].Loss < history[0].Loss, "training loss must fall");
         Assert.True(accuracy >= minimumAccuracy, $"{type} test accuracy {accuracy:P1} (loss {loss:F3}) below {minimumAccuracy:P0}");
     }
+
+    [Fact]
+    public void Class_labels_with_a_per_step_output_are_refused_naming_the_shape()
+    {
+        var train = IdxReader.ReadDataset(TestData.FashionTrainImages, TestData.FashionTrainLabels, new IdxReadOptions { Limit = 64 })
+            .WithSampleShape(new Shape(28, 28));
+        var net = new Network("seq2seq", new Shape(28, 28), 3).Add(new GRU(8, returnSequences: true)).Add(new Dense(10));
+        var ex = Assert.Throws<ShapeMismatchException>(() => new Trainer(net, new TrainingOptions { Epochs = 1 }).Fit(train).ToList());
+        Assert.Contains("(28, 10)", ex.Message);
+        Assert.Contains("-ReturnSequences", ex.Message);
+    }
 }
