@@ -66,4 +66,11 @@ Describe 'The examples' {
         $run.Output | Should -Match 'Test accuracy: (9\d|100)'
         Test-Path (Join-Path $TestDrive 'iris.npsm') | Should -BeTrue
     }
+
+    It 'examples/sunspots-forecast.ps1 forecasts 1947-2008 with a GRU better than persistence' {
+        $run = Invoke-Pwsh -File (Join-Path $RepoRoot 'examples' 'sunspots-forecast.ps1') -ArgumentList '-ModulePath', $ModulePath
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        ($run.Output -join "`n") -match 'GRU RMSE (\d+\.\d), persistence RMSE (\d+\.\d)' | Should -BeTrue -Because $run.Output
+        [double]$Matches[1] | Should -BeLessThan (0.85 * [double]$Matches[2])
+    }
 }
