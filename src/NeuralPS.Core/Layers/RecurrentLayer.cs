@@ -31,6 +31,10 @@ public abstract class RecurrentLayer : Layer
     /// allocate 4·units² floats for an absurd unit count).</summary>
     public const int MaxUnits = 1 << 14;
 
+    /// <summary>Most values one weight matrix may hold (1 GiB of float32), checked before anything is
+    /// allocated, so that a model file naming absurd units and features is refused, not attempted.</summary>
+    public const long MaxWeightSize = 1L << 28;
+
     private readonly Direction[] _directions;
     private Parameter[] _parameters = Array.Empty<Parameter>();
     private Tensor? _input, _output, _inputGradient, _hiddenProjection, _hiddenGradient, _cellGradient, _ones, _mask;
@@ -73,6 +77,9 @@ public abstract class RecurrentLayer : Layer
         if (inputShape.Rank != 2 || inputShape[0] < 1 || inputShape[1] < 1)
             throw ShapeError(inputShape, "a sequence (time, features); an Embedding layer gives one from token ids, and a flat record can be reshaped with -InputShape time,features");
         int features = inputShape[1], g = GateUnits;
+        if ((long)g * Math.Max(features, Units) > MaxWeightSize)
+            throw new InvalidConfigurationException(
+                $"Layer '{(string.IsNullOrEmpty(Name) ? Type : Name)}' ({Type}): {Units} units over {features} features need a {g} x {Math.Max(features, Units)} weight matrix, more than {MaxWeightSize:N0} values.");
         var list = new List<Parameter>();
         for (int d = 0; d < DirectionCount; d++)
         {

@@ -192,6 +192,11 @@ public class RecurrentTests
     {
         Assert.Throws<InvalidConfigurationException>(() => new GRU(0));
         Assert.Throws<InvalidConfigurationException>(() => LayerRegistry.Create(new LayerSpec("LSTM", "x").Set("units", 1 << 30)));
+        // Allowed units, absurd features: refused by the size of weight_ih before it is allocated.
+        var net = new Network("n", new Shape(2, 1 << 20), 1);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidConfigurationException>(() => net.Add(new LSTM(RecurrentLayer.MaxUnits)));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
     }
 
     [Theory]
