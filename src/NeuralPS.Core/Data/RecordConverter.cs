@@ -195,6 +195,11 @@ public sealed class RecordConverter
                     error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' = {RecordValue.Describe(raw)} is not a number (the model does regression).");
                     return false;
                 }
+                if (!RecordValue.FitsFloat32(labelNumber))
+                {
+                    error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' {RecordValue.OutOfFloat32Range(labelNumber)}.");
+                    return false;
+                }
             }
         }
         _model!.Apply(row);
@@ -226,6 +231,11 @@ public sealed class RecordConverter
                 if (!RecordValue.TryGetNumber(value, out double x))
                 {
                     error = new RecordError(number, column.Name, value, $"{where}: property '{column.Name}' = {RecordValue.Describe(value)} is not a number.");
+                    return false;
+                }
+                if (!RecordValue.FitsFloat32(x))
+                {
+                    error = new RecordError(number, column.Name, value, $"{where}: property '{column.Name}' {RecordValue.OutOfFloat32Range(x)}.");
                     return false;
                 }
                 destination[k++] = (float)x;
@@ -284,10 +294,16 @@ public sealed class RecordConverter
         }
         for (int j = 0; j < names.Length; j++)
         {
-            if (!kinds[j] && !RecordValue.TryGetNumber(values[j], out _))
+            if (kinds[j]) continue;
+            if (!RecordValue.TryGetNumber(values[j], out double x))
             {
                 error = new RecordError(number, names[j], values[j],
                     $"{where}: property '{names[j]}' = {RecordValue.Describe(values[j])} is not a number (the column is numeric, as its first value was; list it as categorical to one-hot encode it).");
+                return false;
+            }
+            if (!RecordValue.FitsFloat32(x))
+            {
+                error = new RecordError(number, names[j], values[j], $"{where}: property '{names[j]}' {RecordValue.OutOfFloat32Range(x)}.");
                 return false;
             }
         }
@@ -302,6 +318,11 @@ public sealed class RecordConverter
             if (_options.Task == LearningTask.Regression && !isNumber)
             {
                 error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' = {RecordValue.Describe(raw)} is not a number (the task is regression).");
+                return false;
+            }
+            if (isNumber && _options.Task != LearningTask.Classification && !RecordValue.FitsFloat32(labelNumber))
+            {
+                error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' {RecordValue.OutOfFloat32Range(labelNumber)} (as a regression target it would be infinite).");
                 return false;
             }
             labelText = RecordValue.ToText(raw);

@@ -183,7 +183,17 @@ public static class ModelFile
                 throw new ModelFileException($"Model file '{name}' contains a section '{s.Tag}' that this version of NeuralPS does not understand and the file marks as required; it was written by a newer NeuralPS.");
             else others.Add(s);
         }
-        var network = NetworkSections.Decode(mine, name, layerFactory);
+        Network network;
+        try
+        {
+            network = NetworkSections.Decode(mine, name, layerFactory);
+        }
+        catch (OutOfMemoryException e)
+        {
+            // Loading allocates at most a small multiple of the file's size (see NetworkSections), so this is a
+            // machine short of memory for a genuine model, not a hostile claim; say so instead of crashing.
+            throw new ModelFileException($"Model file '{name}' ({file.Length:N0} bytes) cannot be loaded: not enough memory for its weights.", e);
+        }
         return new ModelFileContents(network, version, others);
     }
 
@@ -261,12 +271,25 @@ public static class ModelFile
         }
     }
 
+    /// <summary>The most bytes a model stream may hold (a model file is one array; see <see cref="Encode"/>).</summary>
+    public static long MaxStreamBytes => Array.MaxLength;
+
     private static byte[] ReadAllBytes(Stream stream, string source)
     {
         try
         {
+            if (stream.CanSeek && stream.Length - stream.Position > MaxStreamBytes)
+                throw new ModelFileException($"Model '{source}' has {stream.Length - stream.Position:N0} bytes, more than a model file may have ({MaxStreamBytes:N0}).");
+            // Grows with the bytes that actually arrive (never with what a header claims), and stops at the limit.
             using var copy = new MemoryStream();
-            stream.CopyTo(copy);
+            var buffer = new byte[1 << 16];
+            int got;
+            while ((got = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                if (copy.Length + got > MaxStreamBytes)
+                    throw new ModelFileException($"Model '{source}' has more than {MaxStreamBytes:N0} bytes, more than a model file may have.");
+                copy.Write(buffer, 0, got);
+            }
             return copy.ToArray();
         }
         catch (IOException e)
