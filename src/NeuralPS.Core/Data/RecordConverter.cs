@@ -46,6 +46,7 @@ public sealed class RecordConverter
     private readonly List<double> _labelNumbers = new();
 
     private long _seen;
+    private readonly List<int> _acceptedRecords = new(); // 0-based input position of each accepted record
 
     public RecordConverter(RecordConverterOptions? options = null)
     {
@@ -141,7 +142,11 @@ public sealed class RecordConverter
         long number = ++_seen;
         string where = location ?? $"Record {number}";
         bool ok = _model is not null ? AddModelMode(record, number, where, out error) : AddTrainingMode(record, number, where, out error);
-        if (ok) _accepted++;
+        if (ok)
+        {
+            _accepted++;
+            _acceptedRecords.Add((int)Math.Min(number - 1, int.MaxValue));
+        }
         else
         {
             Rejected++;
@@ -492,16 +497,19 @@ public sealed class RecordConverter
         var features = new Tensor(new Shape(n, width), raw);
 
         if (_labelColumn is null)
-            return new Dataset(features, null, null, null, _options.Name) { Preprocessor = pre };
+            return new Dataset(features, null, null, null, _options.Name) { Preprocessor = pre, SourceIndices = SourceIndices() };
         if (DecideRegression())
         {
             var targets = new Tensor(new Shape(n, 1));
             for (int i = 0; i < n; i++) targets[i] = (float)_labelNumbers[i];
-            return new Dataset(features, null, targets, null, _options.Name) { Preprocessor = pre };
+            return new Dataset(features, null, targets, null, _options.Name) { Preprocessor = pre, SourceIndices = SourceIndices() };
         }
         var (labels, classNames) = MapClasses();
-        return new Dataset(features, labels, null, classNames, _options.Name) { Preprocessor = pre };
+        return new Dataset(features, labels, null, classNames, _options.Name) { Preprocessor = pre, SourceIndices = SourceIndices() };
     }
+
+    // Record positions in the input, needed only when some records were skipped (otherwise sample i is record i).
+    private int[]? SourceIndices() => Rejected == 0 ? null : _acceptedRecords.ToArray();
 
     /// <summary>Whether the labels are treated as regression targets (see <see cref="LearningTask"/>).</summary>
     public bool IsRegression => _model is not null ? _modelHasLabels && _modelClasses is null : _labelColumn is not null && _accepted > 0 && DecideRegression();

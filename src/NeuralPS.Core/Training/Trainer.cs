@@ -29,6 +29,7 @@ public sealed class Trainer
     private Tensor? _batchTargets;
     private int[] _batchLabels = Array.Empty<int>();
     private IFusableOutputActivation? _fusedOutput;
+    private readonly NonFiniteGuard _nonFinite;
 
     public Trainer(Network network, TrainingOptions options, IBackend? backend = null)
     {
@@ -49,6 +50,7 @@ public sealed class Trainer
         Optimizer.Bind(network);
         State = new TrainingState(options.Seed ?? network.Seed, Optimizer);
         _context = new LayerContext(Backend, training: true, State.DropoutRandom);
+        _nonFinite = new NonFiniteGuard(network);
     }
 
     public Network Network { get; }
@@ -200,6 +202,7 @@ public sealed class Trainer
         var total = Stopwatch.StartNew();
         long stepsAtStart = State.Step;
         long stepsPlanned = (long)(Options.Epochs - State.Epoch) * batches - State.BatchInEpoch;
+        _nonFinite.Capture();
 
         try
         {
@@ -220,6 +223,7 @@ public sealed class Trainer
                     int count = Math.Min(batchSize, n - start);
                     GatherBatch(train, order.AsSpan(start, count));
                     double loss = TrainBatch(count, out double batchMetric, out double batchMetricCount);
+                    _nonFinite.AfterBatch(loss, State.Epoch, b, train, order.AsSpan(start, count), _batchFeatures!, Backend);
                     lossSum += loss * count;
                     metricSum += batchMetric;
                     metricCount += batchMetricCount;
