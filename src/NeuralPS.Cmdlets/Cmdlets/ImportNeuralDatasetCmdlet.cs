@@ -103,7 +103,12 @@ public sealed class ImportNeuralDatasetCmdlet : NeuralCmdlet
             else
             {
                 dataset = DatasetLoader.ReadCsv(file, LabelProperty, FeatureProperty, Enum.Parse<LearningTask>(Task, ignoreCase: true), Name, Delimiter,
-                    error => WriteNonTerminatingError(new DataFormatException(error.Message), error, "BadRecord"));
+                    error => WriteNonTerminatingError(new DataFormatException(error.Message), error, "BadRecord"),
+                    notice =>
+                    {
+                        if (notice.IsWarning) WriteWarning(notice.Message);
+                        else WriteVerbose(notice.Message);
+                    });
             }
             WriteVerbose($"Read {dataset} from {file}.");
             WriteObject(dataset);

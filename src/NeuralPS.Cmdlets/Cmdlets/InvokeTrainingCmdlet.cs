@@ -220,6 +220,8 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
 
         public void Verbose(string message) => _cmdlet.WriteVerbose(message);
 
+        public void Warning(string message) => _cmdlet.WriteWarning(message);
+
         public void RecordRejected(RecordError error, object source) =>
             _cmdlet.WriteNonTerminatingError(new DataFormatException(error.Message), source, "BadRecord");
     }
