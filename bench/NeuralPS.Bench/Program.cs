@@ -13,6 +13,8 @@ usage: NeuralPS.Bench <command> [options]
   cnn      the seed CNN of issue 4 (--epochs 3 [--batch 64] [--max-batches M --warmup W] ...)
   resnet   the small ResNet of issue 4 (--epochs 10 ...)
   conv     conv forward/backward GFLOP/s of the seed CNN's conv shapes vs im2col+OpenBLAS ([--quick])
+  fuzz     seeded mutation fuzzing of the model/idx/CSV readers ([--target model,idx,csv] [--seconds 200] [--seed 1])
+  memory   long run: RSS and GC heap per epoch ([--model mlp,cnn] [--epochs 100] [--samples 2000])
 """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -32,6 +34,8 @@ try
         "gemm" => GemmCommand.Run(rest),
         "kernels" => KernelBenchmarks.Run(rest),
         "cnn" or "resnet" or "conv" => CnnCommand.Run(rest, command),
+        "fuzz" => FuzzCommand.Run(rest),
+        "memory" => MemoryCommand.Run(rest),
         _ => Fail($"Unknown command '{args[0]}'.\n{Usage}", 2),
     };
 }

@@ -15,9 +15,10 @@ public static class IdxReader
     /// <summary>Largest rank accepted (the format allows 255; real files use 1–4).</summary>
     public const int MaxRank = 16;
 
-    /// <summary>Most classes named by number ("0", "1", …) when no class names are given: a label value decides
-    /// how many names are made, so one corrupt label must not allocate billions of them.</summary>
-    public const int MaxClasses = 1 << 16;
+    /// <summary>Classes named by number ("0", "1", …) when no class names are given are at most this many, or as
+    /// many as there are labels if that is more: a label value decides how many names are made, so one corrupt
+    /// label must not allocate billions of them (allocation stays proportional to the file).</summary>
+    public const int MaxClasses = 1024;
 
     public static IdxArray Read(string path, int? limit = null)
     {
@@ -155,12 +156,12 @@ public static class IdxReader
             got = input.ReadAtLeast(exact, exact.Length, throwOnEndOfStream: false);
             return got == wanted ? exact : null;
         }
-        var buffer = new byte[Math.Min(wanted, 1L << 20)];
+        var buffer = new byte[Math.Min(wanted, 1L << 12)];
         got = 0;
         while (got < wanted)
         {
             if (got == buffer.Length)
-                Array.Resize(ref buffer, (int)Math.Min(wanted, Math.Max(2L * buffer.Length, 1L << 20)));
+                Array.Resize(ref buffer, (int)Math.Min(wanted, 2L * buffer.Length)); // at most twice what arrived
             int n = input.Read(buffer, (int)got, (int)Math.Min(buffer.Length - got, int.MaxValue));
             if (n == 0) return null;
             got += n;
@@ -216,8 +217,8 @@ public static class IdxReader
             }
             else
             {
-                if (max >= MaxClasses)
-                    throw new DataFormatException($"Label file '{labels.Source}' has label {max}, which would make {(long)max + 1:N0} classes; at most {MaxClasses:N0} are supported without class names. Check the file, or give the class names.");
+                if (max >= Math.Max(MaxClasses, classLabels.Length))
+                    throw new DataFormatException($"Label file '{labels.Source}' has label {max}, which would make {(long)max + 1:N0} classes for {classLabels.Length:N0} labels; without class names at most {Math.Max(MaxClasses, classLabels.Length):N0} are made. Check the file, or give the class names.");
                 var generated = new string[max + 1];
                 for (int i = 0; i < generated.Length; i++) generated[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 names = generated;
