@@ -363,6 +363,12 @@ public sealed class ReaderFuzzer
         feat.Add(new Residual(new Layer[] { new Dense(7, ActivationKind.Tanh), new Dense(6) })).Add(new Activation(ActivationKind.Sigmoid));
         feat.Preprocessor = new FeaturePreprocessor(new[] { "f1", "f2", "f3", "f4", "f5" }, 1f, null, null);
         seeds.Add(ModelFile.Encode(feat));
+
+        // One larger file (≈ 18 KB, mostly weights), so the allocation ratio of inputs dominated by their
+        // weights, not by fixed costs, is measured too.
+        var wide = new Network("wide", new Shape(128), 5);
+        wide.Add(new Dense(32, ActivationKind.ReLU)).Add(new Dense(10));
+        seeds.Add(ModelFile.Encode(wide));
         return seeds;
     }
 
@@ -407,6 +413,7 @@ public sealed class ReaderFuzzer
             Idx(IdxDataType.Double, new[] { 3, 2, 2 }, Floats(12, true)),
             Idx(IdxDataType.Int16, new[] { 4, 2 }, Random(16)),
             Idx(IdxDataType.SignedByte, new[] { 2, 2, 2, 2 }, Random(16)),
+            Idx(IdxDataType.UnsignedByte, new[] { 20, 16, 16 }, Random(5120)), // larger: ratios not dominated by fixed costs
         };
         foreach (var s in seeds.ToArray()) seeds.Add(Gzip(s));
         string? labelsFile = dataFolder is null ? null : Path.Combine(dataFolder, "fashion-mnist", "t10k-labels-idx1-ubyte.gz");
