@@ -29,7 +29,8 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('NeuralNetwork', 'DeepLearning', 'MachineLearning', 'AI', 'CNN', 'Training', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ReleaseNotes = '0.1.0: dense and convolutional networks (Conv2d, pooling, BatchNorm, Residual), SGD/Adam/AdamW/RMSprop, CSV/idx/pipeline data, versioned checksummed model files.'
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = '0.1.0: dense and convolutional networks (Conv2d, pooling, BatchNorm, Residual), SGD/Adam/AdamW/RMSprop, CSV/idx/pipeline data (image rows in CSV feed convolutional networks), versioned checksummed model files. MIT licence (LICENSE in the module folder).'
         }
     }
 }

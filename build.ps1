@@ -5,22 +5,28 @@
 .DESCRIPTION
     Build  publishes the module into out/NeuralPS/ (manifest, NeuralPS.dll, dependencies/, format file,
            en-US help), ready for: Import-Module ./out/NeuralPS
-    Test   runs the xUnit suites (dotnet test NeuralPS.sln -c Release, as CI does), then the Pester tests
-           in tests/Pester against the built module when Pester 5 is installed.
+    Test   runs every test as CI does: dotnet test NeuralPS.sln -c Release, which includes the Pester tests in
+           tests/Pester, run in PowerShell 7.6 (tools/pwsh) against out/NeuralPS with Pester from NuGet.
     Demo   builds, imports the module in a fresh pwsh and runs the main job on the shipped Iris data:
            build a network, train, Measure-Model, save, reload, predict (examples/iris.ps1).
+    Package writes a PowerShell Gallery-style package of the module, out/NeuralPS.<version>.nupkg, laid out
+           as Publish-PSResource lays one out (the module's files at the package root, a nuspec from the
+           manifest's PSData). Install it by extracting it into a folder named NeuralPS on $env:PSModulePath,
+           or publish it to a feed.
     Clean  removes out/ and the build outputs.
-    The same layout is produced without pwsh by:
-        dotnet publish src/NeuralPS.Cmdlets/NeuralPS.Cmdlets.csproj -c Release
+    Without an installed pwsh, run this script with the repository's own PowerShell 7.6:
+        dotnet run --project tools/pwsh -c Release -- ./build.ps1 Demo
 .EXAMPLE
     ./build.ps1 Demo
 .EXAMPLE
     ./build.ps1 Test
+.EXAMPLE
+    ./build.ps1 Package
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -32,9 +38,22 @@ Set-StrictMode -Version Latest
 
 $Root = $PSScriptRoot
 $ModuleDir = Join-Path $Root 'out' 'NeuralPS'
+. (Join-Path $Root 'tools' 'New-ModulePackage.ps1')
 $CmdletsProject = Join-Path $Root 'src' 'NeuralPS.Cmdlets' 'NeuralPS.Cmdlets.csproj'
 $Solution = Join-Path $Root 'NeuralPS.sln'
-$Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+# The pwsh that runs this script, to start a fresh one for the demo: an installed pwsh sits in $PSHOME; the
+# repository's tools/pwsh (and any other host over Microsoft.PowerShell.SDK) is the running process itself,
+# with a $PSHOME that holds no pwsh. Under a host that is not a pwsh at all, $null: run in this session.
+function Get-PwshExecutable {
+    $name = $IsWindows ? 'pwsh.exe' : 'pwsh'
+    foreach ($candidate in @((Join-Path $PSHOME $name), [Environment]::ProcessPath)) {
+        if ($candidate -and [IO.Path]::GetFileName($candidate) -eq $name -and (Test-Path -LiteralPath $candidate -PathType Leaf)) {
+            return $candidate
+        }
+    }
+    $null
+}
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
@@ -45,7 +64,7 @@ function Invoke-Native {
 
 function Assert-ModuleLayout {
     $required = @(
-        'NeuralPS.psd1', 'NeuralPS.dll', 'NeuralPS.format.ps1xml', 'en-US/NeuralPS.dll-Help.xml',
+        'NeuralPS.psd1', 'NeuralPS.dll', 'NeuralPS.format.ps1xml', 'LICENSE', 'en-US/NeuralPS.dll-Help.xml',
         'dependencies/NeuralPS.Core.dll', 'dependencies/NeuralPS.Cuda.dll', 'dependencies/System.Numerics.Tensors.dll'
     )
     $missing = $required | Where-Object { -not (Test-Path (Join-Path $ModuleDir $_)) }
@@ -67,31 +86,27 @@ function Invoke-BuildTask {
 }
 
 function Invoke-TestTask {
+    # One command for every test: the xUnit suites and, through tests/NeuralPS.Pester.Tests, each Pester It.
     Invoke-Native dotnet @('test', $Solution, '-c', $Configuration)
-
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object Version -ge ([version]'5.0') | Sort-Object Version -Descending | Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed; skipping tests/Pester (Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser).'
-        return
-    }
-    Invoke-BuildTask
-    # A fresh pwsh: the tests import the built module, and a session that has loaded NeuralPS.dll
-    # keeps it loaded (binary modules cannot be unloaded).
-    $script = @"
-Import-Module Pester -RequiredVersion $($pester.Version)
-`$c = New-PesterConfiguration
-`$c.Run.Path = '$(Join-Path $Root 'tests' 'Pester')'
-`$c.Run.Exit = `$true
-`$c.Output.Verbosity = 'Detailed'
-`$env:NEURALPS_MODULE = '$ModuleDir'
-Invoke-Pester -Configuration `$c
-"@
-    Invoke-Native $Pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
 }
 
 function Invoke-DemoTask {
     Invoke-BuildTask
-    Invoke-Native $Pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'examples' 'iris.ps1'), '-ModulePath', $ModuleDir)
+    $demo = Join-Path $Root 'examples' 'iris.ps1'
+    $pwsh = Get-PwshExecutable
+    if ($pwsh) {
+        # A fresh process: this session may hold an older NeuralPS.dll (binary modules cannot be unloaded).
+        Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-File', $demo, '-ModulePath', $ModuleDir)
+    }
+    else {
+        & $demo -ModulePath $ModuleDir
+    }
+}
+
+function Invoke-PackageTask {
+    Invoke-BuildTask
+    $package = New-ModulePackage -ModuleDir $ModuleDir -Destination (Join-Path $Root 'out')
+    Write-Host "Package ready: $package" -ForegroundColor Green
 }
 
 function Invoke-CleanTask {
@@ -105,6 +120,7 @@ try {
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
         'Demo' { Invoke-DemoTask }
+        'Package' { Invoke-PackageTask }
         'Clean' { Invoke-CleanTask }
     }
 }

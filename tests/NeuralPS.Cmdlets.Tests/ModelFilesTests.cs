@@ -30,13 +30,26 @@ public sealed class ModelFilesTests
     }
 
     [Fact]
-    public void An_existing_file_is_refused_without_Force()
+    public void An_existing_file_is_refused_without_Force_when_saving_not_when_planning()
     {
         using var t = new TempFolder();
         File.WriteAllText(t.File("m.npsm"), "old");
-        var e = Assert.Throws<FileExistsException>(() => SavePlan.Decide(t.File("m.npsm"), force: false));
+        var plan = SavePlan.Decide(t.File("m.npsm"), force: false);   // -WhatIf stops after this: no error
+        Assert.True(plan.Overwrites);
+        Assert.Equal("Overwrite neural network file", plan.Action);
+        var e = Assert.Throws<FileExistsException>(() => ModelFiles.Save(SmallNetwork(), plan));
         Assert.Contains("-Force", e.Message);
         Assert.Equal(ErrorKind.ResourceExists, ErrorClassifier.Classify(e).Kind);
+        Assert.Equal("old", File.ReadAllText(t.File("m.npsm")));
+    }
+
+    [Fact]
+    public void A_file_that_appears_after_planning_is_still_refused_without_Force()
+    {
+        using var t = new TempFolder();
+        var plan = SavePlan.Decide(t.File("m.npsm"), force: false);
+        File.WriteAllText(t.File("m.npsm"), "old");
+        Assert.Throws<FileExistsException>(() => ModelFiles.Save(SmallNetwork(), plan));
         Assert.Equal("old", File.ReadAllText(t.File("m.npsm")));
     }
 

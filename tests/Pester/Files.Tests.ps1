@@ -47,6 +47,22 @@ Describe 'Save-NeuralNetwork and Import-NeuralNetwork' {
         Get-Content -Path $path | Should -Be 'keep me'
     }
 
+    It 'says "What if" for an existing file without -Force, with no error, and leaves it alone' {
+        $path = Join-Path $TestDrive 'whatif-existing.npsm'
+        Set-Content -Path $path -Value 'keep me'
+        # What if: goes to the host, so read it from a pwsh process's output.
+        $run = Invoke-Pwsh -Command @"
+Import-Module '$ModulePath'
+`$net = New-NeuralNetwork -InputShape 4 | Add-Layer Dense -Units 3
+`$net | Save-NeuralNetwork -Path '$path' -WhatIf
+if (-not `$?) { exit 3 }
+"@
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match ([regex]::Escape("What if: Performing the operation `"Overwrite neural network file`" on target `"$path`""))
+        $run.Output | Should -Not -Match 'already exists'
+        Get-Content -Path $path | Should -Be 'keep me'
+    }
+
     It 'does not overwrite with -Force -WhatIf' {
         $path = Join-Path $TestDrive 'force-whatif.npsm'
         Set-Content -Path $path -Value 'keep me'

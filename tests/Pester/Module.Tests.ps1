@@ -1,5 +1,10 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 
+BeforeDiscovery {
+    # One test per exported cmdlet, read from the manifest, so a new cmdlet is covered as it is added.
+    $Cmdlets = (Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot '..' '..' 'NeuralPS.psd1')).CmdletsToExport
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
 }
@@ -48,5 +53,38 @@ Describe 'The NeuralPS module' {
         $text | Should -Match 'Name\s+Type\s+Output Shape\s+Param #'
         $text | Should -Match 'dense_1\s+Dense\s+\(16,\)\s+80'
         $text | Should -Match 'Total params: 131'
+    }
+
+    It 'passes Test-ModuleManifest as built' {
+        $m = Test-ModuleManifest -Path (Join-Path $ModulePath 'NeuralPS.psd1') -ErrorAction Stop
+        $m.Name | Should -Be 'NeuralPS'
+        $m.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        $m.PrivateData.PSData.Tags | Should -Contain 'PSEdition_Core'
+        Test-Path (Join-Path $ModulePath 'LICENSE') | Should -BeTrue
+    }
+
+    It 'describes every parameter of <_> in Get-Help -Full' -ForEach $Cmdlets {
+        $command = Get-Command -Name $_ -Module NeuralPS
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $declared = @($command.Parameters.Keys | Where-Object { $_ -notin $common })
+        $help = @((Get-Help -Name $_ -Full).parameters.parameter)
+        $undocumented = @($declared | Where-Object { $name = $_; -not ($help | Where-Object name -eq $name) })
+        $empty = @($help | Where-Object { -not (($_.description | Out-String).Trim()) } | ForEach-Object name)
+        $undocumented | Should -BeNullOrEmpty -Because "every parameter of $_ needs help"
+        $empty | Should -BeNullOrEmpty -Because "every parameter of $_ needs a description"
+    }
+}
+
+Describe 'Tab completion' {
+    It 'completes <Line> with <Expected>' -ForEach @(
+        @{ Line = 'Add-Layer Con'; Expected = 'Conv2d' }
+        @{ Line = 'Add-Layer -Type MaxP'; Expected = 'MaxPool2d' }
+        @{ Line = 'Invoke-Training -Optimizer Ad'; Expected = 'Adam' }
+        @{ Line = 'Get-NeuralDataset -Name I'; Expected = 'Iris' }
+        @{ Line = 'Import-NeuralDataset -Format '; Expected = 'Idx' }
+        @{ Line = 'New-NeuralNet'; Expected = 'New-NeuralNetwork' }
+    ) {
+        $result = TabExpansion2 -inputScript $Line -cursorColumn $Line.Length
+        $result.CompletionMatches.CompletionText | Should -Contain $Expected
     }
 }

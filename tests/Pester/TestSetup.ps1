@@ -25,3 +25,21 @@ function New-IrisNetwork {
         Add-Layer Dense -Units 16 -Activation ReLU |
         Add-Layer Dense -Units 3
 }
+
+# The pwsh to start for tests that need a separate process (a scheduled script, -WhatIf text on the host):
+# the test runner names it (tools/pwsh in dotnet test); otherwise this very pwsh, or the one on PATH.
+$PwshPath = if ($env:NEURALPS_PWSH) { $env:NEURALPS_PWSH }
+elseif ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'pwsh') { [Environment]::ProcessPath }
+else { (Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source }
+
+# Runs pwsh -NoProfile -NonInteractive with -Command or -File (and its arguments); returns the exit code and
+# everything it printed (stdout and stderr together, without colour).
+function Invoke-Pwsh {
+    param([string] $Command, [string] $File, [string[]] $ArgumentList = @(), [string] $WorkingDirectory = $RepoRoot)
+    $arguments = @('-NoProfile', '-NonInteractive')
+    if ($File) { $arguments += @('-File', $File) + $ArgumentList } else { $arguments += @('-Command', $Command) }
+    $env:NO_COLOR = '1'
+    Push-Location $WorkingDirectory
+    try { $output = & $PwshPath @arguments 2>&1 | Out-String } finally { Pop-Location }
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
+}

@@ -37,6 +37,7 @@ public sealed class InvokePredictionCmdlet : NeuralCmdlet
     public SwitchParameter IncludeProbabilities { get; set; }
 
     private PredictionCommand? _command;
+    private bool _saidLayout;
 
     protected override void BeginProcessing()
     {
@@ -59,8 +60,13 @@ public sealed class InvokePredictionCmdlet : NeuralCmdlet
                 if (item is Dataset dataset)
                 {
                     Emit(_command!.Flush());
-                    foreach (var p in _command.PredictDataset(dataset)) WriteObject(p);
+                    foreach (var p in _command.PredictDataset(dataset, WriteVerbose)) WriteObject(p);
                     continue;
+                }
+                if (!_saidLayout)
+                {
+                    _saidLayout = true;
+                    if (InputLayout.RecordNotice(Network!) is { } notice) WriteVerbose(notice);
                 }
                 Emit(_command!.Add((RecordView)item));
             }

@@ -53,7 +53,7 @@ public sealed class MeasureModelCmdlet : NeuralCmdlet
     {
         try
         {
-            var report = _command!.Run();
+            var report = _command!.Run(WriteVerbose);
             var output = PSObject.AsPSObject(report);
             foreach (var (name, value) in EvaluationCommand.ExtraProperties(report))
                 output.Properties.Add(new PSNoteProperty(name, value));

@@ -46,11 +46,13 @@ internal sealed class EvaluationCommand : IRecordSink
         _dataset = dataset;
     }
 
-    public EvaluationReport Run()
+    /// <summary>Measures; <paramref name="verbose"/> hears when flat features are laid out in the input shape.</summary>
+    public EvaluationReport Run(Action<string>? verbose = null)
     {
         Dataset data = _dataset
             ?? _converter?.ToDataset()
             ?? throw new DataFormatException("Measure-Model got no input: pipe labelled records (Import-Csv test.csv | Measure-Model -Network $n) or a dataset.");
+        data = InputLayout.Fit(data, _network, verbose);
         return ModelEvaluator.Evaluate(_network, data, BackendRegistry.Select(_backend), _batchSize);
     }
 

@@ -14,6 +14,7 @@ internal static class ModelFiles
     public static FileInfo Save(Network network, SavePlan plan, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
+        plan.EnsureAllowed();
         ModelFile.Save(network, plan.Path, allowNonFinite: allowNonFinite);
         return new FileInfo(plan.Path);
     }

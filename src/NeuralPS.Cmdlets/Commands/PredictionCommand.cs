@@ -49,10 +49,12 @@ internal sealed class PredictionCommand
         return outcomes;
     }
 
-    /// <summary>One prediction per sample of a dataset (features already preprocessed).</summary>
-    public IEnumerable<SamplePrediction> PredictDataset(Dataset dataset)
+    /// <summary>One prediction per sample of a dataset (features already preprocessed); flat samples of the
+    /// input's size are laid out in the input shape (<paramref name="verbose"/> hears it).</summary>
+    public IEnumerable<SamplePrediction> PredictDataset(Dataset dataset, Action<string>? verbose = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        dataset = InputLayout.Fit(dataset, _predictor.Network, verbose);
         var predictions = _predictor.Predict(dataset);
         for (int i = 0; i < predictions.Count; i++)
         {

@@ -1,15 +1,16 @@
 namespace NeuralPS.Cmdlets.Commands;
 
-/// <summary>Whether Save-NeuralNetwork may write <see cref="Path"/> (the decision; the cmdlet then
-/// asks ShouldProcess, which is where -WhatIf and -Confirm stop it).</summary>
-internal sealed record SavePlan(string Path, bool Overwrites)
+/// <summary>What Save-NeuralNetwork would do with <see cref="Path"/>: the ShouldProcess text first (so -WhatIf
+/// and -Confirm describe the operation whether or not it would be allowed), then, in the real operation,
+/// <see cref="EnsureAllowed"/>: an existing file is overwritten only with -Force.</summary>
+internal sealed record SavePlan(string Path, bool Overwrites, bool Force)
 {
     /// <summary>The ShouldProcess action text.</summary>
     public string Action => Overwrites ? "Overwrite neural network file" : "Save neural network";
 
-    /// <summary>Decides for a provider-resolved file-system path. Throws <see cref="FileExistsException"/>
-    /// when the file exists and <paramref name="force"/> is false, and an IOException when the path is a
-    /// folder or its folder does not exist.</summary>
+    /// <summary>Decides for a provider-resolved file-system path. Throws an IOException when the path is a
+    /// folder or its folder does not exist (nothing could be saved there, -WhatIf or not). An existing file
+    /// is not refused here: that belongs to the real operation (<see cref="EnsureAllowed"/>).</summary>
     public static SavePlan Decide(string fullPath, bool force)
     {
         ArgumentException.ThrowIfNullOrEmpty(fullPath);
@@ -18,9 +19,13 @@ internal sealed record SavePlan(string Path, bool Overwrites)
         string? folder = System.IO.Path.GetDirectoryName(fullPath);
         if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
             throw new DirectoryNotFoundException($"The folder '{folder}' does not exist; create it first (New-Item -ItemType Directory).");
-        bool exists = File.Exists(fullPath);
-        if (exists && !force)
-            throw new FileExistsException($"The file '{fullPath}' already exists. Use -Force to overwrite it.");
-        return new SavePlan(fullPath, exists);
+        return new SavePlan(fullPath, File.Exists(fullPath), force);
+    }
+
+    /// <summary>Throws <see cref="FileExistsException"/> when the file exists (now) and -Force was not given.</summary>
+    public void EnsureAllowed()
+    {
+        if (!Force && File.Exists(Path))
+            throw new FileExistsException($"The file '{Path}' already exists. Use -Force to overwrite it.");
     }
 }

@@ -114,6 +114,8 @@ internal sealed class TrainingCommand : IRecordSink
         foreach (var n in _notices) sink.Verbose(n);
         var (train, validation) = BuildDatasets(sink);
         AdoptEncoding(train);
+        train = InputLayout.Fit(train, _network, sink.Verbose);
+        if (validation is not null) validation = InputLayout.Fit(validation, _network, null);
         var options = _settings.Options; // owned by this command (the cmdlet builds a new one per call)
         if (validation is not null)
         {

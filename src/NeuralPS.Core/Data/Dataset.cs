@@ -70,6 +70,15 @@ public sealed class Dataset
     /// <summary>The index in the input of sample <paramref name="sample"/>.</summary>
     public int SourceIndexOf(int sample) => _sourceIndices?[sample] ?? sample;
 
+    /// <summary>The same samples (sharing storage, labels and preprocessing) with each sample's values laid out
+    /// as <paramref name="sampleShape"/>, row-major: e.g. 64 flat features as 1×8×8 for a convolution.</summary>
+    public Dataset WithSampleShape(Shape sampleShape)
+    {
+        if (sampleShape.Size != SampleShape.Size)
+            throw new ShapeMismatchException($"Dataset '{Name}': samples of shape {SampleShape} ({SampleShape.Size} values) cannot be laid out as {sampleShape} ({sampleShape.Size} values).");
+        return new Dataset(new Tensor(sampleShape.WithBatch(Count), Features.Data), ClassLabels, Targets, ClassNames, Name) { Preprocessor = Preprocessor, SourceIndices = SourceIndices };
+    }
+
     /// <summary>A new dataset with the samples at <paramref name="indices"/>, in that order (copies).</summary>
     public Dataset Subset(ReadOnlySpan<int> indices)
     {

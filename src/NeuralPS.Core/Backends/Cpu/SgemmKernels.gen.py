@@ -122,33 +122,34 @@ def kernel(isa):
 
 
 def dot():
+    # One source for every width: TS (Simd512/256/128) supplies Load/MultiplyAdd/Sum for its vector TV.
     L = []
     o = L.append
     o("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    o("    private static void Kernel<TM, TQ>(int k, float* a, nint lda, float* b, nint ldb, float* sums)")
-    o("        where TM : struct, IConst where TQ : struct, IConst")
+    o("    private static void Kernel<TS, TV, TM, TQ>(int k, float* a, nint lda, float* b, nint ldb, float* sums)")
+    o("        where TS : struct, ISimd<TV> where TV : struct where TM : struct, IConst where TQ : struct, IConst")
     o("    {")
     for r in range(4):
-        o("        Vector512<float> " + ", ".join(f"s{r}{q} = default" for q in range(4)) + ";")
+        o("        TV " + ", ".join(f"s{r}{q} = default" for q in range(4)) + ";")
     o("        float* b0 = b, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;")
     o("        float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;")
     o("        int p = 0;")
-    o("        for (; p + 16 <= k; p += 16)")
+    o("        for (; p + TS.Lanes <= k; p += TS.Lanes)")
     o("        {")
     for q in range(4):
         pre = "" if q == 0 else f"TQ.Value > {q} ? "
         post = "" if q == 0 else " : default"
-        o(f"            var y{q} = {pre}Vector512.Load(b{q} + p){post};")
+        o(f"            var y{q} = {pre}TS.Load(b{q} + p){post};")
     for r in range(4):
         ind = "            "
         if r > 0:
             o(f"            if (TM.Value > {r})")
             o("            {")
             ind = "                "
-        o(f"{ind}var x{r} = Vector512.Load(a{r} + p);")
+        o(f"{ind}var x{r} = TS.Load(a{r} + p);")
         for q in range(4):
             pre = "" if q == 0 else f"if (TQ.Value > {q}) "
-            o(f"{ind}{pre}s{r}{q} = Avx512F.FusedMultiplyAdd(x{r}, y{q}, s{r}{q});")
+            o(f"{ind}{pre}s{r}{q} = TS.MultiplyAdd(x{r}, y{q}, s{r}{q});")
         if r > 0:
             o("            }")
     o("        }")
@@ -160,7 +161,7 @@ def dot():
             if q > 0:
                 cond.append(f"TQ.Value > {q}")
             pre = f"if ({' && '.join(cond)}) " if cond else ""
-            o(f"        {pre}sums[{r * 4 + q}] = Tail(Vector512.Sum(s{r}{q}), a{r}, b{q}, p, k);")
+            o(f"        {pre}sums[{r * 4 + q}] = Tail(TS.Sum(s{r}{q}), a{r}, b{q}, p, k);")
     o("    }")
     return L
 
