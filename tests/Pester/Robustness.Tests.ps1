@@ -53,7 +53,7 @@ Describe 'Hostile and damaged model files' {
 
     It 'refuses to save NaN weights unless -AllowNonFinite' {
         $net = New-NeuralNetwork -Name nan -InputShape 2 -Seed 1 | Add-Layer Dense -Units 1
-        $net.Layers[0].Parameters[0].Value[0] = [float]::NaN
+        $net.Layers[0].Parameters[0].Value.Data[0] = [float]::NaN # Data: the storage (the ref indexer is not callable from PowerShell)
         $path = Join-Path $TestDrive 'nan.npsm'
         { $net | Save-NeuralNetwork -Path $path } | Should -Throw -ExpectedMessage '*NaN or infinite*'
         Test-Path $path | Should -BeFalse
