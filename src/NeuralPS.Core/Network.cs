@@ -71,7 +71,9 @@ public sealed class Network
         bool named = !string.IsNullOrEmpty(layer.Name);
         if (named && _names.Contains(layer.Name))
             throw new InvalidConfigurationException($"Network '{Name}' already has a layer named '{layer.Name}'.");
-        string name = named ? layer.Name : UniqueName(layer.Type.ToLowerInvariant());
+        string stem = layer.Type.ToLowerInvariant();
+        int suffix = 0;
+        string name = named ? layer.Name : UniqueName(stem, out suffix);
         if (!named) layer.Name = name;
         try
         {
@@ -83,6 +85,7 @@ public sealed class Network
             throw;
         }
         _names.Add(name);
+        if (!named) _nextSuffix[stem] = suffix + 1; // only once added: a failed add leaves the name free
         _layers.Add(layer);
         return this;
     }
@@ -95,12 +98,11 @@ public sealed class Network
     }
 
     // The first free "stem_i", resuming after the last suffix handed out for this stem (amortised O(1)).
-    private string UniqueName(string stem)
+    private string UniqueName(string stem, out int suffix)
     {
-        int i = _nextSuffix.TryGetValue(stem, out int next) ? next : 1;
+        suffix = _nextSuffix.TryGetValue(stem, out int next) ? next : 1;
         string candidate;
-        while (_names.Contains(candidate = $"{stem}_{i}")) i++;
-        _nextSuffix[stem] = i + 1;
+        while (_names.Contains(candidate = $"{stem}_{suffix}")) suffix++;
         return candidate;
     }
 

@@ -257,6 +257,17 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void A_failed_add_leaves_the_automatic_name_free()
+    {
+        var net = new Network("n", new Shape(1, 4, 4), 1);
+        var refused = new Dense(3);
+        Assert.Throws<ShapeMismatchException>(() => net.Add(refused)); // Dense needs a vector
+        Assert.Equal(string.Empty, refused.Name);
+        net.Add(new Flatten()).Add(new Dense(3));
+        Assert.Equal("dense_1", net.Layers[1].Name);
+    }
+
+    [Fact]
     public void Residual_projection_stride_matches_the_brute_force_search_and_handles_the_largest_sizes()
     {
         for (int size = 1; size < 60; size++)
