@@ -1,6 +1,7 @@
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
+using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Tensors;
 
 namespace NeuralPS.Core.Training;
@@ -9,10 +10,10 @@ namespace NeuralPS.Core.Training;
 /// an Inf target, a learning rate of 1e6), puts the network back to its last finite weights, and says where
 /// it happened.
 ///
-/// Cost per batch: one finiteness pass over the parameters and buffers (<see cref="FiniteCheck"/>, x − x
-/// accumulated in vectors) and one copy of them into the snapshot the network is restored from: two passes
-/// over the weights, against the forward and backward passes' ≥ 2·batch multiply-adds per weight, so about
-/// 1/batch of a step. Gradients need no pass of their own: a non-finite gradient makes the updated weight
+/// Cost per batch: one finiteness pass over the parameters, buffers and optimizer state (<see cref="FiniteCheck"/>,
+/// x − x accumulated in vectors) and one copy of them into the snapshot they are restored from: with Adam six
+/// passes over the weights' size, against the forward and backward passes' ≥ 2·batch multiply-adds per weight,
+/// so a few percent of a step at batch 64 and less for larger batches. Gradients need no pass of their own: a non-finite gradient makes the updated weight
 /// non-finite (SGD, Adam and RMSprop all add a multiple of it), and a non-finite loss is caught directly.
 /// The diagnosis (which records, which layer) runs only after a failure.
 ///
@@ -21,13 +22,20 @@ namespace NeuralPS.Core.Training;
 internal sealed class NonFiniteGuard
 {
     private readonly Network _network;
+    private readonly Optimizer _optimizer;
+    private long _optimizerSteps;
     private Tensor[] _tensors = Array.Empty<Tensor>();
     private string[] _owners = Array.Empty<string>();
     private float[][] _snapshot = Array.Empty<float[]>();
 
-    public NonFiniteGuard(Network network) => _network = network;
+    public NonFiniteGuard(Network network, Optimizer optimizer)
+    {
+        _network = network;
+        _optimizer = optimizer;
+    }
 
-    /// <summary>Takes the network's current parameters and buffers as the last finite state.</summary>
+    /// <summary>Takes the network's current parameters and buffers, and the optimizer's state (Adam's moments,
+    /// momentum, its step count), as the last finite state: after a failure the trainer can go on from there.</summary>
     public void Capture()
     {
         var tensors = new List<Tensor>();
@@ -37,6 +45,8 @@ internal sealed class NonFiniteGuard
             foreach (var p in layer.Parameters) { tensors.Add(p.Value); owners.Add($"{layer.Name}.{p.Name}"); }
             foreach (var (name, value) in layer.Buffers) { tensors.Add(value); owners.Add($"{layer.Name}.{name}"); }
         }
+        foreach (var (name, value) in _optimizer.State) { tensors.Add(value); owners.Add(name); }
+        _optimizerSteps = _optimizer.StepCount;
         _tensors = tensors.ToArray();
         _owners = owners.ToArray();
         if (_snapshot.Length != _tensors.Length) _snapshot = new float[_tensors.Length][];
@@ -57,10 +67,12 @@ internal sealed class NonFiniteGuard
         if (bad < 0 && double.IsFinite(loss))
         {
             for (int i = 0; i < _tensors.Length; i++) _tensors[i].Span.CopyTo(_snapshot[i]);
+            _optimizerSteps = _optimizer.StepCount;
             return;
         }
         string? gradientLayer = FirstLayerWithNonFiniteGradient(); // before the restore: gradients are the failing batch's
         for (int i = 0; i < _tensors.Length; i++) _snapshot[i].CopyTo(_tensors[i].Span);
+        _optimizer.RestoreState(_optimizerSteps, _optimizer.State); // the state tensors are restored above; this resets the step count
         throw Diagnose(loss, epoch, batch, data, samples, features, backend, gradientLayer, bad >= 0 ? _owners[bad] : null);
     }
 

@@ -50,7 +50,7 @@ public sealed class Trainer
         Optimizer.Bind(network);
         State = new TrainingState(options.Seed ?? network.Seed, Optimizer);
         _context = new LayerContext(Backend, training: true, State.DropoutRandom);
-        _nonFinite = new NonFiniteGuard(network);
+        _nonFinite = new NonFiniteGuard(network, Optimizer);
     }
 
     public Network Network { get; }

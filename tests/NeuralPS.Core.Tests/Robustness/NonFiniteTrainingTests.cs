@@ -39,6 +39,24 @@ public sealed class NonFiniteTrainingTests
     }
 
     [Fact]
+    public void The_optimizer_state_is_restored_too_so_the_trainer_can_go_on()
+    {
+        var data = TrainerTests.Spirals(40, 1);
+        var bad = TrainerTests.Spirals(40, 1);
+        bad.Features[2 * 70] = float.NaN; // batch 5 of 16
+        var net = Net();
+        var trainer = new Trainer(net, new TrainingOptions { Epochs = 1, BatchSize = 16, Seed = 3, Shuffle = false });
+        Assert.Throws<NonFiniteTrainingException>(() => trainer.Fit(bad).ToList());
+        Assert.Equal(4, trainer.Optimizer.StepCount);
+        Assert.All(trainer.Optimizer.State, s => Assert.True(FiniteCheck.AllFinite(s.Value.Span), s.Name));
+        var history = trainer.Fit(data).ToList(); // the same trainer goes on from batch 5, on clean data
+        Assert.Single(history);
+        Assert.True(double.IsFinite(history[0].Loss));
+        Assert.Equal(8, trainer.Optimizer.StepCount);
+        Assert.True(AllFinite(net));
+    }
+
+    [Fact]
     public void The_network_is_left_exactly_at_the_weights_after_the_last_finite_batch()
     {
         var clean = TrainerTests.Spirals(40, 1);
