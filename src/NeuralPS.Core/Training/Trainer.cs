@@ -223,7 +223,7 @@ public sealed class Trainer
                     int count = Math.Min(batchSize, n - start);
                     GatherBatch(train, order.AsSpan(start, count));
                     double loss = TrainBatch(count, out double batchMetric, out double batchMetricCount);
-                    _nonFinite.AfterBatch(loss, State.Epoch, b, train, order.AsSpan(start, count), _batchFeatures!, Backend);
+                    _nonFinite.AfterBatch(State.Epoch, b, train, order.AsSpan(start, count), _batchFeatures!, Backend);
                     lossSum += loss * count;
                     metricSum += batchMetric;
                     metricCount += batchMetricCount;
@@ -322,7 +322,7 @@ public sealed class Trainer
             layer--;
         }
         for (; layer >= 0; layer--) g = layers[layer].Backward(g!, _context, needInputGradient: layer > 0);
-        Optimizer.Step(Backend);
+        if (_nonFinite.BeforeStep(value)) Optimizer.Step(Backend); // a non-finite loss or gradient skips the step
         return value;
     }
 
