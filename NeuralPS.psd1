@@ -22,6 +22,7 @@
         'Import-NeuralDataset'
         'Get-NeuralDataset'
         'Get-NeuralDevice'
+        'Export-TrainingReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -96,7 +96,7 @@ public static unsafe class GemmCommand
                 json.Append(CultureInfo.InvariantCulture,
                     $"{{\"workload\":\"{shape.Name}\",\"metric\":\"gflops\",\"neuralps\":{n:F2},\"reference\":{o:F2},\"reference_name\":\"openblas\",\"higher_is_better\":true,\"threads\":{threads}");
                 json.Append(CultureInfo.InvariantCulture,
-                    $",\"ratio\":{n / o:F3},\"neuralps_best\":{ours.Max():F2},\"reference_best\":{theirs.Max():F2},\"fma_peak_gflops\":{p:F1},\"neuralps_fraction_of_peak\":{n / p:F3},\"reference_fraction_of_peak\":{o / p:F3},\"layout\":\"{shape.Layout}\",\"max_rel_diff\":{maxDiff:E1}}}");
+                    $",\"ratio\":{n / o:F3},\"neuralps_best\":{ours.Max():F2},\"reference_best\":{theirs.Max():F2},\"simd_path\":\"{FmaPeak.Path}\",\"fma_peak_gflops\":{p:F1},\"neuralps_fraction_of_peak\":{n / p:F3},\"reference_fraction_of_peak\":{o / p:F3},\"layout\":\"{shape.Layout}\",\"max_rel_diff\":{maxDiff:E1}}}");
                 Console.WriteLine(json.ToString());
                 Console.Out.Flush();
                 rows.Add(string.Create(CultureInfo.InvariantCulture,

@@ -3,9 +3,11 @@ using NeuralPS.Bench.Common;
 
 namespace NeuralPS.Bench;
 
-/// <summary><c>mlp --epochs 5 [--batch 64] [--threads N] [--max-batches M --warmup W] [--seed 1] [--lr 0.001]</c>:
-/// trains the Fashion-MNIST MLP 784-256(ReLU)-10 with Adam on the full data set (inputs /255) and prints
-/// {"workload":"fashion-mlp","batch":64,"epochs":5,"test_accuracy":…,"seconds_per_epoch":…,"peak_rss_mb":…}.</summary>
+/// <summary><c>mlp --epochs 5 [--batch 64] [--threads N] [--max-batches M --warmup W] [--seed 1] [--lr 0.001]
+/// [--checkpoint DIR [--checkpoint-every N] [--resume]]</c>: trains the Fashion-MNIST MLP 784-256(ReLU)-10 with
+/// Adam on the full data set (inputs /255) and prints
+/// {"workload":"fashion-mlp","batch":64,"epochs":5,"test_accuracy":…,"seconds_per_epoch":…,"peak_rss_mb":…,…,"weights_sha256":…}.
+/// Killed (even with SIGKILL) and re-run with --checkpoint DIR --resume, it prints the uninterrupted run's hash.</summary>
 public static class MlpCommand
 {
     public static int Run(string[] args)

@@ -6,7 +6,7 @@ using NeuralPS.Core;
 
 const string Usage = """
 usage: NeuralPS.Bench <command> [options]
-  mlp      Fashion-MNIST MLP 784-256-10 training (--epochs 5 --batch 64 [--threads N] [--max-batches M --warmup W])
+  mlp      Fashion-MNIST MLP 784-256-10 training (--epochs 5 --batch 64 [--seed 1] [--threads N] [--max-batches M --warmup W] [--checkpoint DIR [--checkpoint-every N] [--resume]]); prints weights_sha256
   infer    inference samples/s and latency ([--model mlp,cnn] [--batch 1,1024] [--seconds 2] [--threads N])
   gemm     SGEMM GFLOP/s of NeuralPS vs OpenBLAS, interleaved in-process
   kernels  BenchmarkDotNet kernel benchmarks

@@ -34,6 +34,13 @@ public sealed class ModelFileException : NeuralException
     public ModelFileException(string message, Exception inner) : base(message, inner) { }
 }
 
+/// <summary>A checkpoint was written for another network, other data or other settings; the message names
+/// the difference.</summary>
+public sealed class CheckpointMismatchException : NeuralException
+{
+    public CheckpointMismatchException(string message) : base(message) { }
+}
+
 /// <summary>Training met a non-finite loss, gradient or weight and stopped; the network was put back to its
 /// weights after the last batch whose result was finite. The message names the epoch, the batch, the records
 /// and the first layer whose output or gradient went non-finite.</summary>

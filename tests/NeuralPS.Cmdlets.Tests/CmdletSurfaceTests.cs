@@ -12,7 +12,7 @@ public sealed partial class CmdletSurfaceTests
     private static readonly string[] ContractCmdlets =
     {
         "New-NeuralNetwork", "Add-Layer", "Invoke-Training", "Measure-Model", "Invoke-Prediction",
-        "Save-NeuralNetwork", "Import-NeuralNetwork", "Import-NeuralDataset", "Get-NeuralDataset", "Get-NeuralDevice",
+        "Save-NeuralNetwork", "Import-NeuralNetwork", "Import-NeuralDataset", "Get-NeuralDataset", "Get-NeuralDevice", "Export-TrainingReport",
     };
 
     /// <summary>Get-Verb: the constants of PowerShell's Verbs* classes (metadata literals, readable from the stub).</summary>
@@ -80,7 +80,9 @@ public sealed partial class CmdletSurfaceTests
     {
         { "New-NeuralNetwork", new[] { "Name", "InputShape", "Seed" } },
         { "Add-Layer", new[] { "Type", "Network", "Units", "Activation", "Alpha", "NoBias", "Rate", "Filters", "KernelSize", "Stride", "Padding", "Dilation", "Groups", "PoolSize", "Momentum", "Epsilon", "Layers", "Name" } },
-        { "Invoke-Training", new[] { "Network", "InputObject", "Epochs", "BatchSize", "Optimizer", "LearningRate", "Loss", "ValidationSplit", "Seed", "Momentum", "WeightDecay", "ValidationData", "LabelProperty", "FeatureProperty", "Task", "Backend" } },
+        { "Invoke-Training", new[] { "Network", "InputObject", "Epochs", "BatchSize", "Optimizer", "LearningRate", "Loss", "ValidationSplit", "Seed", "Momentum", "WeightDecay", "ValidationData", "LabelProperty", "FeatureProperty", "Task", "Backend",
+            "CheckpointPath", "CheckpointEvery", "Resume", "EarlyStopping", "Patience", "MinDelta", "Monitor", "KeepLastWeights",
+            "LearningRateSchedule", "ClipNorm", "ClipValue", "AccumulationSteps", "ClassWeight" } },
         { "Measure-Model", new[] { "Network", "InputObject", "LabelProperty" } },
         { "Invoke-Prediction", new[] { "Network", "InputObject" } },
         { "Save-NeuralNetwork", new[] { "Network", "Path", "LiteralPath", "Force" } },
@@ -88,6 +90,7 @@ public sealed partial class CmdletSurfaceTests
         { "Import-NeuralDataset", new[] { "Path", "LiteralPath", "Format", "LabelPath", "LabelProperty", "Flatten" } },
         { "Get-NeuralDataset", new[] { "Name" } },
         { "Get-NeuralDevice", Array.Empty<string>() },
+        { "Export-TrainingReport", new[] { "Path", "LiteralPath", "Network", "Evaluation", "InputObject", "Force", "PassThru" } },
     };
 
     [Theory]
@@ -104,6 +107,7 @@ public sealed partial class CmdletSurfaceTests
     [InlineData("Measure-Model", "InputObject")]
     [InlineData("Invoke-Prediction", "InputObject")]
     [InlineData("Save-NeuralNetwork", "Network")]
+    [InlineData("Export-TrainingReport", "InputObject")]
     public void Pipeline_input_binds_by_value(string cmdlet, string parameter)
     {
         Assert.True(CmdletInfo.Get(cmdlet).Parameter(parameter).FromPipeline);
@@ -165,10 +169,15 @@ public sealed partial class CmdletSurfaceTests
     }
 
     [Fact]
-    public void Only_Save_changes_the_file_system_so_only_it_supports_ShouldProcess()
+    public void Only_the_cmdlets_that_write_files_support_ShouldProcess()
     {
-        foreach (var c in CmdletInfo.All.Where(c => c.Name != "Save-NeuralNetwork"))
-            Assert.False(c.Named.TryGetValue("SupportsShouldProcess", out var v) && v is true, c.Name);
+        // Save-NeuralNetwork writes model files, Export-TrainingReport writes reports; nothing else writes.
+        var writers = new[] { "Save-NeuralNetwork", "Export-TrainingReport" };
+        foreach (var c in CmdletInfo.All)
+            Assert.Equal(writers.Contains(c.Name), c.Named.TryGetValue("SupportsShouldProcess", out var v) && v is true);
+        var report = CmdletInfo.Get("Export-TrainingReport");
+        Assert.Contains("PSPath", report.Parameter("LiteralPath").Aliases);
+        Assert.Equal("SwitchParameter", report.Parameter("Force").Property.PropertyType.Name);
     }
 
     [Fact]

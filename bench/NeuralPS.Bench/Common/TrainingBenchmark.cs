@@ -8,18 +8,33 @@ using NeuralPS.Core.Training;
 namespace NeuralPS.Bench.Common;
 
 /// <summary>The training options every training workload (mlp, cnn, resnet) shares, read from the command line:
-/// --epochs N --batch 64 --lr 0.001 --seed 1 --threads N, and for a partial epoch --max-batches M --warmup W.</summary>
+/// --epochs N --batch 64 --lr 0.001 --seed 1 --threads N, for a partial epoch --max-batches M --warmup W, and
+/// for checkpoints --checkpoint DIR [--checkpoint-every N] [--resume].</summary>
 public sealed record TrainingBenchmarkOptions(int Epochs, int BatchSize, double LearningRate, ulong Seed, int MaxBatches, int Warmup, int? Threads)
 {
     public bool Partial => MaxBatches > 0;
+
+    /// <summary>Checkpoint folder (last.npsc, best.npsc) written at every epoch end and every <see cref="CheckpointEvery"/> batches.</summary>
+    public string? Checkpoint { get; init; }
+    public int CheckpointEvery { get; init; }
+
+    /// <summary>Continue from the checkpoint in <see cref="Checkpoint"/> when there is one.</summary>
+    public bool Resume { get; init; }
 
     public static TrainingBenchmarkOptions Parse(BenchArgs a, int defaultEpochs)
     {
         var o = new TrainingBenchmarkOptions(
             a.Int("epochs", defaultEpochs), a.Int("batch", 64), a.Double("lr", 1e-3), (ulong)a.Int("seed", 1),
-            a.Int("max-batches", 0), a.Int("warmup", 10), a.IntOrNull("threads"));
+            a.Int("max-batches", 0), a.Int("warmup", 10), a.IntOrNull("threads"))
+        {
+            Checkpoint = a.String("checkpoint"), CheckpointEvery = a.Int("checkpoint-every", 0), Resume = a.Flag("resume"),
+        };
         if (o.Epochs < 1 || o.BatchSize < 1 || o.MaxBatches < 0 || o.Warmup < 0)
             throw new ArgumentException("--epochs and --batch must be positive; --max-batches and --warmup zero or positive.");
+        if (o.Checkpoint is null && (o.Resume || o.CheckpointEvery != 0))
+            throw new ArgumentException("--resume and --checkpoint-every need --checkpoint DIR.");
+        if (o.Checkpoint is not null && o.Partial)
+            throw new ArgumentException("--checkpoint trains whole epochs; leave out --max-batches.");
         return o;
     }
 }
@@ -27,7 +42,9 @@ public sealed record TrainingBenchmarkOptions(int Epochs, int BatchSize, double 
 /// <summary>Trains a network with the engine's Trainer (Adam) and prints one JSON line: test accuracy,
 /// seconds per epoch (the Fit call only: no data loading, no evaluation) and peak RSS. With
 /// --max-batches M the epoch is partial, as in bench/reference/torch_bench.py: W untimed warm-up
-/// batches (JIT), then M timed batches extrapolated to a full epoch.</summary>
+/// batches (JIT), then M timed batches extrapolated to a full epoch. The JSON line ends with
+/// weights_sha256: the SHA-256 of every parameter's and buffer's float32 bytes after training, so two runs
+/// (or a run killed and resumed from its checkpoint) can be compared bit for bit.</summary>
 public static class TrainingBenchmark
 {
     public static void Run(string workload, Network network, Dataset train, Dataset test, TrainingBenchmarkOptions o, double loadSeconds)
@@ -62,7 +79,20 @@ public static class TrainingBenchmark
             ("partial", o.Partial), ("batches_timed", timedBatches), ("test_accuracy", Math.Round(accuracy, 4)),
             ("seconds_per_epoch", BenchJson.Round(seconds)), ("epoch_seconds", epochSeconds.Select(s => BenchJson.Round(s)).ToArray()),
             ("load_seconds", BenchJson.Round(loadSeconds, 3)), ("peak_rss_mb", PeakRss.Megabytes()),
-            ("threads", ThreadSetting.Current), ("load1", MachineLoad.LoadAverage1()));
+            ("threads", ThreadSetting.Current), ("load1", MachineLoad.LoadAverage1()),
+            ("resumed", o.Resume), ("weights_sha256", WeightsSha256(network)));
+    }
+
+    /// <summary>SHA-256 (hex) of the network's parameters and buffers, layer by layer, as little-endian float32.</summary>
+    public static string WeightsSha256(Network network)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var layer in network.Layers)
+        {
+            foreach (var p in layer.Parameters) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.Span));
+            foreach (var (_, b) in layer.Buffers) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(b.Span));
+        }
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 
     /// <summary>Runs Trainer.Fit and returns each epoch's wall time, taken between the epochs the trainer
@@ -73,11 +103,14 @@ public static class TrainingBenchmark
         {
             Epochs = epochs, BatchSize = o.BatchSize, Optimizer = "Adam", LearningRate = o.LearningRate,
             Seed = o.Seed, Shuffle = true,
+            CheckpointDirectory = o.Checkpoint, CheckpointEvery = o.CheckpointEvery, Resume = o.Resume,
         };
         var times = new List<double>();
         var clock = Stopwatch.StartNew();
         double last = 0;
-        foreach (EpochResult r in new Trainer(network, options).Fit(data))
+        var trainer = new Trainer(network, options);
+        trainer.Message += m => Console.Error.WriteLine(m);
+        foreach (EpochResult r in trainer.Fit(data))
         {
             double now = clock.Elapsed.TotalSeconds;
             times.Add(now - last);

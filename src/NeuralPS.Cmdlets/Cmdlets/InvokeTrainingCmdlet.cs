@@ -10,7 +10,9 @@ namespace NeuralPS.Cmdlets;
 /// [-Loss] [-ValidationSplit] [-Seed] ...: trains on the records or dataset piped in. Records are
 /// collected as they arrive (a bad one is a non-terminating error and is skipped); training runs in
 /// EndProcessing and writes one history object per epoch as the epoch completes, with Write-Progress
-/// after batches and a -Verbose line per epoch. Ctrl+C finishes the current batch and stops.</summary>
+/// after batches and a -Verbose line per epoch. Ctrl+C finishes the current batch, writes a checkpoint
+/// when -CheckpointPath is given, and stops (the history so far has already been written). The
+/// parameters become engine options in <see cref="TrainingParameters"/>; nothing is decided here.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Training")]
 [OutputType(typeof(TrainingHistoryEntry))]
 public sealed class InvokeTrainingCmdlet : NeuralCmdlet
@@ -99,6 +101,93 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
     [Parameter]
     public SwitchParameter NoShuffle { get; set; }
 
+    /// <summary>Folder for checkpoints (last.npsc and best.npsc), written at the end of every epoch.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Also write a checkpoint every N batches.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int CheckpointEvery { get; set; }
+
+    /// <summary>Continue from the checkpoint in -CheckpointPath when there is one (else start fresh).</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Stop when -Monitor stops improving; the network ends with the best epoch's weights.</summary>
+    [Parameter]
+    public SwitchParameter EarlyStopping { get; set; }
+
+    /// <summary>Epochs without improvement before early stopping stops (default 5).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int Patience { get; set; }
+
+    /// <summary>The smallest change of -Monitor that counts as an improvement (default 0).</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double MinDelta { get; set; }
+
+    /// <summary>The history metric early stopping and ReduceOnPlateau watch (Auto = ValidationLoss, or Loss without validation data).</summary>
+    [Parameter]
+    [ValidateSet("Auto", "ValidationLoss", "Loss", "Accuracy", "ValidationAccuracy", "MAE", "ValidationMAE", "Metric", "ValidationMetric", IgnoreCase = true)]
+    public string? Monitor { get; set; }
+
+    /// <summary>With -EarlyStopping, keep the last epoch's weights instead of the best epoch's.</summary>
+    [Parameter]
+    public SwitchParameter KeepLastWeights { get; set; }
+
+    /// <summary>How the learning rate changes: None, Step, Exponential, Cosine, OneCycle, ReduceOnPlateau.</summary>
+    [Parameter]
+    [ValidateSet("None", "Step", "Exponential", "Cosine", "OneCycle", "ReduceOnPlateau", IgnoreCase = true)]
+    public string LearningRateSchedule { get; set; } = "None";
+
+    /// <summary>Step schedule: epochs between rate cuts (default 10).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int StepSize { get; set; }
+
+    /// <summary>Step, Exponential and ReduceOnPlateau: the factor the rate is multiplied by.</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double Gamma { get; set; }
+
+    /// <summary>Cosine: epochs of linear warm-up.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int WarmupEpochs { get; set; }
+
+    /// <summary>Cosine and ReduceOnPlateau: the lowest rate.</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double MinLearningRate { get; set; }
+
+    /// <summary>ReduceOnPlateau: epochs without improvement before the rate is cut (default 10).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int PlateauPatience { get; set; }
+
+    /// <summary>Clip the gradients' global L2 norm to this value.</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double ClipNorm { get; set; }
+
+    /// <summary>Clamp every gradient element to ±this value.</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double ClipValue { get; set; }
+
+    /// <summary>Average the gradients of N batches into one update (an effective batch of N × -BatchSize).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int AccumulationSteps { get; set; }
+
+    /// <summary>'Balanced', one weight per class, or a hashtable of class name to weight.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? ClassWeight { get; set; }
+
     private TrainingCommand? _command;
     private CancellationTokenSource? _stop;
 
@@ -107,21 +196,25 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
         try
         {
             var bound = MyInvocation.BoundParameters;
-            var options = new TrainingOptions
+            T? Given<T>(string name, T value) where T : struct => bound.ContainsKey(name) ? value : null;
+            var options = new TrainingParameters
             {
-                Epochs = Epochs,
-                BatchSize = BatchSize,
-                Optimizer = Optimizer,
-                LearningRate = bound.ContainsKey(nameof(LearningRate)) ? LearningRate
-                    : Optimizer.Equals("SGD", StringComparison.OrdinalIgnoreCase) ? 0.01 : 0.001,
-                Loss = Loss.Equals("Auto", StringComparison.OrdinalIgnoreCase) ? null : Loss,
-                ValidationSplit = ValidationSplit,
-                Seed = bound.ContainsKey(nameof(Seed)) ? Seed : null,
-                Momentum = Momentum,
-                Nesterov = Nesterov.IsPresent,
-                WeightDecay = WeightDecay,
-                Shuffle = !NoShuffle.IsPresent,
-            };
+                Epochs = Epochs, BatchSize = BatchSize, Optimizer = Optimizer, LearningRate = Given(nameof(LearningRate), LearningRate),
+                Loss = Loss, ValidationSplit = ValidationSplit, Seed = Given(nameof(Seed), Seed), Momentum = Momentum,
+                Nesterov = Nesterov.IsPresent, WeightDecay = WeightDecay, NoShuffle = NoShuffle.IsPresent,
+                CheckpointPath = CheckpointPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CheckpointPath),
+                CheckpointEvery = Given(nameof(CheckpointEvery), CheckpointEvery), Resume = Resume.IsPresent,
+                EarlyStopping = EarlyStopping.IsPresent, Patience = Given(nameof(Patience), Patience), MinDelta = Given(nameof(MinDelta), MinDelta),
+                Monitor = Monitor, KeepLastWeights = KeepLastWeights.IsPresent,
+                Schedule = new ScheduleSettings
+                {
+                    Name = LearningRateSchedule, StepSize = Given(nameof(StepSize), StepSize), Gamma = Given(nameof(Gamma), Gamma),
+                    WarmupEpochs = Given(nameof(WarmupEpochs), WarmupEpochs), MinLearningRate = Given(nameof(MinLearningRate), MinLearningRate),
+                    PlateauPatience = Given(nameof(PlateauPatience), PlateauPatience),
+                },
+                ClipNorm = Given(nameof(ClipNorm), ClipNorm), ClipValue = Given(nameof(ClipValue), ClipValue),
+                AccumulationSteps = Given(nameof(AccumulationSteps), AccumulationSteps),
+            }.Build();
             Dataset? validationDataset = null;
             List<RecordView>? validationRecords = null;
             if (ValidationData is not null)
@@ -150,6 +243,7 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
                 Task = Enum.Parse<LearningTask>(Task, ignoreCase: true),
                 ValidationDataset = validationDataset,
                 ValidationRecords = validationRecords,
+                ClassWeight = UnwrapClassWeight(ClassWeight),
                 Backend = Backend.ToLowerInvariant(),
             });
         }
@@ -157,6 +251,15 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
         {
             ThrowError(e, Network);
         }
+    }
+
+    // PowerShell may wrap the value and the elements of a list in PSObjects; the parser takes plain values.
+    private static object? UnwrapClassWeight(object? value)
+    {
+        value = value is PSObject pso ? pso.BaseObject : value;
+        if (value is System.Collections.IEnumerable list and not string and not System.Collections.IDictionary)
+            return list.Cast<object?>().Select(o => o is PSObject p ? p.BaseObject : o).ToArray();
+        return value;
     }
 
     protected override void ProcessRecord() => CollectInput(InputObject, _command!);
@@ -211,7 +314,7 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
 
         public void Completed(TrainingHistoryEntry epoch)
         {
-            if (epoch.Epoch == epoch.Epochs && _progress is not null)
+            if ((epoch.Epoch == epoch.Epochs || epoch.StopReason is not null) && _progress is not null)
             {
                 _progress.RecordType = ProgressRecordType.Completed;
                 _cmdlet.WriteProgress(_progress);

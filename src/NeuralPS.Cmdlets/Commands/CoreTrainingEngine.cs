@@ -7,7 +7,8 @@ namespace NeuralPS.Cmdlets.Commands;
 
 /// <summary>The production <see cref="ITrainingEngine"/>: the engine's <see cref="Trainer"/> on the
 /// selected backend. The trainer checks cancellation after each batch, completes that batch and
-/// throws OperationCanceledException; here that is a clean stop, not an error.</summary>
+/// throws OperationCanceledException; here that is a clean stop, not an error (the trainer has already
+/// written a checkpoint when a checkpoint folder is set).</summary>
 internal sealed class CoreTrainingEngine : ITrainingEngine
 {
     public static CoreTrainingEngine Instance { get; } = new();
@@ -17,9 +18,14 @@ internal sealed class CoreTrainingEngine : ITrainingEngine
     {
         var trainer = new Trainer(network, options, BackendRegistry.Select(backend, onMessage));
         trainer.BatchCompleted += onBatch;
+        trainer.Message += onMessage;
+        trainer.CheckpointWritten += path => onMessage($"Checkpoint written: {path}");
         try
         {
-            foreach (var epoch in trainer.Fit(train, cancellation)) onEpoch(epoch);
+            var run = trainer.Fit(train, cancellation); // a resume happens here, before the first epoch
+            // The epochs a resumed run finished before are history too (so a report shows the whole run).
+            foreach (var restored in trainer.State.History) onEpoch(restored with { FromCheckpoint = true });
+            foreach (var epoch in run) onEpoch(epoch);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {

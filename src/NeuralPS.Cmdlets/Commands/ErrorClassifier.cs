@@ -13,6 +13,7 @@ internal static class ErrorClassifier
         InvalidConfigurationException => (ErrorKind.InvalidArgument, "InvalidConfiguration"),
         DataFormatException => (ErrorKind.InvalidData, "DataFormat"),
         ModelFileException => (ErrorKind.InvalidData, "ModelFile"),
+        CheckpointMismatchException => (ErrorKind.InvalidArgument, "CheckpointMismatch"),
         NeuralException => (ErrorKind.InvalidOperation, "Neural"),
         FileExistsException => (ErrorKind.ResourceExists, "FileExists"),
         FileNotFoundException or DirectoryNotFoundException => (ErrorKind.ObjectNotFound, "FileNotFound"),
@@ -30,6 +31,7 @@ internal static class ErrorClassifier
     {
         ShapeMismatchException => "Change the layer's parameters (kernel, stride, padding, units) or add a Flatten layer so the shapes agree; the network was left unchanged.",
         FileExistsException => "Use -Force to overwrite the file, or choose another path.",
+        CheckpointMismatchException => "Resume with the network, data and settings the checkpoint was written for, or use another -CheckpointPath (or delete the checkpoint folder) to start over.",
         ModelFileException => "The file is not a complete NeuralPS model; save the network again with Save-NeuralNetwork.",
         _ => null,
     };

@@ -122,12 +122,16 @@ internal sealed class TrainingCommand : IRecordSink
             options.ValidationSplit = 0;
             options.ValidationData = validation;
         }
+        var (classWeights, balanced) = ClassWeightParser.Resolve(_settings.ClassWeight, train.ClassNames ?? _network.ClassNames);
+        options.ClassWeights = classWeights;
+        options.BalanceClasses = balanced;
 
         string held = validation is not null ? $", validating on {validation.Count}"
             : options.ValidationSplit > 0 ? $", of which {options.ValidationSplit:P0} are held out for validation" : string.Empty;
         sink.Verbose($"Training '{_network.Name}' on {train.Count} samples{held}: " +
                      $"{options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} (learning rate {options.LearningRate}), loss {options.Loss ?? "Auto"}.");
 
+        var run = TrainingRunInfo.From(options, _settings.Backend, train.Count, validation?.Count);
         var history = new List<TrainingHistoryEntry>();
         var clock = Stopwatch.StartNew();
         TimeSpan? lastProgress = null;
@@ -146,7 +150,7 @@ internal sealed class TrainingCommand : IRecordSink
                             post(TrainingText.Progress(name, p));
                         }
                     },
-                    onEpoch: e => post(new TrainingHistoryEntry(name, e)),
+                    onEpoch: e => post(new TrainingHistoryEntry(name, e, run)),
                     onMessage: m => post(new VerboseMessage(m)),
                     token);
                 return null;
@@ -166,7 +170,8 @@ internal sealed class TrainingCommand : IRecordSink
             },
             cancellation);
         if (cancellation.IsCancellationRequested)
-            sink.Verbose($"Training stopped after {history.Count} complete epoch(s); the network keeps the weights of the last finished batch.");
+            sink.Verbose($"Training stopped after {history.Count} complete epoch(s); the network keeps the weights of the last finished batch." +
+                         (options.CheckpointDirectory is { } dir ? $" A checkpoint was written to '{dir}'; run again with -Resume to continue." : string.Empty));
         return history;
     }
 

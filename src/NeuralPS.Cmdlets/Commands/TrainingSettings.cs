@@ -22,6 +22,9 @@ internal sealed class TrainingSettings
     /// <summary>...or as records (converted with the training data's encoding).</summary>
     public IReadOnlyList<RecordView>? ValidationRecords { get; init; }
 
+    /// <summary>-ClassWeight as given: 'Balanced', numbers per class, or a class-name → weight map (see <see cref="ClassWeightParser"/>).</summary>
+    public object? ClassWeight { get; init; }
+
     /// <summary>"auto", "cpu", "cuda".</summary>
     public string Backend { get; init; } = "auto";
 }

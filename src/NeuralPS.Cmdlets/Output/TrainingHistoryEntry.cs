@@ -8,8 +8,9 @@ namespace NeuralPS.Cmdlets;
 /// mean absolute error as Metric (MetricName says which).</summary>
 public sealed class TrainingHistoryEntry
 {
-    internal TrainingHistoryEntry(string network, EpochResult epoch)
+    internal TrainingHistoryEntry(string network, EpochResult epoch, TrainingRunInfo? run = null)
     {
+        Run = run;
         Network = network;
         Epoch = epoch.Epoch;
         Epochs = epoch.Epochs;
@@ -24,6 +25,9 @@ public sealed class TrainingHistoryEntry
         Duration = epoch.Duration;
         SamplesPerSecond = epoch.SamplesPerSecond;
         LearningRate = epoch.LearningRate;
+        BestEpoch = epoch.BestEpoch;
+        StopReason = epoch.StopReason;
+        FromCheckpoint = epoch.FromCheckpoint;
     }
 
     internal static bool IsAccuracy(string metricName) =>
@@ -50,7 +54,20 @@ public sealed class TrainingHistoryEntry
     public double? ValidationMetric { get; }
     public TimeSpan Duration { get; }
     public double SamplesPerSecond { get; }
+    /// <summary>The learning rate of the epoch's last update (it changes under -LearningRateSchedule).</summary>
     public double LearningRate { get; }
+
+    /// <summary>The best epoch so far by the monitored metric (with -EarlyStopping or -CheckpointPath).</summary>
+    public int? BestEpoch { get; }
+
+    /// <summary>On the last epoch of a finished run: "Completed" or "EarlyStopping"; otherwise empty.</summary>
+    public string? StopReason { get; }
+
+    /// <summary>The call's settings and machine (the same object for every epoch of one Invoke-Training call).</summary>
+    public TrainingRunInfo? Run { get; }
+
+    /// <summary>True for an epoch trained before a -Resume, restored from the checkpoint's history.</summary>
+    public bool FromCheckpoint { get; }
 
     public override string ToString() => TrainingText.EpochLine(this);
 }

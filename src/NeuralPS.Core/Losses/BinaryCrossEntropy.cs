@@ -32,6 +32,17 @@ public sealed class BinaryCrossEntropy : Loss
         return backend.BinaryCrossEntropyWithLogits(output, targets, gradient);
     }
 
+    protected override double LabelRowLoss(ReadOnlySpan<float> row, int label)
+    {
+        double sum = 0;
+        for (int k = 0; k < row.Length; k++)
+        {
+            double z = row[k], t = row.Length == 1 ? label : (k == label ? 1 : 0);
+            sum += Math.Max(z, 0) - z * t + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+        }
+        return sum / row.Length;
+    }
+
     protected override double ForwardTargets(IBackend backend, Tensor output, Tensor targets, Tensor gradient) =>
         backend.BinaryCrossEntropyWithLogits(output, targets, gradient);
 }

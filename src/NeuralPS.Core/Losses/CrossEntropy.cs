@@ -16,6 +16,15 @@ public sealed class CrossEntropy : Loss
     protected override double ForwardLabels(IBackend backend, Tensor output, ReadOnlySpan<int> labels, Tensor gradient) =>
         backend.SoftmaxCrossEntropy(output, labels, gradient);
 
+    protected override double LabelRowLoss(ReadOnlySpan<float> row, int label)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float z in row) max = Math.Max(max, z);
+        double sum = 0;
+        foreach (float z in row) sum += Math.Exp(z - max);
+        return max + Math.Log(sum) - row[label];
+    }
+
     protected override double ForwardTargets(IBackend backend, Tensor output, Tensor targets, Tensor gradient) =>
         backend.SoftmaxCrossEntropy(output, targets, gradient);
 }

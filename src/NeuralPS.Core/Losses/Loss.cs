@@ -22,6 +22,11 @@ public abstract class Loss
     /// trainer feeds the loss the pre-activation instead. None for losses on raw outputs.</summary>
     public virtual ActivationKind FusedActivation => ActivationKind.None;
 
+    /// <summary>Per-class weights for class-label targets (index = class id), or null for none. With
+    /// weights the loss is the weighted mean Σ w[yᵢ]·lᵢ / Σ w[yᵢ] over the batch, as
+    /// torch.nn.CrossEntropyLoss(weight=...) computes it, and each row's gradient is scaled to match.</summary>
+    public float[]? ClassWeights { get; set; }
+
     /// <summary>Mean loss of output [batch, outputs] against class labels [batch].</summary>
     public double Forward(IBackend backend, Tensor output, ReadOnlySpan<int> labels)
     {
@@ -30,9 +35,40 @@ public abstract class Loss
         var gradient = Tensor.Ensure(ref _gradient, output.Shape);
         _hasGradient = false;
         double loss = ForwardLabels(backend, output, labels, gradient);
+        if (ClassWeights is { } weights) loss = Reweight(output, labels, gradient, weights);
         _hasGradient = true;
         return loss;
     }
+
+    // The unweighted pass left gradient rows of (∂lᵢ/∂z)/B; the weighted mean needs w[yᵢ]·(∂lᵢ/∂z)/W with
+    // W = Σ w[yⱼ], so each row is scaled by w[yᵢ]·B/W. The loss is recomputed per row in float64.
+    private double Reweight(Tensor output, ReadOnlySpan<int> labels, Tensor gradient, float[] weights)
+    {
+        int rows = labels.Length, columns = output.Columns;
+        double weightSum = 0, lossSum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int label = labels[r];
+            if ((uint)label >= (uint)weights.Length)
+                throw new InvalidConfigurationException($"{Name}: label {label} in row {r} has no class weight; {weights.Length} weights were given.");
+            double w = weights[label];
+            weightSum += w;
+            lossSum += w * LabelRowLoss(output.Span.Slice(r * columns, columns), label);
+        }
+        if (!(weightSum > 0))
+            throw new InvalidConfigurationException($"{Name}: the class weights of a batch's labels sum to {weightSum}; give every class that occurs a positive weight.");
+        var g = gradient.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            float scale = (float)(weights[labels[r]] * rows / weightSum);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g.Slice(r * columns, columns), scale, g.Slice(r * columns, columns));
+        }
+        return lossSum / weightSum;
+    }
+
+    /// <summary>The loss of one row against its class label (for class weights), in float64.</summary>
+    protected virtual double LabelRowLoss(ReadOnlySpan<float> row, int label) =>
+        throw new InvalidConfigurationException($"{Name} does not take class weights; use CrossEntropy or BinaryCrossEntropy.");
 
     /// <summary>Mean loss of output against targets of the same shape.</summary>
     public double Forward(IBackend backend, Tensor output, Tensor targets)

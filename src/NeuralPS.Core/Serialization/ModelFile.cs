@@ -133,7 +133,9 @@ public static class ModelFile
         WriteAtomically(path, file, wrapStream);
     }
 
-    private static void WriteAtomically(string path, byte[] contents, Func<Stream, Stream>? wrapStream)
+    /// <summary>Writes <paramref name="contents"/> to a temporary file in the target's folder, flushes it to
+    /// disk and renames it over <paramref name="path"/> (also used for checkpoints).</summary>
+    internal static void WriteAtomically(string path, byte[] contents, Func<Stream, Stream>? wrapStream)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";

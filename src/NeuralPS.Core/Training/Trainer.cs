@@ -21,8 +21,10 @@ namespace NeuralPS.Core.Training;
 /// (weights and optimizer updated, <see cref="State"/> consistent), and the enumeration throws
 /// <see cref="OperationCanceledException"/>. The partial epoch yields no <see cref="EpochResult"/>;
 /// calling Fit again on this trainer continues from the next batch.</para>
+/// <para>Schedules, gradient clipping and accumulation, class weights, early stopping and checkpoints with
+/// resume live in Trainer.Updates.cs, Trainer.Epochs.cs and Trainer.Checkpoints.cs; this file is the loop.</para>
 /// Steady-state batches allocate nothing: the layers, the loss and the trainer reuse their buffers.</summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     private readonly LayerContext _context;
     private Tensor? _batchFeatures;
@@ -50,6 +52,9 @@ public sealed class Trainer
         Optimizer.Bind(network);
         State = new TrainingState(options.Seed ?? network.Seed, Optimizer);
         _context = new LayerContext(Backend, training: true, State.DropoutRandom);
+        ConfigureUpdates();
+        ConfigureEpochs();
+        ConfigureCheckpoints();
         _nonFinite = new NonFiniteGuard(network, Optimizer);
     }
 
@@ -76,6 +81,8 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(train);
         var (trainData, validation) = Prepare(train);
+        PrepareUpdates(trainData, validation);
+        PrepareCheckpoints(train, validation, trainData.Count);
         return Run(trainData, validation, cancellationToken);
     }
 
@@ -198,7 +205,7 @@ public sealed class Trainer
         int batches = (n + batchSize - 1) / batchSize;
         if (_batchLabels.Length < batchSize) _batchLabels = new int[batchSize];
         var order = new int[n];
-        string metricName = MetricNameFor(train.IsClassification || Loss is CrossEntropy || Loss is BinaryCrossEntropy);
+        string metricName = MetricName;
         var total = Stopwatch.StartNew();
         long stepsAtStart = State.Step;
         long stepsPlanned = (long)(Options.Epochs - State.Epoch) * batches - State.BatchInEpoch;
@@ -206,7 +213,7 @@ public sealed class Trainer
 
         try
         {
-            while (State.Epoch < Options.Epochs)
+            while (State.Epoch < Options.Epochs && State.StopReason is null)
             {
                 ct.ThrowIfCancellationRequested();
                 ResolveFusedOutput(); // again each epoch: the consumer may have run Evaluate in between
@@ -214,20 +221,20 @@ public sealed class Trainer
                 if (Options.Shuffle) State.ShuffleRandom(State.Epoch).Shuffle(order);
 
                 var epochClock = Stopwatch.StartNew();
-                double lossSum = 0, metricSum = 0, metricCount = 0;
-                int seen = 0;
+                if (State.BatchInEpoch == 0) State.ResetEpochSums();
                 _context.Training = true;
                 for (int b = State.BatchInEpoch; b < batches; b++)
                 {
                     int start = b * batchSize;
                     int count = Math.Min(batchSize, n - start);
                     GatherBatch(train, order.AsSpan(start, count));
-                    double loss = TrainBatch(count, out double batchMetric, out double batchMetricCount);
+                    double loss = ForwardBackward(count, out double batchMetric, out double batchMetricCount);
+                    if (_nonFinite.BeforeStep(loss)) UpdateParameters(b, batches, count, n, batchSize); // a non-finite loss or gradient skips the update
                     _nonFinite.AfterBatch(State.Epoch, b, train, order.AsSpan(start, count), _batchFeatures!, Backend);
-                    lossSum += loss * count;
-                    metricSum += batchMetric;
-                    metricCount += batchMetricCount;
-                    seen += count;
+                    State.EpochLossSum += loss * count;
+                    State.EpochMetricSum += batchMetric;
+                    State.EpochMetricCount += batchMetricCount;
+                    State.EpochSamples += count;
                     State.BatchInEpoch = b + 1;
                     State.Step++;
 
@@ -237,9 +244,12 @@ public sealed class Trainer
                         double done = State.Step - stepsAtStart;
                         var elapsed = total.Elapsed;
                         var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / done * Math.Max(0, stepsPlanned - done)));
-                        handler(new BatchProgress(State.Epoch + 1, Options.Epochs, b + 1, batches, lossSum / seen, elapsed, remaining));
+                        handler(new BatchProgress(State.Epoch + 1, Options.Epochs, b + 1, batches, State.EpochLossSum / State.EpochSamples, elapsed, remaining));
                     }
-                    if (ct.IsCancellationRequested)
+                    bool cancelled = ct.IsCancellationRequested;
+                    if (cancelled || (Options.CheckpointEvery > 0 && State.Step % Options.CheckpointEvery == 0 && b + 1 < batches))
+                        WriteCheckpoint(best: false);
+                    if (cancelled)
                         throw new OperationCanceledException($"Training was cancelled after batch {b + 1} of {batches} in epoch {State.Epoch + 1}.", ct);
                 }
                 var trainTime = epochClock.Elapsed;
@@ -256,15 +266,17 @@ public sealed class Trainer
                 State.BatchInEpoch = 0;
                 Network.EpochsTrained++;
                 ReleaseFusedOutput(); // the consumer sees the network as it will be after training
-                yield return new EpochResult(
+                int seen = State.EpochSamples;
+                var result = new EpochResult(
                     State.Epoch, Options.Epochs,
-                    seen > 0 ? lossSum / seen : double.NaN,
+                    seen > 0 ? State.EpochLossSum / seen : double.NaN,
                     metricName,
-                    metricCount > 0 ? metricSum / metricCount : double.NaN,
+                    State.EpochMetricCount > 0 ? State.EpochMetricSum / State.EpochMetricCount : double.NaN,
                     validationLoss, validationMetric,
                     epochClock.Elapsed,
                     trainTime.TotalSeconds > 0 ? seen / trainTime.TotalSeconds : 0,
                     Optimizer.LearningRate);
+                yield return EndEpoch(result);
             }
         }
         finally
@@ -302,6 +314,15 @@ public sealed class Trainer
     /// <summary>One step on the gathered batch: forward, loss, backward, update. Returns the mean loss.</summary>
     internal double TrainBatch(int count, out double metricSum, out double metricCount)
     {
+        double value = ForwardBackward(count, out metricSum, out metricCount);
+        UpdateParameters(0, 1, count, count, count);
+        return value;
+    }
+
+    /// <summary>Forward, loss and backward on the gathered batch (every parameter's Gradient written);
+    /// returns the mean loss.</summary>
+    private double ForwardBackward(int count, out double metricSum, out double metricCount)
+    {
         var layers = Network.Layers;
         var loss = Loss!;
         _context.Training = true;
@@ -322,7 +343,6 @@ public sealed class Trainer
             layer--;
         }
         for (; layer >= 0; layer--) g = layers[layer].Backward(g!, _context, needInputGradient: layer > 0);
-        if (_nonFinite.BeforeStep(value)) Optimizer.Step(Backend); // a non-finite loss or gradient skips the step
         return value;
     }
 
@@ -332,6 +352,8 @@ public sealed class Trainer
         var loss = Loss!;
         bool wasTraining = _context.Training;
         _context.Training = false;
+        var classWeights = loss.ClassWeights;
+        loss.ClassWeights = null; // class weights shape training; evaluation reports the plain loss
         try
         {
             int n = data.Count;
@@ -363,6 +385,7 @@ public sealed class Trainer
         finally
         {
             _context.Training = wasTraining;
+            loss.ClassWeights = classWeights;
         }
     }
 

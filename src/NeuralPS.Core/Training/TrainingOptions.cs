@@ -1,4 +1,5 @@
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Schedules;
 
 namespace NeuralPS.Core.Training;
 
@@ -33,4 +34,36 @@ public sealed class TrainingOptions
     /// <summary>Seed for shuffling and dropout; null = the network's seed.</summary>
     public ulong? Seed { get; set; }
     public bool Shuffle { get; set; } = true;
+
+    /// <summary>How the learning rate changes over the run (null = constant <see cref="LearningRate"/>).
+    /// Reduce-on-plateau keeps state in the schedule object, so give each run its own.</summary>
+    public LearningRateSchedule? Schedule { get; set; }
+
+    /// <summary>Clip the gradients' global L2 norm to this (null = no clipping).</summary>
+    public double? ClipNorm { get; set; }
+
+    /// <summary>Clamp each gradient element to ±this (null = no clipping).</summary>
+    public double? ClipValue { get; set; }
+
+    /// <summary>Batches whose gradients are averaged (weighted by size) into one optimizer update (1 = none).</summary>
+    public int AccumulationSteps { get; set; } = 1;
+
+    /// <summary>Per-class loss weights, index = class id (null = equal weights).</summary>
+    public IReadOnlyList<double>? ClassWeights { get; set; }
+
+    /// <summary>Weights classes by n / (classes · count of the class) in the training data (scikit-learn's
+    /// 'balanced'); ignored when <see cref="ClassWeights"/> is given.</summary>
+    public bool BalanceClasses { get; set; }
+
+    /// <summary>Stop when the monitored metric stops improving (null = train all epochs).</summary>
+    public EarlyStoppingOptions? EarlyStopping { get; set; }
+
+    /// <summary>Folder for last.npsc/best.npsc checkpoints (null = no checkpoints).</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Also write a checkpoint every this many batches (0 = at the end of each epoch only).</summary>
+    public int CheckpointEvery { get; set; }
+
+    /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
+    public bool Resume { get; set; }
 }

@@ -29,6 +29,25 @@ public sealed class TrainingState
     /// <summary>Batches (optimizer steps) trained in this run.</summary>
     public long Step { get; internal set; }
 
+    /// <summary>Running sums of the unfinished epoch (loss·samples, metric sum and count, samples), so an
+    /// epoch interrupted and resumed reports what it would have uninterrupted.</summary>
+    public double EpochLossSum { get; internal set; }
+    public double EpochMetricSum { get; internal set; }
+    public double EpochMetricCount { get; internal set; }
+    public int EpochSamples { get; internal set; }
+
+    internal void ResetEpochSums()
+    {
+        EpochLossSum = EpochMetricSum = EpochMetricCount = 0;
+        EpochSamples = 0;
+    }
+
+    /// <summary>The finished epochs of this run (restored ones included after a resume).</summary>
+    public List<EpochResult> History { get; } = new();
+
+    /// <summary>"EarlyStopping" once early stopping ended the run (Fit then trains no further); else null.</summary>
+    public string? StopReason { get; internal set; }
+
     /// <summary>The stream dropout masks draw from (it advances with every training batch).</summary>
     public NeuralRandom DropoutRandom { get; }
 

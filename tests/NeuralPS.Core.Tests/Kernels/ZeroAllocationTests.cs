@@ -12,6 +12,7 @@ namespace NeuralPS.Core.Tests.Kernels;
 /// allocates nothing on the managed heap: its GEMMs are large enough to run on the thread team (packing
 /// buffers per thread, jobs as function pointers), and the layers reuse their tensors.
 /// Measured with GC.GetAllocatedBytesForCurrentThread around 10 steps after a warm-up epoch.</summary>
+[Collection(ThreadTeamExclusiveCollection.Name)]
 public sealed unsafe class ZeroAllocationTests
 {
     [Theory]
