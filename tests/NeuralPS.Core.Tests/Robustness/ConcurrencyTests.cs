@@ -9,7 +9,9 @@ namespace NeuralPS.Core.Tests.Robustness;
 
 /// <summary>Issue 8, "under load": trainings on two threads at once (as in two runspaces) and a training
 /// while another thread predicts give the same weights as alone, with no exception. The kernels share one
-/// thread team; this is what must not leak between callers.</summary>
+/// thread team; this is what must not leak between callers. In the convolution-settings collection: other tests
+/// switch the process-wide convolution strategy, which changes rounding, and this one compares bit for bit.</summary>
+[Collection(Convolution.ConvSettingsCollection.Name)]
 public sealed class ConcurrencyTests
 {
     private static Network Net(ulong seed) => new Network("spiral", new Shape(2), seed)
