@@ -26,8 +26,10 @@ namespace NeuralPS.Core.Training;
 /// weights, the step with batch × weights, so the share falls with larger batches and convolutions. The diagnosis
 /// (which records, which layer) runs only after a failure.
 ///
-/// Trainer calls <see cref="Capture"/> when a run starts, <see cref="BeforeStep"/> instead of stepping
-/// unconditionally, and <see cref="AfterBatch"/> once per batch; nothing else in the trainer knows about it.</summary>
+/// Trainer calls <see cref="Capture"/> when a run starts, <see cref="BeforeStep"/> between backward and
+/// UpdateParameters (accumulation, clipping, schedule, step: all skipped when it says no), and
+/// <see cref="AfterBatch"/> once per batch, before any checkpoint is written; nothing else in the trainer knows
+/// about it.</summary>
 internal sealed class NonFiniteGuard
 {
     /// <summary>Magnitudes above which a step could overflow float32 (√float.MaxValue ≈ 1.8e19).</summary>
