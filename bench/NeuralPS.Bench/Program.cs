@@ -15,6 +15,8 @@ usage: NeuralPS.Bench <command> [options]
   conv     conv forward/backward GFLOP/s of the seed CNN's conv shapes vs im2col+OpenBLAS ([--quick])
   lstm     stacked LSTM training s/epoch and inference samples/s (--batch 64 --steps 100 --units 128 --layers 2 ...)
   gru      the same with GRU layers
+  fuzz     seeded mutation fuzzing of the model/idx/CSV readers ([--target model,idx,csv] [--seconds 200] [--seed 1])
+  memory   long run: RSS and GC heap per epoch ([--model mlp,cnn] [--epochs 100] [--samples 2000])
 """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -35,6 +37,8 @@ try
         "kernels" => KernelBenchmarks.Run(rest),
         "cnn" or "resnet" or "conv" => CnnCommand.Run(rest, command),
         "lstm" or "gru" => RnnCommand.Run(rest, command),
+        "fuzz" => FuzzCommand.Run(rest),
+        "memory" => MemoryCommand.Run(rest),
         _ => Fail($"Unknown command '{args[0]}'.\n{Usage}", 2),
     };
 }

@@ -9,6 +9,10 @@ namespace NeuralPS.Core;
 public sealed class Network
 {
     private readonly List<Layer> _layers = new();
+    // Names taken (case-insensitive) and, per stem, the next suffix to try: naming and the duplicate
+    // check stay O(1) per layer, so a file of 20,000 layers loads in linear time (was cubic / quadratic).
+    private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.OrdinalIgnoreCase);
 
     public Network(string name, Shape inputShape, ulong seed)
     {
@@ -64,10 +68,24 @@ public sealed class Network
     public Network Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(layer.Type.ToLowerInvariant());
-        else if (_layers.Any(l => string.Equals(l.Name, layer.Name, StringComparison.OrdinalIgnoreCase)))
+        bool named = !string.IsNullOrEmpty(layer.Name);
+        if (named && _names.Contains(layer.Name))
             throw new InvalidConfigurationException($"Network '{Name}' already has a layer named '{layer.Name}'.");
-        layer.Build(OutputShape, NeuralRandom.Derive(Seed, "init", _layers.Count));
+        string stem = layer.Type.ToLowerInvariant();
+        int suffix = 0;
+        string name = named ? layer.Name : UniqueName(stem, out suffix);
+        if (!named) layer.Name = name;
+        try
+        {
+            layer.Build(OutputShape, NeuralRandom.Derive(Seed, "init", _layers.Count));
+        }
+        catch
+        {
+            if (!named) layer.Name = string.Empty; // the network is unchanged, the layer can be added again
+            throw;
+        }
+        _names.Add(name);
+        if (!named) _nextSuffix[stem] = suffix + 1; // only once added: a failed add leaves the name free
         _layers.Add(layer);
         return this;
     }
@@ -79,13 +97,13 @@ public sealed class Network
         EpochsTrained = 0;
     }
 
-    private string UniqueName(string stem)
+    // The first free "stem_i", resuming after the last suffix handed out for this stem (amortised O(1)).
+    private string UniqueName(string stem, out int suffix)
     {
-        for (int i = 1; ; i++)
-        {
-            string candidate = $"{stem}_{i}";
-            if (!_layers.Any(l => string.Equals(l.Name, candidate, StringComparison.OrdinalIgnoreCase))) return candidate;
-        }
+        suffix = _nextSuffix.TryGetValue(stem, out int next) ? next : 1;
+        string candidate;
+        while (_names.Contains(candidate = $"{stem}_{suffix}")) suffix++;
+        return candidate;
     }
 
     /// <summary>Runs the layers in order on a batch [batch, ..InputShape]. The result is owned by the last layer.</summary>

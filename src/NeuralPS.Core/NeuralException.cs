@@ -40,3 +40,30 @@ public sealed class CheckpointMismatchException : NeuralException
 {
     public CheckpointMismatchException(string message) : base(message) { }
 }
+
+/// <summary>Training met a non-finite loss, gradient or weight and stopped; the network was put back to its
+/// weights after the last batch whose result was finite. The message names the epoch, the batch, the records
+/// and the first layer whose output or gradient went non-finite.</summary>
+public sealed class NonFiniteTrainingException : NeuralException
+{
+    public NonFiniteTrainingException(string message, int epoch, int batch, IReadOnlyList<int> records, string? layer) : base(message)
+    {
+        Epoch = epoch;
+        Batch = batch;
+        Records = records;
+        Layer = layer;
+    }
+
+    /// <summary>1-based epoch of the failing batch.</summary>
+    public int Epoch { get; }
+
+    /// <summary>1-based batch within the epoch.</summary>
+    public int Batch { get; }
+
+    /// <summary>0-based indexes, in the input, of the records to look at: those with non-finite values when
+    /// there are any, otherwise every record of the batch.</summary>
+    public IReadOnlyList<int> Records { get; }
+
+    /// <summary>The first layer whose output or gradient went non-finite (null when only the update did).</summary>
+    public string? Layer { get; }
+}

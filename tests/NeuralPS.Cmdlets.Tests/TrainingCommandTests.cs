@@ -316,3 +316,27 @@ public sealed class TrainingCommandTests
         }
     }
 }
+
+/// <summary>Issue 8, defect 9, at the command layer: the converter's decisions reach -Verbose, and a decision
+/// made by a minority of the values reaches Write-Warning.</summary>
+public sealed class TrainingCommandNoticeTests
+{
+    [Fact]
+    public void A_column_made_categorical_by_one_NaN_in_the_first_record_is_a_warning_and_kinds_are_verbose()
+    {
+        var net = NetworkBuilder.Create("n", new[] { 3 }, 1);
+        NetworkBuilder.AddLayer(net, LayerSpecBuilder.Build("Dense", new LayerParameters { Units = 2 }));
+        var cmd = new TrainingCommand(net, new TrainingSettings
+        {
+            Options = new TrainingOptions { Epochs = 1, BatchSize = 4 },
+            LabelProperty = "y",
+        });
+        Assert.Null(cmd.AddRecord(Records.Of(("a", "NaN"), ("y", "p"))));
+        Assert.Null(cmd.AddRecord(Records.Of(("a", "1"), ("y", "q"))));
+        Assert.Null(cmd.AddRecord(Records.Of(("a", "2"), ("y", "p"))));
+        var sink = new RecordingSink();
+        cmd.Run(sink, CancellationToken.None);
+        Assert.Contains(sink.Warnings, w => w.Contains("Column 'a' was made categorical", StringComparison.Ordinal));
+        Assert.Contains(sink.VerboseLines, v => v.Contains("Label 'y': classification", StringComparison.Ordinal));
+    }
+}

@@ -18,7 +18,8 @@ Describe 'New-NeuralNetwork' {
     }
 
     It 'refuses a non-positive input shape' {
-        { New-NeuralNetwork -InputShape 4, 0 } | Should -Throw -ErrorId 'InvalidConfiguration,NeuralPS.Cmdlets.NewNeuralNetworkCmdlet'
+        # Refused at binding (ValidateRange on each dimension), before the cmdlet runs.
+        { New-NeuralNetwork -InputShape 4, 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,NeuralPS.Cmdlets.NewNeuralNetworkCmdlet'
     }
 }
 

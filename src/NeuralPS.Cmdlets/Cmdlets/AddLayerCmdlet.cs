@@ -31,10 +31,12 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
 
     /// <summary>Layer specs written by an earlier Add-Layer without a network (passed through).</summary>
     [Parameter(ValueFromPipeline = true, ParameterSetName = SpecSet)]
+    [ValidateNotNull]
     public LayerSpec? InputSpec { get; set; }
 
     /// <summary>Dense: number of outputs; SimpleRNN, LSTM, GRU: size of the hidden state (per direction).</summary>
     [Parameter]
+    [ValidateRange(1, int.MaxValue)]
     public int Units { get; set; }
 
     /// <summary>Dense, Conv2d (fused) and Activation: None/Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU.</summary>
@@ -44,6 +46,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
 
     /// <summary>LeakyReLU slope (default 0.01).</summary>
     [Parameter]
+    [ValidateNumber(double.MinValue, double.MaxValue)]
     public double Alpha { get; set; }
 
     /// <summary>Dense, Conv2d, SimpleRNN, LSTM, GRU: no bias term.</summary>
@@ -52,20 +55,24 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
 
     /// <summary>Dropout, Dropout2d: fraction of inputs (channels) zeroed during training, in [0, 1).</summary>
     [Parameter]
+    [ValidateNumber(0, 1, MaximumExclusive = true)]
     public double Rate { get; set; }
 
     /// <summary>Conv2d: number of output channels.</summary>
     [Parameter]
+    [ValidateRange(1, int.MaxValue)]
     public int Filters { get; set; }
 
     /// <summary>Conv2d kernel (and pooling window): one number (square) or height,width.</summary>
     [Parameter]
     [ValidateCount(1, 2)]
+    [ValidateRange(1, int.MaxValue)]
     public int[]? KernelSize { get; set; }
 
     /// <summary>Conv2d and pooling stride: one number or height,width (Conv2d default 1, pooling default = pool size).</summary>
     [Parameter]
     [ValidateCount(1, 2)]
+    [ValidateRange(1, int.MaxValue)]
     public int[]? Stride { get; set; }
 
     /// <summary>Conv2d and pooling padding: a number, two numbers (height,width), 'Same' or 'Valid'.</summary>
@@ -75,27 +82,33 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     /// <summary>Conv2d dilation: one number or height,width (default 1).</summary>
     [Parameter]
     [ValidateCount(1, 2)]
+    [ValidateRange(1, int.MaxValue)]
     public int[]? Dilation { get; set; }
 
     /// <summary>Conv2d groups (default 1; equal to the input channels for depthwise convolution).</summary>
     [Parameter]
+    [ValidateRange(1, int.MaxValue)]
     public int Groups { get; set; }
 
     /// <summary>MaxPool2d, AvgPool2d window: one number or height,width (default 2).</summary>
     [Parameter]
     [ValidateCount(1, 2)]
+    [ValidateRange(1, int.MaxValue)]
     public int[]? PoolSize { get; set; }
 
     /// <summary>BatchNorm running-statistics momentum (default 0.1, PyTorch convention).</summary>
     [Parameter]
+    [ValidateNumber(0, 1)]
     public double Momentum { get; set; }
 
     /// <summary>BatchNorm epsilon (default 1e-5).</summary>
     [Parameter]
+    [ValidateNumber(0, 1, MinimumExclusive = true)]
     public double Epsilon { get; set; }
 
     /// <summary>Residual: a script block of Add-Layer commands (without a network) forming the inner path.</summary>
     [Parameter]
+    [ValidateNotNull]
     public ScriptBlock? Layers { get; set; }
 
     /// <summary>SimpleRNN, LSTM, GRU: output every time step (time, units) instead of the last one (units).</summary>

@@ -36,11 +36,13 @@ public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
 
     /// <summary>Measure-Model's result on test data (confusion matrix, per-class precision/recall/F1).</summary>
     [Parameter]
+    [ValidateNotNull]
     public EvaluationReport? Evaluation { get; set; }
 
     /// <summary>Invoke-Training's history objects, from the pipeline.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [Alias("History")]
+    [ValidateNotNull]
     public TrainingHistoryEntry[]? InputObject { get; set; }
 
     /// <summary>Overwrite an existing file.</summary>

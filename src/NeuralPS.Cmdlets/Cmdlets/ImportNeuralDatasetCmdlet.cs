@@ -64,6 +64,7 @@ public sealed class ImportNeuralDatasetCmdlet : NeuralCmdlet
 
     /// <summary>Idx: multiply every value by this (default 1/255: bytes to [0, 1]).</summary>
     [Parameter]
+    [ValidateNumber(double.MinValue, double.MaxValue, NonZero = true)]
     public float Scale { get; set; } = 1f / 255f;
 
     /// <summary>Idx: class names in label order, or a known set: FashionMNIST, MNIST.</summary>
@@ -103,7 +104,12 @@ public sealed class ImportNeuralDatasetCmdlet : NeuralCmdlet
             else
             {
                 dataset = DatasetLoader.ReadCsv(file, LabelProperty, FeatureProperty, Enum.Parse<LearningTask>(Task, ignoreCase: true), Name, Delimiter,
-                    error => WriteNonTerminatingError(new DataFormatException(error.Message), error, "BadRecord"));
+                    error => WriteNonTerminatingError(new DataFormatException(error.Message), error, "BadRecord"),
+                    notice =>
+                    {
+                        if (notice.IsWarning) WriteWarning(notice.Message);
+                        else WriteVerbose(notice.Message);
+                    });
             }
             WriteVerbose($"Read {dataset} from {file}.");
             WriteObject(dataset);

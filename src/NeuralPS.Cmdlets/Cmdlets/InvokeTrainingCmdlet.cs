@@ -41,6 +41,7 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
 
     /// <summary>Default 0.001 (0.01 for SGD).</summary>
     [Parameter]
+    [ValidateNumber(0, double.MaxValue, MinimumExclusive = true)]
     public double LearningRate { get; set; }
 
     /// <summary>Auto = CrossEntropy for classes, MeanSquaredError for numeric targets.</summary>
@@ -50,11 +51,12 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
 
     /// <summary>Fraction of the input held out for validation (statistics are fitted on the rest).</summary>
     [Parameter]
-    [ValidateRange(0.0, 0.99)]
+    [ValidateNumber(0, 0.99)]
     public double ValidationSplit { get; set; }
 
     /// <summary>Validation data: a dataset or records (read with the training data's encoding).</summary>
     [Parameter]
+    [ValidateNotNull]
     public object? ValidationData { get; set; }
 
     /// <summary>Seed for shuffling, the validation split and dropout (default: the network's seed).</summary>
@@ -63,7 +65,7 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
 
     /// <summary>SGD momentum (0 = none).</summary>
     [Parameter]
-    [ValidateRange(0.0, 0.999999)]
+    [ValidateNumber(0, 1, MaximumExclusive = true)]
     public double Momentum { get; set; }
 
     /// <summary>SGD with Nesterov momentum.</summary>
@@ -72,7 +74,7 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
 
     /// <summary>L2 weight decay (decoupled for AdamW).</summary>
     [Parameter]
-    [ValidateRange(0.0, double.MaxValue)]
+    [ValidateNumber(0, double.MaxValue)]
     public double WeightDecay { get; set; }
 
     /// <summary>The record property holding the label (default: the last property).</summary>
@@ -322,6 +324,8 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
         }
 
         public void Verbose(string message) => _cmdlet.WriteVerbose(message);
+
+        public void Warning(string message) => _cmdlet.WriteWarning(message);
 
         public void RecordRejected(RecordError error, object source) =>
             _cmdlet.WriteNonTerminatingError(new DataFormatException(error.Message), source, "BadRecord");

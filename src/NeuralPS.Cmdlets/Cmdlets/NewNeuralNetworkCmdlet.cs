@@ -18,6 +18,8 @@ public sealed class NewNeuralNetworkCmdlet : NeuralCmdlet
     /// <summary>Shape of one sample without the batch: 4 for four features, 1,28,28 for one 28×28 channel.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ValidateRange(1, int.MaxValue)]
+    [ValidateCount(1, 8)]
     public int[] InputShape { get; set; } = Array.Empty<int>();
 
     /// <summary>Seed of weight initialisation (and the default seed for shuffling and dropout).</summary>

@@ -4,7 +4,7 @@ using NeuralPS.Core;
 
 namespace NeuralPS.Cmdlets;
 
-/// <summary>Save-NeuralNetwork -Network &lt;Network&gt; [-Path] &lt;string&gt; [-Force] [-PassThru]
+/// <summary>Save-NeuralNetwork -Network &lt;Network&gt; [-Path] &lt;string&gt; [-Force] [-AllowNonFinite] [-PassThru]
 /// [-WhatIf] [-Confirm]: writes the architecture, weights, feature encoding and class names to a
 /// model file (atomically: a failure never leaves half a file). An existing file is overwritten only
 /// with -Force.</summary>
@@ -37,6 +37,10 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Save even when weights are NaN or infinite (a diverged training); refused otherwise.</summary>
+    [Parameter]
+    public SwitchParameter AllowNonFinite { get; set; }
+
     /// <summary>Write the saved file (FileInfo) to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -59,7 +63,7 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
         if (!ShouldProcess(plan.Path, plan.Action)) return;
         try
         {
-            var file = ModelFiles.Save(Network!, plan);
+            var file = ModelFiles.Save(Network!, plan, AllowNonFinite.IsPresent);
             WriteVerbose($"Saved network '{Network!.Name}' ({Network.ParameterCount:N0} parameters) to {file.FullName} ({file.Length:N0} bytes).");
             if (PassThru.IsPresent) WriteObject(file);
         }

@@ -59,7 +59,7 @@ internal static class DatasetLoader
     }
 
     public static Dataset ReadCsv(string path, string? labelProperty, IReadOnlyList<string>? featureProperties, LearningTask task,
-        string? name, char delimiter, Action<RecordError> onError)
+        string? name, char delimiter, Action<RecordError> onError, Action<ConversionNotice>? onNotice = null)
     {
         var options = new RecordConverterOptions
         {
@@ -68,7 +68,7 @@ internal static class DatasetLoader
             Task = task,
         };
         if (!string.IsNullOrWhiteSpace(name)) options.Name = name;
-        return CsvReader.ReadDataset(path, options, onError, delimiter);
+        return CsvReader.ReadDataset(path, options, onError, delimiter, onNotice);
     }
 
     public static Dataset Builtin(string name) => BuiltinDatasets.Load(name);

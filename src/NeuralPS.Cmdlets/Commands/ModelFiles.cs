@@ -10,11 +10,12 @@ internal static class ModelFiles
     /// <summary>The conventional extension (".npsm").</summary>
     public static string Extension => ModelFile.Extension;
 
-    public static FileInfo Save(Network network, SavePlan plan)
+    /// <summary>Saves atomically; a network with NaN/Inf weights is refused unless <paramref name="allowNonFinite"/>.</summary>
+    public static FileInfo Save(Network network, SavePlan plan, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         plan.EnsureAllowed();
-        ModelFile.Save(network, plan.Path);
+        ModelFile.Save(network, plan.Path, allowNonFinite: allowNonFinite);
         return new FileInfo(plan.Path);
     }
 

@@ -199,6 +199,11 @@ internal sealed class TrainingCommand : IRecordSink
                 (train, validation) = ReusesEncoding ? _converter.ToDataset().Split(split, random) : _converter.ToDatasets(split, random);
             else
                 train = _converter.ToDataset();
+            foreach (var notice in _converter.Notices)
+            {
+                if (notice.IsWarning) sink.Warning(notice.Message);
+                else sink.Verbose(notice.Message);
+            }
         }
         else
         {

@@ -36,6 +36,9 @@ internal interface ITrainingSink
     void Completed(TrainingHistoryEntry epoch);
     void Verbose(string message);
 
+    /// <summary>A decision the user should check (a column's kind or the task decided by a minority of values).</summary>
+    void Warning(string message);
+
     /// <summary>A validation record that could not be converted (non-terminating).</summary>
     void RecordRejected(RecordError error, object source);
 }

@@ -1,3 +1,5 @@
+using NeuralPS.Core.Tensors;
+
 namespace NeuralPS.Core.Backends;
 
 /// <summary>How a 2-d window operation pads its input: no padding ("Valid"), enough padding that the
@@ -83,6 +85,11 @@ public readonly record struct ConvolutionGeometry
 
         var (top, bottom, outH) = ResolveAxis(height, kernelHeight, strideHeight, dilationHeight, padding, padHeight, "height");
         var (left, right, outW) = ResolveAxis(width, kernelWidth, strideWidth, dilationWidth, padding, padWidth, "width");
+        CheckSize("input", (long)channels * height * width);
+        CheckSize("output", (long)filters * outH * outW);
+        CheckSize("weight", (long)filters * (channels / groups) * kernelHeight * kernelWidth);
+        if ((long)batch * channels * height * width > Shape.MaxElements || (long)batch * filters * outH * outW > Shape.MaxElements)
+            throw new InvalidConfigurationException($"A batch of {batch} for convolution input ({channels}, {height}, {width}) and output ({filters}, {outH}, {outW}) is larger than one tensor may be ({Shape.MaxElements:N0} elements); use a smaller batch.");
         return new ConvolutionGeometry
         {
             Batch = batch, InputChannels = channels, InputHeight = height, InputWidth = width, Filters = filters,
@@ -98,16 +105,20 @@ public readonly record struct ConvolutionGeometry
     public static (int Before, int After, int Output) ResolveAxis(int input, int kernel, int stride, int dilation,
         PaddingMode padding, int explicitPad, string axis)
     {
-        int span = dilation * (kernel - 1) + 1;
-        int before, after;
+        // long throughout: each term is below 2^31, so no sum or product here can wrap; anything that ends up
+        // beyond Shape.MaxElements is refused, so every coordinate a kernel derives from it fits an int.
+        long span = (long)dilation * (kernel - 1) + 1;
+        if (span > Shape.MaxElements)
+            throw new InvalidConfigurationException($"The window spans {span:N0} along the {axis} (kernel {kernel}, dilation {dilation}), more than the largest supported extent {Shape.MaxElements:N0}.");
+        long before, after;
         switch (padding)
         {
             case PaddingMode.Valid:
                 before = after = 0;
                 break;
             case PaddingMode.Same:
-                int outSame = (input + stride - 1) / stride;
-                int total = Math.Max((outSame - 1) * stride + span - input, 0);
+                long outSame = ((long)input + stride - 1) / stride;
+                long total = Math.Max((outSame - 1) * stride + span - input, 0);
                 before = total / 2;
                 after = total - before;
                 break;
@@ -116,12 +127,21 @@ public readonly record struct ConvolutionGeometry
                 before = after = explicitPad;
                 break;
         }
-        int padded = input + before + after;
+        long padded = input + before + after;
+        if (padded > Shape.MaxElements)
+            throw new InvalidConfigurationException(
+                $"The padded input along the {axis} is {padded:N0} ({input} + padding {before + after}), more than the largest supported extent {Shape.MaxElements:N0}; use less padding.");
         if (padded < span)
             throw new ShapeMismatchException(
                 $"The window spans {span} along the {axis} (kernel {kernel}, dilation {dilation}) but the padded input is only {padded} ({input} + padding {before + after}).");
-        int output = (padded - span) / stride + 1;
-        return (before, after, output);
+        long output = (padded - span) / stride + 1;
+        return ((int)before, (int)after, (int)output);
+    }
+
+    private static void CheckSize(string what, long elements)
+    {
+        if (elements > Shape.MaxElements)
+            throw new InvalidConfigurationException($"The convolution's {what} would have {elements:N0} elements per image, more than one tensor may hold ({Shape.MaxElements:N0}).");
     }
 
     public override string ToString() =>

@@ -65,8 +65,10 @@ public static class CsvReader
 
     /// <summary>Reads a CSV file into a dataset through a training-mode <see cref="RecordConverter"/>. Rows that
     /// cannot be converted are skipped and handed to <paramref name="onError"/> (their messages say "file line N");
+    /// how each column was read, and the task, go to <paramref name="onNotice"/> (see <see cref="RecordConverter.Notices"/>);
     /// when no row converts, a <see cref="DataFormatException"/> says why.</summary>
-    public static Dataset ReadDataset(string path, RecordConverterOptions? options = null, Action<RecordError>? onError = null, char delimiter = ',')
+    public static Dataset ReadDataset(string path, RecordConverterOptions? options = null, Action<RecordError>? onError = null, char delimiter = ',',
+        Action<ConversionNotice>? onNotice = null)
     {
         options = options?.Clone() ?? new RecordConverterOptions();
         if (options.Name == RecordConverterOptions.DefaultName) options.Name = Path.GetFileNameWithoutExtension(path);
@@ -75,7 +77,9 @@ public static class CsvReader
         {
             if (!converter.TryAdd(record, out var error, record.Location)) onError?.Invoke(error!);
         }
-        return converter.ToDataset();
+        var dataset = converter.ToDataset();
+        if (onNotice is not null) foreach (var notice in converter.Notices) onNotice(notice);
+        return dataset;
     }
 
     /// <summary>Splits text into rows of fields; yields each row with the line it starts on.</summary>

@@ -52,13 +52,31 @@ public sealed class Dataset
     public bool IsClassification => ClassLabels is not null;
     public bool HasLabels => ClassLabels is not null || Targets is not null;
 
+    /// <summary>For each sample, its index in the input it came from (the records given, before a split or a
+    /// shuffle); null when sample i is input i. Error messages name records by these indexes.</summary>
+    public int[]? SourceIndices
+    {
+        get => _sourceIndices;
+        init
+        {
+            if (value is not null && value.Length != Count)
+                throw new DataFormatException($"Dataset '{Name}': {Count} samples but {value.Length} source indexes.");
+            _sourceIndices = value;
+        }
+    }
+
+    private readonly int[]? _sourceIndices;
+
+    /// <summary>The index in the input of sample <paramref name="sample"/>.</summary>
+    public int SourceIndexOf(int sample) => _sourceIndices?[sample] ?? sample;
+
     /// <summary>The same samples (sharing storage, labels and preprocessing) with each sample's values laid out
     /// as <paramref name="sampleShape"/>, row-major: e.g. 64 flat features as 1×8×8 for a convolution.</summary>
     public Dataset WithSampleShape(Shape sampleShape)
     {
         if (sampleShape.Size != SampleShape.Size)
             throw new ShapeMismatchException($"Dataset '{Name}': samples of shape {SampleShape} ({SampleShape.Size} values) cannot be laid out as {sampleShape} ({sampleShape.Size} values).");
-        return new Dataset(new Tensor(sampleShape.WithBatch(Count), Features.Data), ClassLabels, Targets, ClassNames, Name) { Preprocessor = Preprocessor };
+        return new Dataset(new Tensor(sampleShape.WithBatch(Count), Features.Data), ClassLabels, Targets, ClassNames, Name) { Preprocessor = Preprocessor, SourceIndices = SourceIndices };
     }
 
     /// <summary>A new dataset with the samples at <paramref name="indices"/>, in that order (copies).</summary>
@@ -77,7 +95,9 @@ public sealed class Dataset
             if (labels is not null) labels[i] = ClassLabels![s];
             if (targets is not null) Targets!.Data.AsSpan(s * t, t).CopyTo(targets.Data.AsSpan(i * t, t));
         }
-        return new Dataset(feats, labels, targets, ClassNames, Name) { Preprocessor = Preprocessor };
+        var sources = new int[indices.Length];
+        for (int i = 0; i < indices.Length; i++) sources[i] = SourceIndexOf(indices[i]);
+        return new Dataset(feats, labels, targets, ClassNames, Name) { Preprocessor = Preprocessor, SourceIndices = sources };
     }
 
     /// <summary>Splits off the last <paramref name="validationFraction"/> of a seeded permutation

@@ -16,6 +16,14 @@ public sealed class FeaturePreprocessor
             throw new InvalidConfigurationException("Standardisation needs both mean and std (or neither).");
         if (featureNames is not null && mean is not null && featureNames.Count != mean.Length)
             throw new InvalidConfigurationException($"{featureNames.Count} feature names but {mean.Length} standardisation statistics.");
+        if (featureNames is not null)
+        {
+            for (int j = 0; j < featureNames.Count; j++)
+            {
+                if (string.IsNullOrWhiteSpace(featureNames[j]))
+                    throw new InvalidConfigurationException($"Feature name {j + 1} of {featureNames.Count} is empty; every feature needs a name.");
+            }
+        }
         if (!float.IsFinite(scale) || scale == 0f)
             throw new InvalidConfigurationException($"Feature scale must be a finite, non-zero number but is {scale}.");
         if (std is not null)

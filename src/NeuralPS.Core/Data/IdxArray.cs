@@ -77,6 +77,31 @@ public sealed class IdxArray
                 for (int i = 0; i < n; i++) destination[i] = (float)(BinaryPrimitives.ReadDoubleBigEndian(b.Slice(8 * i)) * scale);
                 break;
         }
+        // NaN, ±Inf or a value beyond float32's range (after scaling) would train a model to NaN without a
+        // word: name the sample instead. One pass over data that was just written (still in cache).
+        for (int i = 0; i < n; i++)
+        {
+            if (!float.IsFinite(destination[i]))
+            {
+                int item = ItemSize == 0 ? 0 : (int)(i / ItemSize);
+                throw new DataFormatException(
+                    $"{Source}: sample {item} (element {i - (long)item * ItemSize} of its {ItemSize}) is {RawValue(i)}{(scale == 1f ? "" : $" (× scale {scale})")}, which is not a finite float32 number.");
+            }
+        }
+    }
+
+    private string RawValue(long i)
+    {
+        ReadOnlySpan<byte> b = _bytes;
+        return DataType switch
+        {
+            IdxDataType.Single => BinaryPrimitives.ReadSingleBigEndian(b.Slice((int)(4 * i))).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            IdxDataType.Double => BinaryPrimitives.ReadDoubleBigEndian(b.Slice((int)(8 * i))).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            IdxDataType.Int32 => BinaryPrimitives.ReadInt32BigEndian(b.Slice((int)(4 * i))).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            IdxDataType.Int16 => BinaryPrimitives.ReadInt16BigEndian(b.Slice((int)(2 * i))).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            IdxDataType.SignedByte => ((sbyte)b[(int)i]).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => b[(int)i].ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 
     public float[] ToSingleArray(float scale = 1f)

@@ -15,6 +15,11 @@ public static class IdxReader
     /// <summary>Largest rank accepted (the format allows 255; real files use 1–4).</summary>
     public const int MaxRank = 16;
 
+    /// <summary>Classes named by number ("0", "1", …) when no class names are given are at most this many, or as
+    /// many as there are labels if that is more: a label value decides how many names are made, so one corrupt
+    /// label must not allocate billions of them (allocation stays proportional to the file).</summary>
+    public const int MaxClasses = 1024;
+
     public static IdxArray Read(string path, int? limit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -105,6 +110,8 @@ public static class IdxReader
             dims[i] = (int)d;
             if (i > 0) itemSizeExact *= d;
         }
+        if (rank > 1 && itemSizeExact == 0)
+            throw new DataFormatException($"{what}: dimensions [{string.Join(", ", dims)}] describe items with no elements.");
         int elementSize = IdxArray.ElementSize(type);
         int declaredCount = dims[0];
         int count = limit is int l ? Math.Min(l, declaredCount) : declaredCount;
@@ -115,12 +122,11 @@ public static class IdxReader
         long bytesWanted = count * itemSize * elementSize;
         long bytesDeclared = declaredCount * itemSize * elementSize;
 
-        var bytes = new byte[bytesWanted];
-        got = input.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        if (got < bytes.Length)
+        var bytes = ReadData(input, bytesWanted, out long gotBytes);
+        if (bytes is null)
         {
-            long items = got / Math.Max(1, itemSize * elementSize);
-            throw new DataFormatException($"{what} is truncated: its header declares {declaredCount} items of [{string.Join(", ", dims[1..])}] {type} ({bytesDeclared:N0} data bytes) but the data ends after {got:N0} bytes ({items} whole items).");
+            long items = gotBytes / Math.Max(1, itemSize * elementSize);
+            throw new DataFormatException($"{what} is truncated: its header declares {declaredCount} items of [{string.Join(", ", dims[1..])}] {type} ({bytesDeclared:N0} data bytes) but the data ends after {gotBytes:N0} bytes ({items} whole items).");
         }
         if (count == declaredCount)
         {
@@ -130,6 +136,37 @@ public static class IdxReader
         }
         dims[0] = count;
         return new IdxArray(source, type, dims, bytes);
+    }
+
+    /// <summary>Exactly <paramref name="wanted"/> data bytes, or null (with the bytes that were there) when the
+    /// input ends first. Never allocates for bytes that are not there: a seekable input is checked against its
+    /// length first; a gzip stream (whose length is unknown until it is read) is read into a buffer that grows
+    /// with what arrives, so a 16-byte header that claims a gigabyte costs kilobytes, not a gigabyte.</summary>
+    private static byte[]? ReadData(Stream input, long wanted, out long got)
+    {
+        if (input.CanSeek)
+        {
+            long available = Math.Max(0, input.Length - input.Position);
+            if (available < wanted)
+            {
+                got = available;
+                return null;
+            }
+            var exact = new byte[wanted];
+            got = input.ReadAtLeast(exact, exact.Length, throwOnEndOfStream: false);
+            return got == wanted ? exact : null;
+        }
+        var buffer = new byte[Math.Min(wanted, 1L << 12)];
+        got = 0;
+        while (got < wanted)
+        {
+            if (got == buffer.Length)
+                Array.Resize(ref buffer, (int)Math.Min(wanted, 2L * buffer.Length)); // at most twice what arrived
+            int n = input.Read(buffer, (int)got, (int)Math.Min(buffer.Length - got, int.MaxValue));
+            if (n == 0) return null;
+            got += n;
+        }
+        return buffer;
     }
 
     /// <summary>Reads features (e.g. train-images-idx3-ubyte.gz) and optionally labels (an idx1 file with
@@ -180,6 +217,8 @@ public static class IdxReader
             }
             else
             {
+                if (max >= Math.Max(MaxClasses, classLabels.Length))
+                    throw new DataFormatException($"Label file '{labels.Source}' has label {max}, which would make {(long)max + 1:N0} classes for {classLabels.Length:N0} labels; without class names at most {Math.Max(MaxClasses, classLabels.Length):N0} are made. Check the file, or give the class names.");
                 var generated = new string[max + 1];
                 for (int i = 0; i < generated.Length; i++) generated[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 names = generated;

@@ -46,6 +46,9 @@ public sealed class RecordConverter
     private readonly List<double> _labelNumbers = new();
 
     private long _seen;
+    private string[]? _firstValues; // training mode: each column's value in the first accepted record (it decided the kind)
+    private readonly List<ConversionNotice> _notices = new();
+    private readonly List<int> _acceptedRecords = new(); // 0-based input position of each accepted record
 
     public RecordConverter(RecordConverterOptions? options = null)
     {
@@ -112,6 +115,10 @@ public sealed class RecordConverter
         return new RecordConverter(pre, network.ClassNames, hasLabels ? label : null, hasLabels, network.Name);
     }
 
+    /// <summary>Training mode, after <see cref="ToDataset"/>/<see cref="ToDatasets"/>: how each column was read and
+    /// which task the labels made, with a warning where a minority of the values decided it.</summary>
+    public IReadOnlyList<ConversionNotice> Notices => _notices;
+
     /// <summary>Records accepted so far.</summary>
     public int Count => _accepted;
 
@@ -141,7 +148,11 @@ public sealed class RecordConverter
         long number = ++_seen;
         string where = location ?? $"Record {number}";
         bool ok = _model is not null ? AddModelMode(record, number, where, out error) : AddTrainingMode(record, number, where, out error);
-        if (ok) _accepted++;
+        if (ok)
+        {
+            _accepted++;
+            _acceptedRecords.Add((int)Math.Min(number - 1, int.MaxValue));
+        }
         else
         {
             Rejected++;
@@ -195,6 +206,11 @@ public sealed class RecordConverter
                     error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' = {RecordValue.Describe(raw)} is not a number (the model does regression).");
                     return false;
                 }
+                if (!RecordValue.FitsFloat32(labelNumber))
+                {
+                    error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' {RecordValue.OutOfFloat32Range(labelNumber)}.");
+                    return false;
+                }
             }
         }
         _model!.Apply(row);
@@ -226,6 +242,11 @@ public sealed class RecordConverter
                 if (!RecordValue.TryGetNumber(value, out double x))
                 {
                     error = new RecordError(number, column.Name, value, $"{where}: property '{column.Name}' = {RecordValue.Describe(value)} is not a number.");
+                    return false;
+                }
+                if (!RecordValue.FitsFloat32(x))
+                {
+                    error = new RecordError(number, column.Name, value, $"{where}: property '{column.Name}' {RecordValue.OutOfFloat32Range(x)}.");
                     return false;
                 }
                 destination[k++] = (float)x;
@@ -284,10 +305,16 @@ public sealed class RecordConverter
         }
         for (int j = 0; j < names.Length; j++)
         {
-            if (!kinds[j] && !RecordValue.TryGetNumber(values[j], out _))
+            if (kinds[j]) continue;
+            if (!RecordValue.TryGetNumber(values[j], out double x))
             {
                 error = new RecordError(number, names[j], values[j],
                     $"{where}: property '{names[j]}' = {RecordValue.Describe(values[j])} is not a number (the column is numeric, as its first value was; list it as categorical to one-hot encode it).");
+                return false;
+            }
+            if (!RecordValue.FitsFloat32(x))
+            {
+                error = new RecordError(number, names[j], values[j], $"{where}: property '{names[j]}' {RecordValue.OutOfFloat32Range(x)}.");
                 return false;
             }
         }
@@ -304,10 +331,20 @@ public sealed class RecordConverter
                 error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' = {RecordValue.Describe(raw)} is not a number (the task is regression).");
                 return false;
             }
+            if (isNumber && _options.Task != LearningTask.Classification && !RecordValue.FitsFloat32(labelNumber))
+            {
+                error = new RecordError(number, _labelColumn, raw, $"{where}: label property '{_labelColumn}' {RecordValue.OutOfFloat32Range(labelNumber)} (as a regression target it would be infinite).");
+                return false;
+            }
             labelText = RecordValue.ToText(raw);
         }
 
         // Accepted: commit columns (first record) and values.
+        if (_columnNames is null)
+        {
+            _firstValues = new string[names.Length];
+            for (int j = 0; j < names.Length; j++) _firstValues[j] = RecordValue.ToText(values[j]);
+        }
         _columnNames ??= names;
         _isCategorical ??= kinds;
         for (int j = 0; j < names.Length; j++)
@@ -470,17 +507,75 @@ public sealed class RecordConverter
         pre.Apply(raw);
         var features = new Tensor(new Shape(n, width), raw);
 
+        DescribeDecisions(columns, categoricalCount);
         if (_labelColumn is null)
-            return new Dataset(features, null, null, null, _options.Name) { Preprocessor = pre };
+            return new Dataset(features, null, null, null, _options.Name) { Preprocessor = pre, SourceIndices = SourceIndices() };
         if (DecideRegression())
         {
             var targets = new Tensor(new Shape(n, 1));
             for (int i = 0; i < n; i++) targets[i] = (float)_labelNumbers[i];
-            return new Dataset(features, null, targets, null, _options.Name) { Preprocessor = pre };
+            return new Dataset(features, null, targets, null, _options.Name) { Preprocessor = pre, SourceIndices = SourceIndices() };
         }
         var (labels, classNames) = MapClasses();
-        return new Dataset(features, labels, null, classNames, _options.Name) { Preprocessor = pre };
+        return new Dataset(features, labels, null, classNames, _options.Name) { Preprocessor = pre, SourceIndices = SourceIndices() };
     }
+
+    /// <summary>Fills <see cref="Notices"/>: each column's kind and what decided it, the task and what decided it.</summary>
+    private void DescribeDecisions(FeatureColumn[] columns, int categoricalCount)
+    {
+        _notices.Clear();
+        int n = _accepted;
+        bool[] categorical = _isCategorical!;
+        for (int j = 0, cj = 0; j < columns.Length; j++)
+        {
+            string name = columns[j].Name, first = RecordValue.Describe(_firstValues?[j]);
+            if (!categorical[j])
+            {
+                _notices.Add(new ConversionNotice(false, $"Column '{name}' is numeric (its first value, {first}, is a number)."));
+                continue;
+            }
+            int numbers = 0;
+            for (int i = 0; i < n; i++) if (RecordValue.TryGetNumber(_categories[i * categoricalCount + cj], out _)) numbers++;
+            cj++;
+            if (_forcedCategorical.Contains(name))
+                _notices.Add(new ConversionNotice(false, $"Column '{name}' is categorical as requested: {columns[j].Width} categories."));
+            else if (numbers * 2 > n)
+                _notices.Add(new ConversionNotice(true,
+                    $"Column '{name}' was made categorical ({columns[j].Width} categories) because its first value, {first}, is not a number, although {numbers} of its {n} values are numbers. Fix or remove the records whose '{name}' is not a number if it should be numeric."));
+            else
+                _notices.Add(new ConversionNotice(false, $"Column '{name}' is categorical: {columns[j].Width} categories (its first value, {first}, is not a number)."));
+        }
+        if (_labelColumn is null) return;
+
+        int numericLabels = 0;
+        string? firstText = null;
+        foreach (var (number, text) in _labelNumbers.Zip(_labelTexts))
+        {
+            if (!double.IsNaN(number)) numericLabels++;
+            else firstText ??= text;
+        }
+        bool regression = DecideRegression();
+        string task = _options.Task switch
+        {
+            LearningTask.Regression => $"Label '{_labelColumn}': regression, as requested.",
+            LearningTask.Classification => $"Label '{_labelColumn}': classification, as requested.",
+            _ => regression
+                ? $"Label '{_labelColumn}': regression, because the labels are numbers with fractional values or more than {AutoClassificationMaxClasses} distinct values."
+                : firstText is null
+                    ? $"Label '{_labelColumn}': classification, because the labels are whole numbers with at most {AutoClassificationMaxClasses} distinct values."
+                    : $"Label '{_labelColumn}': classification, because label {RecordValue.Describe(firstText)} is not a number.",
+        };
+        bool minority = _options.Task == LearningTask.Auto && !regression && firstText is not null && numericLabels * 2 > n;
+        if (minority)
+        {
+            int classes = _labelTexts.Distinct(StringComparer.Ordinal).Count();
+            task = $"Label '{_labelColumn}' made a {classes}-class classification because {n - numericLabels} of its {n} values are not numbers (the first: {RecordValue.Describe(firstText)}), although {numericLabels} are. Fix those records, or choose the task explicitly (-Task Regression or Classification).";
+        }
+        _notices.Add(new ConversionNotice(minority, task));
+    }
+
+    // Record positions in the input, needed only when some records were skipped (otherwise sample i is record i).
+    private int[]? SourceIndices() => Rejected == 0 ? null : _acceptedRecords.ToArray();
 
     /// <summary>Whether the labels are treated as regression targets (see <see cref="LearningTask"/>).</summary>
     public bool IsRegression => _model is not null ? _modelHasLabels && _modelClasses is null : _labelColumn is not null && _accepted > 0 && DecideRegression();

@@ -34,6 +34,14 @@ public static class RecordValue
         return double.IsFinite(number);
     }
 
+    /// <summary>Whether a finite double survives the conversion to float32 the network works in (1e39 becomes
+    /// +Inf). Values that underflow to 0 are fine.</summary>
+    public static bool FitsFloat32(double number) => Math.Abs(number) <= float.MaxValue;
+
+    /// <summary>The message tail for a number outside float32's range.</summary>
+    internal static string OutOfFloat32Range(double number) =>
+        $"is {number.ToString("R", CultureInfo.InvariantCulture)}, outside the range of float32 numbers (±{float.MaxValue.ToString("R", CultureInfo.InvariantCulture)}) the network computes in";
+
     /// <summary>The text used for categories and class names: numbers in their shortest invariant form
     /// (1.0 → "1"), strings trimmed, anything else by its invariant ToString.</summary>
     public static string ToText(object? value) => value switch

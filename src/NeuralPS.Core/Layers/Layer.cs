@@ -42,7 +42,12 @@ public abstract class Layer
     /// Throws <see cref="ShapeMismatchException"/> naming both shapes when the input cannot be accepted.</summary>
     public void Build(Shape inputShape, NeuralRandom initRandom)
     {
-        OutputShape = Configure(inputShape);
+        if (!inputShape.IsWithinLimit)
+            throw ShapeError(inputShape, $"a shape of at most {Shape.MaxElements:N0} elements");
+        var output = Configure(inputShape);
+        if (!output.IsWithinLimit)
+            throw new InvalidConfigurationException($"Layer '{(string.IsNullOrEmpty(Name) ? Type : Name)}' ({Type}) would output {output}, more than {Shape.MaxElements:N0} elements per sample.");
+        OutputShape = output;
         InputShape = inputShape;
         IsBuilt = true;
         Initialize(initRandom);

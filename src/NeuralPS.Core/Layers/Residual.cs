@@ -49,10 +49,13 @@ public sealed class Residual : Layer
     {
         var shape = input;
         var placeholder = new NeuralRandom(0); // Initialize() draws the real weights
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var l in _inner) if (!string.IsNullOrEmpty(l.Name)) taken.Add(l.Name);
+        var nextSuffix = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < _inner.Count; i++)
         {
             var layer = _inner[i];
-            if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(layer.Type.ToLowerInvariant(), i);
+            if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(layer.Type.ToLowerInvariant(), taken, nextSuffix);
             try
             {
                 layer.Build(shape, placeholder);
@@ -107,25 +110,29 @@ public sealed class Residual : Layer
         throw ShapeError(input, $"the same rank as the inner output {output} (a projection maps (C, H, W) to (C', H', W') or (F) to (F'))");
     }
 
-    /// <summary>The stride s with which a 1×1 window over <paramref name="size"/> gives <paramref name="target"/>
-    /// outputs (floor((size − 1)/s) + 1 = target), or 0 when there is none.</summary>
-    private static int ProjectionStride(int size, int target)
+    /// <summary>The smallest stride s with which a 1×1 window over <paramref name="size"/> gives <paramref name="target"/>
+    /// outputs (floor((size − 1)/s) + 1 = target), or 0 when there is none. Closed form (was a scan over every
+    /// stride: seconds for a large size, and a divide-by-zero when the counter wrapped at 2^31 − 1):
+    /// with m = size − 1 and q = target − 1, floor(m/s) = q ⇔ m/(q + 1) &lt; s ≤ m/q.</summary>
+    internal static int ProjectionStride(int size, int target)
     {
-        for (int s = 1; s <= size; s++)
-            if ((size - 1) / s + 1 == target) return s;
-        return 0;
+        if (size <= 0 || target <= 0) return 0;
+        long m = size - 1L, q = target - 1L;
+        if (q == 0) return size; // every s > m works; the smallest that is ≥ 1
+        long s = m / (q + 1) + 1;
+        return s <= m / q ? (int)s : 0;
     }
 
-    private string UniqueName(string stem, int index)
+    // "stem_k" with the first k no inner layer uses, resuming after the last k handed out for the stem:
+    // a block of many unnamed layers is named in linear time (was quadratic per layer).
+    private static string UniqueName(string stem, HashSet<string> taken, Dictionary<string, int> nextSuffix)
     {
-        for (int k = 1; ; k++)
-        {
-            string candidate = $"{stem}_{k}";
-            bool taken = false;
-            for (int i = 0; i < _inner.Count; i++)
-                if (i != index && string.Equals(_inner[i].Name, candidate, StringComparison.OrdinalIgnoreCase)) taken = true;
-            if (!taken) return candidate;
-        }
+        int k = nextSuffix.TryGetValue(stem, out int next) ? next : 1;
+        string candidate;
+        while (taken.Contains(candidate = $"{stem}_{k}")) k++;
+        nextSuffix[stem] = k + 1;
+        taken.Add(candidate);
+        return candidate;
     }
 
     public override void Initialize(NeuralRandom random)

@@ -106,6 +106,17 @@ public sealed class ModelBinaryReader
         return values;
     }
 
+    /// <summary>A list of exactly <c>destination.Length</c> numbers, read straight into <paramref name="destination"/>
+    /// (no intermediate array).</summary>
+    public void ReadSinglesInto(Span<float> destination, string what = "a list of numbers")
+    {
+        int n = ReadCount(what, 4);
+        if (n != destination.Length) throw Error($"{what} has {n} values where {destination.Length} are needed");
+        var bytes = Take(n * 4, what);
+        if (BitConverter.IsLittleEndian) bytes.CopyTo(MemoryMarshal.AsBytes(destination));
+        else for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i));
+    }
+
     public byte[] ReadBytes(string what = "bytes") => Take(ReadCount(what), what).ToArray();
 
     /// <summary>Throws unless every byte was consumed (a section with trailing bytes was not written by this format).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using NeuralPS.Core.Layers;
+using NeuralPS.Core.Tensors;
 
 namespace NeuralPS.Core.Serialization;
 
@@ -52,22 +53,27 @@ public static class ModelFile
 
     /// <summary>Saves <paramref name="network"/> to <paramref name="path"/> atomically (temporary file + rename;
     /// an existing file is replaced only once the new one is complete). <paramref name="extraSections"/> are
-    /// written after the model's own (e.g. checkpoint state).</summary>
-    public static void Save(Network network, string path, IEnumerable<ModelSection>? extraSections = null) =>
-        Save(network, path, extraSections, wrapStream: null);
+    /// written after the model's own (e.g. checkpoint state).
+    /// A network with NaN or ±Inf in its weights or buffers is refused (a ModelFileException naming the layer)
+    /// unless <paramref name="allowNonFinite"/>: such a model predicts nothing useful, and saving it usually
+    /// hides a training that diverged.</summary>
+    public static void Save(Network network, string path, IEnumerable<ModelSection>? extraSections = null, bool allowNonFinite = false) =>
+        Save(network, path, extraSections, wrapStream: null, allowNonFinite);
 
     /// <summary>Writes the model file to <paramref name="stream"/> (not atomic: the caller owns the stream).</summary>
-    public static void Save(Network network, Stream stream, IEnumerable<ModelSection>? extraSections = null)
+    public static void Save(Network network, Stream stream, IEnumerable<ModelSection>? extraSections = null, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        byte[] file = Encode(network, extraSections);
+        byte[] file = Encode(network, extraSections, allowNonFinite);
         stream.Write(file);
     }
 
-    /// <summary>The complete file image of <paramref name="network"/>.</summary>
-    public static byte[] Encode(Network network, IEnumerable<ModelSection>? extraSections = null)
+    /// <summary>The complete file image of <paramref name="network"/> (non-finite weights refused unless
+    /// <paramref name="allowNonFinite"/>).</summary>
+    public static byte[] Encode(Network network, IEnumerable<ModelSection>? extraSections = null, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
+        if (!allowNonFinite) RefuseNonFinite(network);
         var sections = NetworkSections.Encode(network);
         var tags = new HashSet<string>(ModelTags, StringComparer.Ordinal);
         foreach (var s in extraSections ?? Array.Empty<ModelSection>())
@@ -99,11 +105,31 @@ public static class ModelFile
         return file;
     }
 
+    private static void RefuseNonFinite(Network network)
+    {
+        foreach (var layer in network.Layers)
+        {
+            foreach (var p in layer.Parameters)
+            {
+                int bad = FiniteCheck.CountNonFinite(p.Value.Span);
+                if (bad > 0) throw NonFinite(network, layer, "parameter", p.Name, bad, p.Value.Size);
+            }
+            foreach (var (name, value) in layer.Buffers)
+            {
+                int bad = FiniteCheck.CountNonFinite(value.Span);
+                if (bad > 0) throw NonFinite(network, layer, "buffer", name, bad, value.Size);
+            }
+        }
+    }
+
+    private static ModelFileException NonFinite(Network network, Layer layer, string kind, string name, int bad, int size) =>
+        new($"Network '{network.Name}' was not saved: {kind} '{name}' of layer '{layer.Name}' ({layer.Type}) has {bad:N0} of {size:N0} values that are NaN or infinite, so the model cannot predict. Retrain it (a lower learning rate, finite inputs), or save it anyway with -AllowNonFinite (allowNonFinite: true).");
+
     /// <summary>Test seam: <paramref name="wrapStream"/> wraps the temporary file's stream (to inject a failure).</summary>
-    internal static void Save(Network network, string path, IEnumerable<ModelSection>? extraSections, Func<Stream, Stream>? wrapStream)
+    internal static void Save(Network network, string path, IEnumerable<ModelSection>? extraSections, Func<Stream, Stream>? wrapStream, bool allowNonFinite = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] file = Encode(network, extraSections);
+        byte[] file = Encode(network, extraSections, allowNonFinite);
         WriteAtomically(path, file, wrapStream);
     }
 
@@ -117,6 +143,7 @@ public static class ModelFile
             throw new ModelFileException($"Cannot save model file '{path}': the folder '{directory}' does not exist.");
         if (Directory.Exists(full))
             throw new ModelFileException($"Cannot save model file '{path}': it is a folder.");
+        SweepStaleTemporaries(directory, Path.GetFileName(full));
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -136,6 +163,43 @@ public static class ModelFile
                 throw new ModelFileException($"Cannot save model file '{path}': {e.Message} Any previous file there is unchanged.", e);
             throw;
         }
+    }
+
+    /// <summary>Removes temporaries a save of the same target left behind when its process was killed before
+    /// the rename (".name.&lt;32 hex digits&gt;.tmp"). A save in progress holds its temporary open with
+    /// FileShare.None (an exclusive lock on every platform .NET runs on), so opening one exclusively succeeds
+    /// only for a temporary nobody writes any more; it is deleted on close. Files of other targets and
+    /// anything not named like a temporary are never touched.</summary>
+    internal static int SweepStaleTemporaries(string directory, string targetName)
+    {
+        int removed = 0;
+        string prefix = $".{targetName}.";
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, $".{targetName}.*.tmp");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        foreach (string path in candidates)
+        {
+            string file = Path.GetFileName(path);
+            if (!file.StartsWith(prefix, StringComparison.Ordinal) || !file.EndsWith(".tmp", StringComparison.Ordinal)) continue;
+            string id = file[prefix.Length..^4];
+            if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)) continue;
+            try
+            {
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use by a save that is still running, or not ours to delete: leave it.
+            }
+        }
+        return removed;
     }
 
     private static void TryDelete(string path)
@@ -185,7 +249,17 @@ public static class ModelFile
                 throw new ModelFileException($"Model file '{name}' contains a section '{s.Tag}' that this version of NeuralPS does not understand and the file marks as required; it was written by a newer NeuralPS.");
             else others.Add(s);
         }
-        var network = NetworkSections.Decode(mine, name, layerFactory);
+        Network network;
+        try
+        {
+            network = NetworkSections.Decode(mine, name, layerFactory);
+        }
+        catch (OutOfMemoryException e)
+        {
+            // Loading allocates at most a small multiple of the file's size (see NetworkSections), so this is a
+            // machine short of memory for a genuine model, not a hostile claim; say so instead of crashing.
+            throw new ModelFileException($"Model file '{name}' ({file.Length:N0} bytes) cannot be loaded: not enough memory for its weights.", e);
+        }
         return new ModelFileContents(network, version, others);
     }
 
@@ -263,12 +337,25 @@ public static class ModelFile
         }
     }
 
+    /// <summary>The most bytes a model stream may hold (a model file is one array; see <see cref="Encode"/>).</summary>
+    public static long MaxStreamBytes => Array.MaxLength;
+
     private static byte[] ReadAllBytes(Stream stream, string source)
     {
         try
         {
+            if (stream.CanSeek && stream.Length - stream.Position > MaxStreamBytes)
+                throw new ModelFileException($"Model '{source}' has {stream.Length - stream.Position:N0} bytes, more than a model file may have ({MaxStreamBytes:N0}).");
+            // Grows with the bytes that actually arrive (never with what a header claims), and stops at the limit.
             using var copy = new MemoryStream();
-            stream.CopyTo(copy);
+            var buffer = new byte[1 << 16];
+            int got;
+            while ((got = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                if (copy.Length + got > MaxStreamBytes)
+                    throw new ModelFileException($"Model '{source}' has more than {MaxStreamBytes:N0} bytes, more than a model file may have.");
+                copy.Write(buffer, 0, got);
+            }
             return copy.ToArray();
         }
         catch (IOException e)

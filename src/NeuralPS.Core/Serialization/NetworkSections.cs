@@ -87,18 +87,26 @@ internal static class NetworkSections
         {
             throw new ModelFileException($"Model file '{file}' is corrupt: its network header is invalid: {e.Message}", e);
         }
-        for (int i = 0; i < specs.Length; i++)
+        // Rebuilding allocates each layer's parameters and gradients (and BatchNorm's buffers and batch
+        // statistics): at most twice the values the weights section can hold, which must hold every
+        // parameter and buffer once. The budget refuses a layer that claims more before it is allocated, so
+        // the bytes present bound what loading allocates, whatever the architecture section says.
+        long budget = 2L * (weightSection.Data.Length / sizeof(float)) + MinimumBudget;
+        using (AllocationBudget.Limit(budget, $"the weights section holds at most {weightSection.Data.Length / sizeof(float):N0} values ({weightSection.Data.Length:N0} bytes), fewer than the layers it describes need"))
         {
-            var spec = specs[i];
-            try
+            for (int i = 0; i < specs.Length; i++)
             {
-                var layer = layerFactory(spec);
-                if (!string.IsNullOrEmpty(spec.Name)) layer.Name = spec.Name;
-                network.Add(layer);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new ModelFileException($"Model file '{file}': layer {i + 1} ('{spec.Name}', {spec.Type}) cannot be rebuilt: {e.Message}", e);
+                var spec = specs[i];
+                try
+                {
+                    var layer = layerFactory(spec);
+                    if (!string.IsNullOrEmpty(spec.Name)) layer.Name = spec.Name;
+                    network.Add(layer);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    throw new ModelFileException($"Model file '{file}': layer {i + 1} ('{spec.Name}', {spec.Type}) cannot be rebuilt: {e.Message}", e);
+                }
             }
         }
 
@@ -140,7 +148,26 @@ internal static class NetworkSections
             network.ClassNames = classes;
         }
         network.EpochsTrained = epochs;
+        Validate(network, file);
         return network;
+    }
+
+    // Allocations that do not scale with the weights (a tensor of 0 elements still takes one value).
+    private const long MinimumBudget = 1 << 16;
+
+    /// <summary>The checks prediction makes, made at load, so that a file that loads always predicts: the
+    /// class names fit the outputs, and saved record columns produce exactly the network's inputs.</summary>
+    private static void Validate(Network network, string file)
+    {
+        try
+        {
+            _ = new Metrics.OutputDecoder(network);
+            if (network.Preprocessor?.RecordColumns is not null) _ = Data.RecordConverter.ForPrediction(network);
+        }
+        catch (Exception e) when (e is NeuralException or ArgumentException)
+        {
+            throw new ModelFileException($"Model file '{file}' is corrupt: {e.Message}", e);
+        }
     }
 
     private static void ReadTensorInto(ModelBinaryReader r, Layer layer, string kind, string expectedName, Tensor target)
@@ -151,9 +178,6 @@ internal static class NetworkSections
         var shape = dims.Any(d => d < 0) ? (Shape?)null : new Shape(dims);
         if (shape is null || shape.Value != target.Shape)
             throw r.Error($"{kind} '{name}' of layer '{layer.Name}' ({layer.Type}) has shape ({string.Join(", ", dims)}) in the file but the layer needs {target.Shape}");
-        float[] values = r.ReadSingles($"the values of {kind} '{name}' of layer '{layer.Name}'");
-        if (values.Length != target.Size)
-            throw r.Error($"{kind} '{name}' of layer '{layer.Name}' has {values.Length} values for shape {target.Shape}");
-        values.CopyTo(target.Span);
+        r.ReadSinglesInto(target.Span, $"the values of {kind} '{name}' of layer '{layer.Name}' (shape {target.Shape})");
     }
 }

@@ -22,17 +22,42 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     public int Count => Rank;
     public int this[int index] => (_dims ?? Array.Empty<int>())[index];
 
-    /// <summary>Number of elements (product of the dimensions; 1 for a scalar shape).</summary>
+    /// <summary>The most elements one tensor may hold: 2^30 float32 values (4 GiB). Far above any
+    /// network this engine trains on a CPU, and low enough that every size, offset and workspace derived
+    /// from a shape (a batch of it, im2col columns) is computed well inside a long and refused with a
+    /// clear message, instead of wrapping around.</summary>
+    public const int MaxElements = 1 << 30;
+
+    /// <summary>Number of elements (product of the dimensions; 1 for a scalar shape). The product is
+    /// checked after every factor, so no combination of dimensions can wrap around; a shape above
+    /// <see cref="MaxElements"/> is an <see cref="InvalidConfigurationException"/>.</summary>
     public int Size
     {
         get
         {
-            long n = 1;
-            foreach (int d in _dims ?? Array.Empty<int>()) n *= d;
-            if (n > int.MaxValue) throw new InvalidConfigurationException($"Shape {this} has more than {int.MaxValue} elements.");
+            long n = ElementCount(_dims ?? Array.Empty<int>());
+            if (n > MaxElements)
+                throw new InvalidConfigurationException($"Shape {this} has more than {MaxElements:N0} elements (the most one tensor may hold).");
             return (int)n;
         }
     }
+
+    /// <summary>The product of <paramref name="dims"/>, saturated at <see cref="MaxElements"/> + 1 (so it
+    /// never wraps; any value above <see cref="MaxElements"/> means "too large").</summary>
+    public static long ElementCount(ReadOnlySpan<int> dims)
+    {
+        long n = 1;
+        foreach (int d in dims)
+        {
+            if (d == 0) return 0;
+            n *= d; // both factors are at most 2^31, so this cannot overflow a long
+            if (n > MaxElements) n = MaxElements + 1L;
+        }
+        return n;
+    }
+
+    /// <summary>Whether <see cref="Size"/> can be taken without an exception.</summary>
+    public bool IsWithinLimit => ElementCount(_dims ?? Array.Empty<int>()) <= MaxElements;
 
     public int[] ToArray() => (int[])(_dims ?? Array.Empty<int>()).Clone();
 

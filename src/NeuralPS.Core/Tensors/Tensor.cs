@@ -88,5 +88,9 @@ public sealed class Tensor
     public override string ToString() => $"Tensor{Shape}";
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float[] Allocate(int n) => GC.AllocateArray<float>(Math.Max(n, 1), pinned: true);
+    private static float[] Allocate(int n)
+    {
+        AllocationBudget.Take(Math.Max(n, 1));
+        return GC.AllocateArray<float>(Math.Max(n, 1), pinned: true);
+    }
 }

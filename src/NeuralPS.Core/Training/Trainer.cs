@@ -31,6 +31,7 @@ public sealed partial class Trainer
     private Tensor? _batchTargets;
     private int[] _batchLabels = Array.Empty<int>();
     private IFusableOutputActivation? _fusedOutput;
+    private readonly NonFiniteGuard _nonFinite;
 
     public Trainer(Network network, TrainingOptions options, IBackend? backend = null)
     {
@@ -54,6 +55,7 @@ public sealed partial class Trainer
         ConfigureUpdates();
         ConfigureEpochs();
         ConfigureCheckpoints();
+        _nonFinite = new NonFiniteGuard(network, Optimizer);
     }
 
     public Network Network { get; }
@@ -213,6 +215,7 @@ public sealed partial class Trainer
         var total = Stopwatch.StartNew();
         long stepsAtStart = State.Step;
         long stepsPlanned = (long)(Options.Epochs - State.Epoch) * batches - State.BatchInEpoch;
+        _nonFinite.Capture();
 
         try
         {
@@ -232,7 +235,8 @@ public sealed partial class Trainer
                     int count = Math.Min(batchSize, n - start);
                     GatherBatch(train, order.AsSpan(start, count));
                     double loss = ForwardBackward(count, out double batchMetric, out double batchMetricCount);
-                    UpdateParameters(b, batches, count, n, batchSize);
+                    if (_nonFinite.BeforeStep(loss)) UpdateParameters(b, batches, count, n, batchSize); // a non-finite loss or gradient skips the update
+                    _nonFinite.AfterBatch(State.Epoch, b, train, order.AsSpan(start, count), _batchFeatures!, Backend);
                     State.EpochLossSum += loss * count;
                     State.EpochMetricSum += batchMetric;
                     State.EpochMetricCount += batchMetricCount;

@@ -32,6 +32,14 @@ internal sealed class RecordingSink : ITrainingSink
         VerboseLines.Add(message);
     }
 
+    public List<string> Warnings { get; } = new();
+
+    public void Warning(string message)
+    {
+        Threads.Add(Environment.CurrentManagedThreadId);
+        Warnings.Add(message);
+    }
+
     public void RecordRejected(RecordError error, object source)
     {
         Threads.Add(Environment.CurrentManagedThreadId);

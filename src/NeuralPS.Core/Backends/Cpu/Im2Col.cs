@@ -193,11 +193,13 @@ internal static unsafe class Im2Col
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (int Lo, int Hi) ValidRange(int outSize, int inSize, int stride, int offset)
     {
-        int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-        int last = inSize - 1 - offset; // o·stride ≤ last
-        int hi = last < 0 ? 0 : last / stride + 1;
+        // long: with padding near 2^30 and a stride near 2^31, -offset + stride - 1 overflows an int and a
+        // row outside the image looked valid (an out-of-bounds read in Pack).
+        long lo = offset >= 0 ? 0 : (-(long)offset + stride - 1) / stride;
+        long last = (long)inSize - 1 - offset; // o·stride ≤ last
+        long hi = last < 0 ? 0 : last / stride + 1;
         if (hi > outSize) hi = outSize;
         if (lo > hi) lo = hi;
-        return (lo, hi);
+        return ((int)lo, (int)hi);
     }
 }
