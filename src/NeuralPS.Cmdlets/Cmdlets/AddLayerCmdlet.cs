@@ -125,14 +125,17 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
 
     /// <summary>Embedding: number of token ids (ids are 0 .. VocabularySize-1).</summary>
     [Parameter]
+    [ValidateRange(1, int.MaxValue)]
     public int VocabularySize { get; set; }
 
     /// <summary>Embedding: length of each token's vector.</summary>
     [Parameter]
+    [ValidateRange(1, int.MaxValue)]
     public int Dimensions { get; set; }
 
     /// <summary>Embedding: the token id used for padding; its vector is zero and is not trained.</summary>
     [Parameter]
+    [ValidateRange(0, int.MaxValue)]
     public int PaddingIndex { get; set; }
 
     /// <summary>Layer name, unique within the network (default: type_N, e.g. dense_1).</summary>
