@@ -55,6 +55,12 @@ Describe 'The NeuralPS module' {
         $text | Should -Match 'Total params: 131'
     }
 
+    It 'carries the manifest version in its assemblies (what reports and Get-Module show agree)' {
+        $version = (Get-Module NeuralPS).Version
+        (Get-Command New-NeuralNetwork).ImplementingType.Assembly.GetName().Version | Should -Be ([version]"$version.0")
+        (New-NeuralNetwork -InputShape 4).GetType().Assembly.GetName().Version | Should -Be ([version]"$version.0")
+    }
+
     It 'passes Test-ModuleManifest as built' {
         $m = Test-ModuleManifest -Path (Join-Path $ModulePath 'NeuralPS.psd1') -ErrorAction Stop
         $m.Name | Should -Be 'NeuralPS'
