@@ -78,7 +78,9 @@ public sealed class IdxArray
                 break;
         }
         // NaN, ±Inf or a value beyond float32's range (after scaling) would train a model to NaN without a
-        // word: name the sample instead. One pass over data that was just written (still in cache).
+        // word: name the sample instead. One vectorised pass (MaxMagnitude is NaN or ∞ when any element is;
+        // a scalar loop here cost ~0.3 s on Fashion-MNIST's 47M values); the scalar search runs only on failure.
+        if (n == 0 || float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(destination[..checked((int)n)]))) return;
         for (int i = 0; i < n; i++)
         {
             if (!float.IsFinite(destination[i]))
