@@ -2,6 +2,7 @@ using System.Management.Automation;
 using NeuralPS.Cmdlets.Commands;
 using NeuralPS.Core;
 using NeuralPS.Core.Metrics;
+using NeuralPS.Core.Serialization;
 
 namespace NeuralPS.Cmdlets;
 
@@ -13,8 +14,6 @@ namespace NeuralPS.Cmdlets;
 [OutputType(typeof(FileInfo))]
 public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
     private readonly List<TrainingHistoryEntry> _history = new();
 
     /// <summary>The HTML file to write.</summary>
@@ -60,25 +59,23 @@ public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
 
     protected override void EndProcessing()
     {
-        bool literal = ParameterSetName == LiteralPathSet;
-        string given = literal ? LiteralPath : Path;
-        SavePlan plan;
+        var plan = PlanFileWrite(Path, LiteralPath, Force.IsPresent);
         string html;
         try
         {
-            plan = SavePlan.Decide(ResolveFileToWrite(given, literal, literal ? nameof(LiteralPath) : nameof(Path)), Force.IsPresent);
             html = TrainingReport.Build(Network!, _history, Evaluation, DateTimeOffset.Now);
         }
-        catch (Exception e) when (e is NeuralException or IOException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is NeuralException or ArgumentException)
         {
-            ThrowError(e, given);
+            ThrowError(e, _history);
             return;
         }
         if (!ShouldProcess(plan.Path, plan.Overwrites ? "Overwrite training report" : "Write training report")) return;
         try
         {
             plan.EnsureAllowed(); // an existing file only with -Force (after ShouldProcess, so -WhatIf describes it)
-            var file = ReportFile.Write(plan.Path, html);
+            AtomicFile.Write(plan.Path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html));
+            var file = new FileInfo(plan.Path);
             WriteVerbose($"Wrote the training report of '{Network!.Name}' ({_history.Count} epochs) to {file.FullName} ({file.Length:N0} bytes).");
             if (PassThru.IsPresent) WriteObject(file);
         }

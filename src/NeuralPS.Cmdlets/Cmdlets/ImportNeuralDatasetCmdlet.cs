@@ -15,8 +15,6 @@ namespace NeuralPS.Cmdlets;
 [OutputType(typeof(Dataset))]
 public sealed class ImportNeuralDatasetCmdlet : NeuralCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
 
     /// <summary>The data file (idx features or CSV); wildcards allowed if they match one file.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]

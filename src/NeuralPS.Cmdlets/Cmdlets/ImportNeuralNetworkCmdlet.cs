@@ -11,8 +11,6 @@ namespace NeuralPS.Cmdlets;
 [OutputType(typeof(Network))]
 public sealed class ImportNeuralNetworkCmdlet : NeuralCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
 
     /// <summary>Model file(s); wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]

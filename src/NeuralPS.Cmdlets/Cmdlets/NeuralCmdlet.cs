@@ -11,6 +11,10 @@ namespace NeuralPS.Cmdlets;
 /// Must not mention a NeuralPS.Core type in a field or signature (see ModuleInitializer).</summary>
 public abstract class NeuralCmdlet : PSCmdlet
 {
+    /// <summary>The parameter sets of the cmdlets that take a file by -Path (wildcards) or -LiteralPath.</summary>
+    private protected const string PathSet = "Path";
+    private protected const string LiteralPathSet = "LiteralPath";
+
     /// <summary>Stops the command: a terminating error built from an engine/IO exception.</summary>
     [DoesNotReturn]
     private protected void ThrowError(Exception exception, object? target, string? errorId = null, bool writing = false)
@@ -123,6 +127,25 @@ public abstract class NeuralCmdlet : PSCmdlet
         }
         EnsureFileSystem(provider, path);
         return matches.Count == 0 ? GetUnresolvedFileSystemPath(path) : PathChoice.Single(matches, path, parameter);
+    }
+
+    /// <summary>What a cmdlet that writes one file (parameter sets "Path" and "LiteralPath", and -Force) would
+    /// write: the path resolved as <see cref="ResolveFileToWrite"/> does, checked by <see cref="SavePlan.Decide"/>.
+    /// A path that cannot be written is a terminating error naming it; an existing file is refused later, in
+    /// the real operation (<see cref="SavePlan.EnsureAllowed"/>), so -WhatIf describes it.</summary>
+    private protected SavePlan PlanFileWrite(string path, string literalPath, bool force)
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        string given = literal ? literalPath : path;
+        try
+        {
+            return SavePlan.Decide(ResolveFileToWrite(given, literal, literal ? LiteralPathSet : PathSet), force);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            ThrowError(e, given);
+            throw; // not reached: ThrowError throws
+        }
     }
 
     /// <summary>A path that may not exist yet (a file to write), resolved against the provider.</summary>

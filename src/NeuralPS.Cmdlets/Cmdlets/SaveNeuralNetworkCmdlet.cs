@@ -12,8 +12,6 @@ namespace NeuralPS.Cmdlets;
 [OutputType(typeof(FileInfo))]
 public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
 
     /// <summary>The network to save (from the pipeline).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -47,19 +45,8 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
 
     protected override void ProcessRecord()
     {
-        bool literal = ParameterSetName == LiteralPathSet;
-        string given = literal ? LiteralPath : Path;
-        SavePlan plan;
-        try
-        {
-            // A file to be written need not exist; -Path wildcards may pick one existing file (as Out-File's do).
-            plan = SavePlan.Decide(ResolveFileToWrite(given, literal, literal ? nameof(LiteralPath) : nameof(Path)), Force.IsPresent);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            ThrowError(e, given);
-            return;
-        }
+        // A file to be written need not exist; -Path wildcards may pick one existing file (as Out-File's do).
+        var plan = PlanFileWrite(Path, LiteralPath, Force.IsPresent);
         if (!ShouldProcess(plan.Path, plan.Action)) return;
         try
         {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using NeuralPS.Core.Tensors;
 
 namespace NeuralPS.Core.Data;
 
@@ -78,18 +79,12 @@ public sealed class IdxArray
                 break;
         }
         // NaN, ±Inf or a value beyond float32's range (after scaling) would train a model to NaN without a
-        // word: name the sample instead. One vectorised pass (MaxMagnitude is NaN or ∞ when any element is;
-        // a scalar loop here cost ~0.3 s on Fashion-MNIST's 47M values); the scalar search runs only on failure.
-        if (n == 0 || float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(destination[..checked((int)n)]))) return;
-        for (int i = 0; i < n; i++)
-        {
-            if (!float.IsFinite(destination[i]))
-            {
-                int item = ItemSize == 0 ? 0 : (int)(i / ItemSize);
-                throw new DataFormatException(
-                    $"{Source}: sample {item} (element {i - (long)item * ItemSize} of its {ItemSize}) is {RawValue(i)}{(scale == 1f ? "" : $" (× scale {scale})")}, which is not a finite float32 number.");
-            }
-        }
+        // word: name the sample instead (FiniteCheck: one vector pass; the position is searched only on failure).
+        int bad = FiniteCheck.FirstNonFinite(destination[..checked((int)n)]);
+        if (bad < 0) return;
+        int item = ItemSize == 0 ? 0 : bad / ItemSize;
+        throw new DataFormatException(
+            $"{Source}: sample {item} (element {bad - (long)item * ItemSize} of its {ItemSize}) is {RawValue(bad)}{(scale == 1f ? "" : $" (× scale {scale})")}, which is not a finite float32 number.");
     }
 
     private string RawValue(long i)

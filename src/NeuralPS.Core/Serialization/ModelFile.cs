@@ -133,8 +133,8 @@ public static class ModelFile
         WriteAtomically(path, file, wrapStream);
     }
 
-    /// <summary>Writes <paramref name="contents"/> to a temporary file in the target's folder, flushes it to
-    /// disk and renames it over <paramref name="path"/> (also used for checkpoints).</summary>
+    /// <summary>Writes <paramref name="contents"/> atomically over <paramref name="path"/> (<see cref="AtomicFile"/>;
+    /// also used for checkpoints), as a ModelFileException when it cannot.</summary>
     internal static void WriteAtomically(string path, byte[] contents, Func<Stream, Stream>? wrapStream)
     {
         string full = Path.GetFullPath(path);
@@ -143,74 +143,13 @@ public static class ModelFile
             throw new ModelFileException($"Cannot save model file '{path}': the folder '{directory}' does not exist.");
         if (Directory.Exists(full))
             throw new ModelFileException($"Cannot save model file '{path}': it is a folder.");
-        SweepStaleTemporaries(directory, Path.GetFileName(full));
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Stream s = wrapStream?.Invoke(fs) ?? fs;
-                s.Write(contents);
-                s.Flush();
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.Write(full, contents, wrapStream);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            TryDelete(temp);
-            if (e is IOException or UnauthorizedAccessException or NotSupportedException)
-                throw new ModelFileException($"Cannot save model file '{path}': {e.Message} Any previous file there is unchanged.", e);
-            throw;
-        }
-    }
-
-    /// <summary>Removes temporaries a save of the same target left behind when its process was killed before
-    /// the rename (".name.&lt;32 hex digits&gt;.tmp"). A save in progress holds its temporary open with
-    /// FileShare.None (an exclusive lock on every platform .NET runs on), so opening one exclusively succeeds
-    /// only for a temporary nobody writes any more; it is deleted on close. Files of other targets and
-    /// anything not named like a temporary are never touched.</summary>
-    internal static int SweepStaleTemporaries(string directory, string targetName)
-    {
-        int removed = 0;
-        string prefix = $".{targetName}.";
-        IEnumerable<string> candidates;
-        try
-        {
-            candidates = Directory.EnumerateFiles(directory, $".{targetName}.*.tmp");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-        foreach (string path in candidates)
-        {
-            string file = Path.GetFileName(path);
-            if (!file.StartsWith(prefix, StringComparison.Ordinal) || !file.EndsWith(".tmp", StringComparison.Ordinal)) continue;
-            string id = file[prefix.Length..^4];
-            if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)) continue;
-            try
-            {
-                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
-                removed++;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // In use by a save that is still running, or not ours to delete: leave it.
-            }
-        }
-        return removed;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a stray temporary file is harmless and named after its target.
+            throw new ModelFileException($"Cannot save model file '{path}': {e.Message} Any previous file there is unchanged.", e);
         }
     }
 
