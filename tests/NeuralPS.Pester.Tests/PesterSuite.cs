@@ -37,17 +37,9 @@ internal static class PesterSuite
 
     private static IReadOnlyList<PesterCase> DiscoverCore()
     {
-        var rows = Invoke("Discover", DiscoveryTimeout, out _);
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var cases = new List<PesterCase>(rows.Count);
-        foreach (var row in rows)
-        {
-            string id = row.File + "|" + row.Template;
-            seen.TryGetValue(id, out int occurrence);
-            seen[id] = occurrence + 1;
-            cases.Add(new PesterCase(row.File, row.Template, row.Path, occurrence, row.Skip));
-        }
-        return cases;
+        return WithOccurrences(Invoke("Discover", DiscoveryTimeout, out _))
+            .Select(x => new PesterCase(x.Row.File, x.Row.Template, x.Row.Path, x.Occurrence, x.Row.Skip))
+            .ToList();
     }
 
     private static RunOutcome RunCore()
@@ -55,20 +47,27 @@ internal static class PesterSuite
         try
         {
             var rows = Invoke("Run", RunTimeout, out string log);
-            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-            var byKey = new Dictionary<string, PesterRow>(StringComparer.Ordinal);
-            foreach (var row in rows)
-            {
-                string id = row.File + "|" + row.Template;
-                seen.TryGetValue(id, out int occurrence);
-                seen[id] = occurrence + 1;
-                byKey[id + "|" + occurrence] = row;
-            }
+            var byKey = WithOccurrences(rows).ToDictionary(
+                x => new PesterCase(x.Row.File, x.Row.Template, x.Row.Path, x.Occurrence, x.Row.Skip).Key, x => x.Row, StringComparer.Ordinal);
             return new RunOutcome(byKey, log, null);
         }
         catch (Exception e)
         {
             return new RunOutcome(new Dictionary<string, PesterRow>(), "", e.Message);
+        }
+    }
+
+    /// <summary>Each row with its occurrence among rows of the same file and template (an It with -ForEach is
+    /// one template, many tests), which is what identifies a test between discovery and the run.</summary>
+    private static IEnumerable<(PesterRow Row, int Occurrence)> WithOccurrences(IEnumerable<PesterRow> rows)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            string id = row.File + "|" + row.Template;
+            seen.TryGetValue(id, out int occurrence);
+            seen[id] = occurrence + 1;
+            yield return (row, occurrence);
         }
     }
 
