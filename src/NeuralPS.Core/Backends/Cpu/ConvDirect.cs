@@ -20,9 +20,26 @@ namespace NeuralPS.Core.Backends.Cpu;
 internal static unsafe class ConvDirect
 {
     public static bool Applies(in ConvolutionGeometry g) =>
-        Vector512.IsHardwareAccelerated && g.InputChannels == 1 && g.Groups == 1
+        Lanes > 0 && g.InputChannels == 1 && g.Groups == 1
         && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
-        && g.OutputWidth >= 16 && g.KernelArea <= 64;
+        && g.OutputWidth >= Lanes && g.KernelArea <= 64;
+
+    /// <summary>The vector width the kernels run at (written once over <see cref="ISimd{TV}"/>): 16, 8 or 4 floats; 0 without vectors.</summary>
+    private static int Lanes => Simd512.IsSupported ? 16 : Simd256.IsSupported ? 8 : Simd128.IsSupported ? 4 : 0;
+
+    private static void ForwardPart(void* state, int start, int end, int part)
+    {
+        if (Simd512.IsSupported) ForwardPart<Simd512, Vector512<float>>(state, start, end);
+        else if (Simd256.IsSupported) ForwardPart<Simd256, Vector256<float>>(state, start, end);
+        else ForwardPart<Simd128, Vector128<float>>(state, start, end);
+    }
+
+    private static void BackwardFilterPart(void* state, int start, int end, int part)
+    {
+        if (Simd512.IsSupported) BackwardFilterPart<Simd512, Vector512<float>>(state, start, end, part);
+        else if (Simd256.IsSupported) BackwardFilterPart<Simd256, Vector256<float>>(state, start, end, part);
+        else BackwardFilterPart<Simd128, Vector128<float>>(state, start, end, part);
+    }
 
     private struct Job
     {
@@ -78,15 +95,17 @@ internal static unsafe class ConvDirect
 
     // y[n, k, oy, ox] = act(bias[k] + Σ_{i,j} w[k, 0, i, j]·xp[n, oy + i, ox + j]), xp = x with its zero border
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPart(void* state, int start, int end, int part)
+    private static void ForwardPart<TS, TV>(void* state, int start, int end)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
+        int lanes = TS.Lanes;
         var job = (Job*)state;
         var g = job->G;
         int kh = g.KernelHeight, kw = g.KernelWidth, ka = g.KernelArea, ow = g.OutputWidth, oh = g.OutputHeight, ohw = g.OutputPlane;
         int srcW = PaddedWidth(g);
         var act = job->Activation;
         bool inlineAct = act is ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU;
-        var slope = Vector512.Create(act == ActivationKind.LeakyReLU ? job->Alpha : 0f);
+        var slope = TS.Create(act == ActivationKind.LeakyReLU ? job->Alpha : 0f);
         float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
         fixed (float* padded = padBuffer)
         {
@@ -99,43 +118,43 @@ internal static unsafe class ConvDirect
                     // Four filters at a time; a short last group repeats its last filter and drops the copies.
                     int k1 = Math.Min(k0 + 1, g.Filters - 1), k2 = Math.Min(k0 + 2, g.Filters - 1), k3 = Math.Min(k0 + 3, g.Filters - 1);
                     float* w0 = job->W + k0 * ka, w1 = job->W + k1 * ka, w2 = job->W + k2 * ka, w3 = job->W + k3 * ka;
-                    var b0 = Vector512.Create(job->Bias == null ? 0f : job->Bias[k0]);
-                    var b1 = Vector512.Create(job->Bias == null ? 0f : job->Bias[k1]);
-                    var b2 = Vector512.Create(job->Bias == null ? 0f : job->Bias[k2]);
-                    var b3 = Vector512.Create(job->Bias == null ? 0f : job->Bias[k3]);
+                    var b0 = TS.Create(job->Bias == null ? 0f : job->Bias[k0]);
+                    var b1 = TS.Create(job->Bias == null ? 0f : job->Bias[k1]);
+                    var b2 = TS.Create(job->Bias == null ? 0f : job->Bias[k2]);
+                    var b3 = TS.Create(job->Bias == null ? 0f : job->Bias[k3]);
                     float* y0 = yn + (long)k0 * ohw, y1 = yn + (long)k1 * ohw, y2 = yn + (long)k2 * ohw, y3 = yn + (long)k3 * ohw;
                     for (int oy = 0; oy < oh; oy++)
                     {
-                        for (int ox = 0; ox < ow; ox += 16)
+                        for (int ox = 0; ox < ow; ox += lanes)
                         {
-                            int o = Math.Min(ox, ow - 16); // the last vector overlaps the previous one
-                            Vector512<float> a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+                            int o = Math.Min(ox, ow - lanes); // the last vector overlaps the previous one
+                            TV a0 = b0, a1 = b1, a2 = b2, a3 = b3;
                             float* s = src + oy * srcW + o;
                             for (int i = 0; i < kh; i++, s += srcW)
                             {
                                 int t = i * kw;
                                 for (int j = 0; j < kw; j++)
                                 {
-                                    var xv = Vector512.Load(s + j);
-                                    a0 += Vector512.Create(w0[t + j]) * xv;
-                                    a1 += Vector512.Create(w1[t + j]) * xv;
-                                    a2 += Vector512.Create(w2[t + j]) * xv;
-                                    a3 += Vector512.Create(w3[t + j]) * xv;
+                                    var xv = TS.Load(s + j);
+                                    a0 = TS.MultiplyAdd(TS.Create(w0[t + j]), xv, a0);
+                                    a1 = TS.MultiplyAdd(TS.Create(w1[t + j]), xv, a1);
+                                    a2 = TS.MultiplyAdd(TS.Create(w2[t + j]), xv, a2);
+                                    a3 = TS.MultiplyAdd(TS.Create(w3[t + j]), xv, a3);
                                 }
                             }
                             if (inlineAct && act != ActivationKind.None)
                             {
-                                a0 = Vector512.ConditionalSelect(Vector512.GreaterThan(a0, Vector512<float>.Zero), a0, a0 * slope);
-                                a1 = Vector512.ConditionalSelect(Vector512.GreaterThan(a1, Vector512<float>.Zero), a1, a1 * slope);
-                                a2 = Vector512.ConditionalSelect(Vector512.GreaterThan(a2, Vector512<float>.Zero), a2, a2 * slope);
-                                a3 = Vector512.ConditionalSelect(Vector512.GreaterThan(a3, Vector512<float>.Zero), a3, a3 * slope);
+                                a0 = TS.Select(TS.GreaterThan(a0, TS.Zero), a0, TS.Multiply(a0, slope));
+                                a1 = TS.Select(TS.GreaterThan(a1, TS.Zero), a1, TS.Multiply(a1, slope));
+                                a2 = TS.Select(TS.GreaterThan(a2, TS.Zero), a2, TS.Multiply(a2, slope));
+                                a3 = TS.Select(TS.GreaterThan(a3, TS.Zero), a3, TS.Multiply(a3, slope));
                             }
                             int off = oy * ow + o;
                             // Stores in reverse so that a repeated last filter ends with its own value.
-                            a3.Store(y3 + off);
-                            a2.Store(y2 + off);
-                            a1.Store(y1 + off);
-                            a0.Store(y0 + off);
+                            TS.Store(a3, y3 + off);
+                            TS.Store(a2, y2 + off);
+                            TS.Store(a1, y1 + off);
+                            TS.Store(a0, y0 + off);
                         }
                     }
                 }
@@ -153,8 +172,10 @@ internal static unsafe class ConvDirect
     // Loop order: per image and group of four filters, one kernel tap at a time with register
     // accumulators, so each shifted input vector loaded feeds four FMAs; 3×3 has its own kernel.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardFilterPart(void* state, int start, int end, int part)
+    private static void BackwardFilterPart<TS, TV>(void* state, int start, int end, int part)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
+        int lanes = TS.Lanes;
         var job = (Job*)state;
         var g = job->G;
         int kh = g.KernelHeight, kw = g.KernelWidth, ka = g.KernelArea, ow = g.OutputWidth, oh = g.OutputHeight, ohw = g.OutputPlane;
@@ -165,10 +186,10 @@ internal static unsafe class ConvDirect
         new Span<float>(dw, g.WeightSize).Clear();
         new Span<float>(db, g.Filters).Clear();
         float* y = job->Y;
-        var slope = Vector512.Create(job->Alpha);
+        var slope = TS.Create(job->Alpha);
         // The last vector of a row overlaps the previous one; its first lanes were counted already.
-        int lastStart = ow - 16, counted = ow % 16 == 0 ? 0 : 16 - ow % 16;
-        var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create((float)counted));
+        int lastStart = ow - lanes, counted = ow % lanes == 0 ? 0 : lanes - ow % lanes;
+        var keep = TS.GreaterThanOrEqual(TS.Indices, TS.Create((float)counted));
         float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
         fixed (float* padded = padBuffer)
         {
@@ -183,7 +204,7 @@ internal static unsafe class ConvDirect
                     {
                         int k1 = Math.Min(k + 1, g.Filters - 1);
                         bool two = k + 1 < g.Filters;
-                        Filter3x3Pair(src, srcW, dyn + (long)k * ohw, dyn + (long)k1 * ohw,
+                        Filter3x3Pair<TS, TV>(src, srcW, dyn + (long)k * ohw, dyn + (long)k1 * ohw,
                             yn == null ? null : yn + (long)k * ohw, yn == null ? null : yn + (long)k1 * ohw, slope,
                             oh, ow, keep, dw + k * 9, two ? dw + (k + 1) * 9 : null, db + k, two ? db + k + 1 : null);
                     }
@@ -193,28 +214,28 @@ internal static unsafe class ConvDirect
                 {
                     float* dk = dyn + (long)k * ohw;
                     float* yk = yn == null ? null : yn + (long)k * ohw;
-                    var bsum = Vector512<float>.Zero;
+                    var bsum = TS.Zero;
                     for (int i = 0; i < kh; i++)
                     for (int jj = 0; jj < kw; jj++)
                     {
-                        var a = Vector512<float>.Zero;
+                        var a = TS.Zero;
                         for (int oy = 0; oy < oh; oy++)
                         {
                             float* s = src + (oy + i) * srcW + jj;
-                            for (int ox = 0; ox < ow; ox += 16)
+                            for (int ox = 0; ox < ow; ox += lanes)
                             {
-                                int o = ox + 16 <= ow ? ox : lastStart;
-                                var d = Vector512.Load(dk + oy * ow + o);
+                                int o = ox + lanes <= ow ? ox : lastStart;
+                                var d = TS.Load(dk + oy * ow + o);
                                 if (yk != null)
-                                    d = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(yk + oy * ow + o), Vector512<float>.Zero), d, d * slope);
-                                if (o != ox) d = Vector512.ConditionalSelect(keep, d, Vector512<float>.Zero);
-                                a += d * Vector512.Load(s + o);
-                                if (i == 0 && jj == 0) bsum += d;
+                                    d = TS.Select(TS.GreaterThan(TS.Load(yk + oy * ow + o), TS.Zero), d, TS.Multiply(d, slope));
+                                if (o != ox) d = TS.Select(keep, d, TS.Zero);
+                                a = TS.MultiplyAdd(d, TS.Load(s + o), a);
+                                if (i == 0 && jj == 0) bsum = TS.Add(bsum, d);
                             }
                         }
-                        dw[k * ka + i * kw + jj] += Vector512.Sum(a);
+                        dw[k * ka + i * kw + jj] += TS.Sum(a);
                     }
-                    db[k] += Vector512.Sum(bsum);
+                    db[k] += TS.Sum(bsum);
                 }
             }
         }
@@ -225,52 +246,54 @@ internal static unsafe class ConvDirect
     /// loads per 18 FMAs). dz = dy masked by the ReLU family's derivative when y is given; the overlapping
     /// last vector of a row has its already-counted lanes masked off.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Filter3x3Pair(float* src, int srcW, float* dyA, float* dyB, float* yA, float* yB, Vector512<float> slope,
-        int oh, int ow, Vector512<float> keep, float* dwA, float* dwB, float* dbA, float* dbB)
+    private static void Filter3x3Pair<TS, TV>(float* src, int srcW, float* dyA, float* dyB, float* yA, float* yB, TV slope,
+        int oh, int ow, TV keep, float* dwA, float* dwB, float* dbA, float* dbB)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default, a20 = default, a21 = default, a22 = default;
-        Vector512<float> b00 = default, b01 = default, b02 = default, b10 = default, b11 = default, b12 = default, b20 = default, b21 = default, b22 = default;
-        Vector512<float> sA = default, sB = default;
-        int lastStart = ow - 16;
+        int lanes = TS.Lanes;
+        TV a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default, a20 = default, a21 = default, a22 = default;
+        TV b00 = default, b01 = default, b02 = default, b10 = default, b11 = default, b12 = default, b20 = default, b21 = default, b22 = default;
+        TV sA = default, sB = default;
+        int lastStart = ow - lanes;
         for (int oy = 0; oy < oh; oy++)
         {
             float* r0 = src + oy * srcW, r1 = r0 + srcW, r2 = r1 + srcW;
             int r = oy * ow;
-            for (int ox = 0; ox < ow; ox += 16)
+            for (int ox = 0; ox < ow; ox += lanes)
             {
-                int o = ox + 16 <= ow ? ox : lastStart;
-                var dA = Vector512.Load(dyA + r + o);
-                var dB = Vector512.Load(dyB + r + o);
+                int o = ox + lanes <= ow ? ox : lastStart;
+                var dA = TS.Load(dyA + r + o);
+                var dB = TS.Load(dyB + r + o);
                 if (yA != null)
                 {
-                    dA = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(yA + r + o), Vector512<float>.Zero), dA, dA * slope);
-                    dB = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(yB + r + o), Vector512<float>.Zero), dB, dB * slope);
+                    dA = TS.Select(TS.GreaterThan(TS.Load(yA + r + o), TS.Zero), dA, TS.Multiply(dA, slope));
+                    dB = TS.Select(TS.GreaterThan(TS.Load(yB + r + o), TS.Zero), dB, TS.Multiply(dB, slope));
                 }
                 if (o != ox)
                 {
-                    dA = Vector512.ConditionalSelect(keep, dA, Vector512<float>.Zero);
-                    dB = Vector512.ConditionalSelect(keep, dB, Vector512<float>.Zero);
+                    dA = TS.Select(keep, dA, TS.Zero);
+                    dB = TS.Select(keep, dB, TS.Zero);
                 }
-                sA += dA; sB += dB;
-                var x = Vector512.Load(r0 + o); a00 += dA * x; b00 += dB * x;
-                x = Vector512.Load(r0 + o + 1); a01 += dA * x; b01 += dB * x;
-                x = Vector512.Load(r0 + o + 2); a02 += dA * x; b02 += dB * x;
-                x = Vector512.Load(r1 + o); a10 += dA * x; b10 += dB * x;
-                x = Vector512.Load(r1 + o + 1); a11 += dA * x; b11 += dB * x;
-                x = Vector512.Load(r1 + o + 2); a12 += dA * x; b12 += dB * x;
-                x = Vector512.Load(r2 + o); a20 += dA * x; b20 += dB * x;
-                x = Vector512.Load(r2 + o + 1); a21 += dA * x; b21 += dB * x;
-                x = Vector512.Load(r2 + o + 2); a22 += dA * x; b22 += dB * x;
+                sA = TS.Add(sA, dA); sB = TS.Add(sB, dB);
+                var x = TS.Load(r0 + o); a00 = TS.MultiplyAdd(dA, x, a00); b00 = TS.MultiplyAdd(dB, x, b00);
+                x = TS.Load(r0 + o + 1); a01 = TS.MultiplyAdd(dA, x, a01); b01 = TS.MultiplyAdd(dB, x, b01);
+                x = TS.Load(r0 + o + 2); a02 = TS.MultiplyAdd(dA, x, a02); b02 = TS.MultiplyAdd(dB, x, b02);
+                x = TS.Load(r1 + o); a10 = TS.MultiplyAdd(dA, x, a10); b10 = TS.MultiplyAdd(dB, x, b10);
+                x = TS.Load(r1 + o + 1); a11 = TS.MultiplyAdd(dA, x, a11); b11 = TS.MultiplyAdd(dB, x, b11);
+                x = TS.Load(r1 + o + 2); a12 = TS.MultiplyAdd(dA, x, a12); b12 = TS.MultiplyAdd(dB, x, b12);
+                x = TS.Load(r2 + o); a20 = TS.MultiplyAdd(dA, x, a20); b20 = TS.MultiplyAdd(dB, x, b20);
+                x = TS.Load(r2 + o + 1); a21 = TS.MultiplyAdd(dA, x, a21); b21 = TS.MultiplyAdd(dB, x, b21);
+                x = TS.Load(r2 + o + 2); a22 = TS.MultiplyAdd(dA, x, a22); b22 = TS.MultiplyAdd(dB, x, b22);
             }
         }
-        dwA[0] += Vector512.Sum(a00); dwA[1] += Vector512.Sum(a01); dwA[2] += Vector512.Sum(a02);
-        dwA[3] += Vector512.Sum(a10); dwA[4] += Vector512.Sum(a11); dwA[5] += Vector512.Sum(a12);
-        dwA[6] += Vector512.Sum(a20); dwA[7] += Vector512.Sum(a21); dwA[8] += Vector512.Sum(a22);
-        *dbA += Vector512.Sum(sA);
+        dwA[0] += TS.Sum(a00); dwA[1] += TS.Sum(a01); dwA[2] += TS.Sum(a02);
+        dwA[3] += TS.Sum(a10); dwA[4] += TS.Sum(a11); dwA[5] += TS.Sum(a12);
+        dwA[6] += TS.Sum(a20); dwA[7] += TS.Sum(a21); dwA[8] += TS.Sum(a22);
+        *dbA += TS.Sum(sA);
         if (dwB == null) return;
-        dwB[0] += Vector512.Sum(b00); dwB[1] += Vector512.Sum(b01); dwB[2] += Vector512.Sum(b02);
-        dwB[3] += Vector512.Sum(b10); dwB[4] += Vector512.Sum(b11); dwB[5] += Vector512.Sum(b12);
-        dwB[6] += Vector512.Sum(b20); dwB[7] += Vector512.Sum(b21); dwB[8] += Vector512.Sum(b22);
-        *dbB += Vector512.Sum(sB);
+        dwB[0] += TS.Sum(b00); dwB[1] += TS.Sum(b01); dwB[2] += TS.Sum(b02);
+        dwB[3] += TS.Sum(b10); dwB[4] += TS.Sum(b11); dwB[5] += TS.Sum(b12);
+        dwB[6] += TS.Sum(b20); dwB[7] += TS.Sum(b21); dwB[8] += TS.Sum(b22);
+        *dbB += TS.Sum(sB);
     }
 }

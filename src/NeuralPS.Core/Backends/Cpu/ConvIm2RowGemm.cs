@@ -23,7 +23,7 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// The forward keeps R in the layer's workspace for the filter gradient.
 /// Threads: as <see cref="ConvIm2ColGemm"/> (chunks claimed by the SGEMM's team, single-threaded GEMMs).
 ///
-/// Vector stores may run up to 15 floats past a run; every buffer here is written in address order
+/// Vector stores may run up to Lanes − 1 (≤ 15) floats past a run; every buffer here is written in address order
 /// and has <see cref="Slack"/> floats after its end, so a spill only lands where a later store writes.</summary>
 internal enum ConvLayoutChoice
 {
@@ -44,7 +44,7 @@ internal static unsafe class ConvIm2RowGemm
     /// above. Measured per thread-CPU-second, one thread, 64 images: 7×7 outputs (64→64 and 32→64/2
     /// channels) forward 82 vs 65 and 68 vs 56 GFLOP/s, filter gradient 76 vs 63 and 60 vs 52; 11×11 and
     /// 14×14 outputs forward 67 vs 74 and 60 vs 56, filter gradient equal.</summary>
-    public static bool Applies(in ConvolutionGeometry g) => Vector512.IsHardwareAccelerated && Choice switch
+    public static bool Applies(in ConvolutionGeometry g) => Vectorized && Choice switch
     {
         ConvLayoutChoice.PixelMajor => true,
         ConvLayoutChoice.Classic => false,
@@ -53,7 +53,11 @@ internal static unsafe class ConvIm2RowGemm
 
     /// <summary>Backward-data: the classic GEMM + direct col2im measured faster on every shape tried (by
     /// 5–25%: the pixel-major version pays two transposes), so Auto never picks this one.</summary>
-    public static bool AppliesToBackwardData(in ConvolutionGeometry g) => Vector512.IsHardwareAccelerated && Choice == ConvLayoutChoice.PixelMajor;
+    public static bool AppliesToBackwardData(in ConvolutionGeometry g) => Vectorized && Choice == ConvLayoutChoice.PixelMajor;
+
+    /// <summary>The kernels below are written once over <see cref="ISimd{TV}"/> and run at the widest width the
+    /// CPU offers (512, 256 or 128 bits); without any vector unit the classic path is used.</summary>
+    private static bool Vectorized => Simd512.IsSupported || Simd256.IsSupported || Simd128.IsSupported;
 
     private struct Job
     {
@@ -260,81 +264,63 @@ internal static unsafe class ConvIm2RowGemm
     }
 
     /// <summary>dst[(img·plane + p)·channels + c] = src[img·imageStride + c·plane + p] (channels-last copy of
-    /// <paramref name="channels"/> planes of each image): 16×16 tiles transposed in registers, scalar edges.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <paramref name="channels"/> planes of each image): Lanes × Lanes tiles transposed in registers, scalar edges.</summary>
     internal static void ToPixelMajor(float* src, int images, int channels, int plane, int imageStride, float* dst)
     {
-        var t = stackalloc Vector512<float>[16];
-        int cFull = channels & ~15, pFull = plane & ~15;
-        for (int img = 0; img < images; img++)
-        {
-            float* s = src + (long)img * imageStride;
-            float* d = dst + (long)img * plane * channels;
-            for (int c0 = 0; c0 < cFull; c0 += 16)
-            {
-                for (int p0 = 0; p0 < pFull; p0 += 16)
-                {
-                    for (int i = 0; i < 16; i++) t[i] = Vector512.Load(s + (long)(c0 + i) * plane + p0);
-                    Transpose16(t);
-                    for (int i = 0; i < 16; i++) t[i].Store(d + (long)(p0 + i) * channels + c0);
-                }
-                for (int p = pFull; p < plane; p++)
-                    for (int c = c0; c < c0 + 16; c++) d[(long)p * channels + c] = s[(long)c * plane + p];
-            }
-            for (int c = cFull; c < channels; c++)
-            {
-                float* sr = s + (long)c * plane;
-                for (int p = 0; p < plane; p++) d[(long)p * channels + c] = sr[p];
-            }
-        }
+        if (Simd512.IsSupported) Transpose<Simd512, Vector512<float>>(src, images, channels, plane, imageStride, dst, toPixelMajor: true);
+        else if (Simd256.IsSupported) Transpose<Simd256, Vector256<float>>(src, images, channels, plane, imageStride, dst, toPixelMajor: true);
+        else Transpose<Simd128, Vector128<float>>(src, images, channels, plane, imageStride, dst, toPixelMajor: true);
     }
 
-    /// <summary>dst[img·imageStride + c·plane + p] = src[(img·plane + p)·channels + c]: 16×16 register tiles, scalar edges.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>dst[img·imageStride + c·plane + p] = src[(img·plane + p)·channels + c]: Lanes × Lanes register tiles, scalar edges.</summary>
     internal static void FromPixelMajor(float* src, int images, int channels, int plane, float* dst, int imageStride)
     {
-        var t = stackalloc Vector512<float>[16];
-        int cFull = channels & ~15, pFull = plane & ~15;
-        for (int img = 0; img < images; img++)
-        {
-            float* s = src + (long)img * plane * channels;
-            float* d = dst + (long)img * imageStride;
-            for (int c0 = 0; c0 < cFull; c0 += 16)
-            {
-                for (int p0 = 0; p0 < pFull; p0 += 16)
-                {
-                    for (int i = 0; i < 16; i++) t[i] = Vector512.Load(s + (long)(p0 + i) * channels + c0);
-                    Transpose16(t);
-                    for (int i = 0; i < 16; i++) t[i].Store(d + (long)(c0 + i) * plane + p0);
-                }
-                for (int c = c0; c < c0 + 16; c++)
-                    for (int p = pFull; p < plane; p++) d[(long)c * plane + p] = s[(long)p * channels + c];
-            }
-            for (int c = cFull; c < channels; c++)
-                for (int p = 0; p < plane; p++) d[(long)c * plane + p] = s[(long)p * channels + c];
-        }
+        if (Simd512.IsSupported) Transpose<Simd512, Vector512<float>>(src, images, channels, plane, imageStride, dst, toPixelMajor: false);
+        else if (Simd256.IsSupported) Transpose<Simd256, Vector256<float>>(src, images, channels, plane, imageStride, dst, toPixelMajor: false);
+        else Transpose<Simd128, Vector128<float>>(src, images, channels, plane, imageStride, dst, toPixelMajor: false);
     }
 
-    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-
-    /// <summary>In-place 16×16 transpose: four perfect-shuffle rounds, row 2i+h ← interleave(row i, row i+8)
-    /// (low half for h = 0, high half for h = 1). Each round moves one bit of the column index into the
-    /// row index, so after four rounds (row, column) = (old column, old row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16(Vector512<float>* r)
+    /// <summary>Both directions of the NCHW ↔ channels-last copy: the channel-major side is addressed
+    /// c·plane + p within an image of <paramref name="imageStride"/> floats, the pixel-major side
+    /// p·channels + c within an image of plane·channels floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose<TS, TV>(float* src, int images, int channels, int plane, int imageStride, float* dst, bool toPixelMajor)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        var lo = InterleaveLow;
-        var hi = InterleaveHigh;
-        var tmp = stackalloc Vector512<float>[16];
-        for (int round = 0; round < 4; round++)
+        int lanes = TS.Lanes;
+        var t = stackalloc TV[lanes];
+        int cFull = channels - channels % lanes, pFull = plane - plane % lanes;
+        for (int img = 0; img < images; img++)
         {
-            for (int i = 0; i < 8; i++)
+            // cm: channel-major image, pm: pixel-major image
+            float* cm = (toPixelMajor ? src : dst) + (long)img * imageStride;
+            float* pm = (toPixelMajor ? dst : src) + (long)img * plane * channels;
+            for (int c0 = 0; c0 < cFull; c0 += lanes)
             {
-                tmp[2 * i] = System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32x2(r[i], lo, r[i + 8]);
-                tmp[2 * i + 1] = System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32x2(r[i], hi, r[i + 8]);
+                for (int p0 = 0; p0 < pFull; p0 += lanes)
+                {
+                    if (toPixelMajor)
+                    {
+                        for (int i = 0; i < lanes; i++) t[i] = TS.Load(cm + (long)(c0 + i) * plane + p0);
+                        TS.Transpose(t);
+                        for (int i = 0; i < lanes; i++) TS.Store(t[i], pm + (long)(p0 + i) * channels + c0);
+                    }
+                    else
+                    {
+                        for (int i = 0; i < lanes; i++) t[i] = TS.Load(pm + (long)(p0 + i) * channels + c0);
+                        TS.Transpose(t);
+                        for (int i = 0; i < lanes; i++) TS.Store(t[i], cm + (long)(c0 + i) * plane + p0);
+                    }
+                }
+                for (int c = c0; c < c0 + lanes; c++)
+                    for (int p = pFull; p < plane; p++)
+                        if (toPixelMajor) pm[(long)p * channels + c] = cm[(long)c * plane + p];
+                        else cm[(long)c * plane + p] = pm[(long)p * channels + c];
             }
-            for (int i = 0; i < 16; i++) r[i] = tmp[i];
+            for (int c = cFull; c < channels; c++)
+                for (int p = 0; p < plane; p++)
+                    if (toPixelMajor) pm[(long)p * channels + c] = cm[(long)c * plane + p];
+                    else cm[(long)c * plane + p] = pm[(long)p * channels + c];
         }
     }
 
@@ -342,8 +328,16 @@ internal static unsafe class ConvIm2RowGemm
     /// Each (pixel, tap) is a run of Cg floats copied with whole vectors (the spill is rewritten by the next
     /// run); with stride 1 and dilation 1 the kw taps of a kernel row that are all inside the image are
     /// one contiguous run of kw·Cg floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Im2Row(float* xn, int images, in ConvolutionGeometry g, float* r)
+    {
+        if (Simd512.IsSupported) Im2Row<Simd512, Vector512<float>>(xn, images, g, r);
+        else if (Simd256.IsSupported) Im2Row<Simd256, Vector256<float>>(xn, images, g, r);
+        else Im2Row<Simd128, Vector128<float>>(xn, images, g, r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Im2Row<TS, TV>(float* xn, int images, in ConvolutionGeometry g, float* r)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
         int h = g.InputHeight, w = g.InputWidth, cg = g.GroupInputChannels, kh = g.KernelHeight, kw = g.KernelWidth;
         int oh = g.OutputHeight, ow = g.OutputWidth, p = g.PatchSize;
@@ -365,22 +359,22 @@ internal static unsafe class ConvIm2RowGemm
                         int iy = oy * g.StrideHeight - g.PadTop + i * g.DilationHeight;
                         if ((uint)iy >= (uint)h)
                         {
-                            Zero(d, rowRun);
+                            Zero<TS, TV>(d, rowRun);
                             d += rowRun;
                             continue;
                         }
                         float* srow = xi + (long)iy * w * cg;
                         if (allColumnsInside)
                         {
-                            Copy(srow + (long)x0 * cg, d, rowRun);
+                            Copy<TS, TV>(srow + (long)x0 * cg, d, rowRun);
                             d += rowRun;
                             continue;
                         }
                         for (int jj = 0; jj < kw; jj++, d += cg)
                         {
                             int ix = x0 + jj * g.DilationWidth;
-                            if ((uint)ix >= (uint)w) Zero(d, cg);
-                            else Copy(srow + (long)ix * cg, d, cg);
+                            if ((uint)ix >= (uint)w) Zero<TS, TV>(d, cg);
+                            else Copy<TS, TV>(srow + (long)ix * cg, d, cg);
                         }
                     }
                 }
@@ -392,9 +386,18 @@ internal static unsafe class ConvIm2RowGemm
     /// (pixel, tap) pairs that read it, in registers, and is written once (no clearing, no read-modify-write).
     /// The taps that reach an input row/column are found by range arithmetic, not per-tap tests (stride 1),
     /// or by a divisibility test (stride &gt; 1).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Row2Im(float* dr, int images, in ConvolutionGeometry g, float* dxn)
     {
+        if (Simd512.IsSupported) Row2Im<Simd512, Vector512<float>>(dr, images, g, dxn);
+        else if (Simd256.IsSupported) Row2Im<Simd256, Vector256<float>>(dr, images, g, dxn);
+        else Row2Im<Simd128, Vector128<float>>(dr, images, g, dxn);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row2Im<TS, TV>(float* dr, int images, in ConvolutionGeometry g, float* dxn)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int lanes = TS.Lanes;
         int h = g.InputHeight, w = g.InputWidth, cg = g.GroupInputChannels, kh = g.KernelHeight, kw = g.KernelWidth;
         int oh = g.OutputHeight, ow = g.OutputWidth, p = g.PatchSize, sh = g.StrideHeight, sw = g.StrideWidth;
         int dh = g.DilationHeight, dwl = g.DilationWidth, pt = g.PadTop, pl = g.PadLeft;
@@ -412,22 +415,22 @@ internal static unsafe class ConvIm2RowGemm
                         // taps i with 0 ≤ oy = iy + pt − i·dh < oh, taps j likewise
                         int iLo = Math.Max(0, CeilDiv(iy + pt - oh + 1, dh)), iHi = Math.Min(kh - 1, (iy + pt) / dh);
                         int jLo = Math.Max(0, CeilDiv(ix + pl - ow + 1, dwl)), jHi = Math.Min(kw - 1, (ix + pl) / dwl);
-                        for (int c0 = 0; c0 < cg; c0 += 16)
+                        for (int c0 = 0; c0 < cg; c0 += lanes)
                         {
-                            var acc = Vector512<float>.Zero;
+                            var acc = TS.Zero;
                             for (int i = iLo; i <= iHi; i++)
                             {
                                 float* rr = ri + ((long)(iy + pt - i * dh) * ow + ix + pl) * p + i * kw * cg + c0;
                                 for (int jj = jLo; jj <= jHi; jj++)
-                                    acc += Vector512.Load(rr - (long)jj * dwl * p + jj * cg);
+                                    acc = TS.Add(acc, TS.Load(rr - (long)jj * dwl * p + jj * cg));
                             }
-                            acc.Store(d + c0);
+                            TS.Store(acc, d + c0);
                         }
                         continue;
                     }
-                    for (int c0 = 0; c0 < cg; c0 += 16)
+                    for (int c0 = 0; c0 < cg; c0 += lanes)
                     {
-                        var acc = Vector512<float>.Zero;
+                        var acc = TS.Zero;
                         for (int i = 0; i < kh; i++)
                         {
                             int ty = iy + pt - i * dh;
@@ -440,10 +443,10 @@ internal static unsafe class ConvIm2RowGemm
                                 if (tx < 0) break;
                                 int ox = tx / sw;
                                 if (ox * sw != tx || ox >= ow) continue;
-                                acc += Vector512.Load(ri + ((long)oy * ow + ox) * p + (i * kw + jj) * cg + c0);
+                                acc = TS.Add(acc, TS.Load(ri + ((long)oy * ow + ox) * p + (i * kw + jj) * cg + c0));
                             }
                         }
-                        acc.Store(d + c0);
+                        TS.Store(acc, d + c0);
                     }
                 }
             }
@@ -455,14 +458,14 @@ internal static unsafe class ConvIm2RowGemm
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -((-a) / b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(float* s, float* d, int n)
+    private static void Copy<TS, TV>(float* s, float* d, int n) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        for (int t = 0; t < n; t += 16) Vector512.Load(s + t).Store(d + t);
+        for (int t = 0; t < n; t += TS.Lanes) TS.Store(TS.Load(s + t), d + t);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Zero(float* d, int n)
+    private static void Zero<TS, TV>(float* d, int n) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        for (int t = 0; t < n; t += 16) Vector512<float>.Zero.Store(d + t);
+        for (int t = 0; t < n; t += TS.Lanes) TS.Store(TS.Zero, d + t);
     }
 }

@@ -68,7 +68,7 @@ internal static unsafe class ConvParallel
     /// <summary>body(state, start, end, part) over [0, count) split into <paramref name="parts"/> (at most
     /// <see cref="Threads"/>) contiguous
     /// ranges (part = the range's index, 0 on the calling thread). When the team is busy (another thread
-    /// is training), the whole range runs on the calling thread as part 0. Returns the number of parts
+    /// is training), the same parts run one after another on the calling thread. Returns the number of parts
     /// that ran (per-part partial results live in parts 0 .. return − 1).</summary>
     public static int ForParts(int count, int parts, delegate*<void*, int, int, int, void> body, void* state)
     {
@@ -81,9 +81,10 @@ internal static unsafe class ConvParallel
         }
         var job = new RangeJob { Body = body, State = state, Count = count, Parts = parts };
         if (ThreadTeam.GetShared(parts).TryRun(&RunPart, &job, parts)) return parts;
-        job.Parts = 1;
-        RunPart(&job, 0);
-        return 1;
+        // The team is busy (another training): the same parts, one after another on this thread, so
+        // per-part partial sums, and so the result, do not depend on whether the team was free.
+        for (int part = 0; part < parts; part++) RunPart(&job, part);
+        return parts;
     }
 
     /// <summary><see cref="ForParts"/> with the part count chosen from the work size (never more than

@@ -13,7 +13,8 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// computed once per kernel tap.
 ///
 /// Speed: a 3×3 conv over 13×13 images makes runs of only 11 floats, so per-run overhead decides.
-/// With stride 1 and AVX-512 every run is one unaligned 16-float load and one 16-float store that may
+/// With stride 1 every run is whole vectors (16, 8 or 4 floats: the widest width the CPU has, one kernel
+/// source over <see cref="ISimd{TV}"/>), unaligned loads and stores that may
 /// spill up to 15 floats past the run's end. That is harmless because col is written strictly in
 /// address order (row by row, image by image, output row by output row), so a spill only ever lands
 /// where a later store writes the right value, or in the 16 floats of slack the caller leaves after
@@ -27,11 +28,19 @@ internal static unsafe class Im2Col
 
     /// <summary>Fills col with channels [c0, c0 + C/groups) of <paramref name="images"/> images starting at x
     /// (image stride C·H·W). xEnd = one past the last float of x that may be read.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(float* x, float* xEnd, int images, in ConvolutionGeometry g, int c0, float* col, int ld)
     {
-        int oh = g.OutputHeight, ow = g.OutputWidth, w = g.InputWidth, sw = g.StrideWidth, ohw = g.OutputPlane;
-        bool vector = Vector512.IsHardwareAccelerated && sw == 1;
+        if (Simd512.IsSupported) Pack<Simd512, Vector512<float>>(x, xEnd, images, g, c0, col, ld);
+        else if (Simd256.IsSupported) Pack<Simd256, Vector256<float>>(x, xEnd, images, g, c0, col, ld);
+        else Pack<Simd128, Vector128<float>>(x, xEnd, images, g, c0, col, ld);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pack<TS, TV>(float* x, float* xEnd, int images, in ConvolutionGeometry g, int c0, float* col, int ld)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, w = g.InputWidth, sw = g.StrideWidth, ohw = g.OutputPlane, lanes = TS.Lanes;
+        bool vector = sw == 1;
         float* row = col;
         for (int c = 0; c < g.GroupInputChannels; c++)
         {
@@ -54,12 +63,12 @@ internal static unsafe class Im2Col
                         {
                             float* d = dst + oy * ow;
                             float* s = src + (oy * g.StrideHeight + offY) * w + xLo * sw + offX;
-                            if (vector && s + ((run + 15) & ~15) <= xEnd)
+                            if (vector && s + (run + lanes - 1) / lanes * lanes <= xEnd)
                             {
                                 // Whole vectors; spills are overwritten by the stores that follow.
-                                for (int t = 0; t < xLo; t += 16) Vector512<float>.Zero.Store(d + t);
-                                for (int t = 0; t < run; t += 16) Vector512.Load(s + t).Store(d + xLo + t);
-                                for (int t = xHi; t < ow; t += 16) Vector512<float>.Zero.Store(d + t);
+                                for (int t = 0; t < xLo; t += lanes) TS.Store(TS.Zero, d + t);
+                                for (int t = 0; t < run; t += lanes) TS.Store(TS.Load(s + t), d + xLo + t);
+                                for (int t = xHi; t < ow; t += lanes) TS.Store(TS.Zero, d + t);
                             }
                             else
                             {
@@ -79,12 +88,20 @@ internal static unsafe class Im2Col
     /// <summary>dx[img, c0 + c, iy, ix] += every col entry that im2col would have read from there
     /// (the caller clears dx first: windows overlap). dxEnd = one past the last float of dx this call may
     /// touch (the caller's images); col must have <see cref="Slack"/> readable floats after its end.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unpack(float* col, int ld, int images, in ConvolutionGeometry g, int c0, float* dx, float* dxEnd)
     {
-        int ow = g.OutputWidth, w = g.InputWidth, sw = g.StrideWidth, ohw = g.OutputPlane;
-        bool vector = Vector512.IsHardwareAccelerated && sw == 1;
-        var lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        if (Simd512.IsSupported) Unpack<Simd512, Vector512<float>>(col, ld, images, g, c0, dx, dxEnd);
+        else if (Simd256.IsSupported) Unpack<Simd256, Vector256<float>>(col, ld, images, g, c0, dx, dxEnd);
+        else Unpack<Simd128, Vector128<float>>(col, ld, images, g, c0, dx, dxEnd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Unpack<TS, TV>(float* col, int ld, int images, in ConvolutionGeometry g, int c0, float* dx, float* dxEnd)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int ow = g.OutputWidth, w = g.InputWidth, sw = g.StrideWidth, ohw = g.OutputPlane, lanes = TS.Lanes;
+        bool vector = sw == 1;
+        var lane = TS.Indices;
         float* row = col;
         for (int c = 0; c < g.GroupInputChannels; c++)
         {
@@ -99,8 +116,8 @@ internal static unsafe class Im2Col
                     var (xLo, xHi) = ValidRange(ow, w, sw, offX);
                     int run = xHi - xLo;
                     if (run <= 0) continue;
-                    int full = run & ~15, tail = run - full;
-                    var tailMask = Vector512.LessThan(lane, Vector512.Create((float)tail));
+                    int full = run - run % lanes, tail = run - full;
+                    var tailMask = TS.GreaterThan(TS.Create(tail), lane);
                     for (int img = 0; img < images; img++)
                     {
                         float* srcImg = row + (long)img * ohw;
@@ -109,12 +126,12 @@ internal static unsafe class Im2Col
                         {
                             float* s = srcImg + oy * ow + xLo;
                             float* d = dstImg + (oy * g.StrideHeight + offY) * w + xLo * sw + offX;
-                            if (vector && d + full + 16 <= dxEnd)
+                            if (vector && d + full + lanes <= dxEnd)
                             {
                                 int t = 0;
-                                for (; t < full; t += 16) (Vector512.Load(d + t) + Vector512.Load(s + t)).Store(d + t);
+                                for (; t < full; t += lanes) TS.Store(TS.Add(TS.Load(d + t), TS.Load(s + t)), d + t);
                                 if (tail > 0)
-                                    (Vector512.Load(d + t) + Vector512.ConditionalSelect(tailMask, Vector512.Load(s + t), Vector512<float>.Zero)).Store(d + t);
+                                    TS.Store(TS.Add(TS.Load(d + t), TS.Select(tailMask, TS.Load(s + t), TS.Zero)), d + t);
                             }
                             else if (sw == 1)
                             {
@@ -133,7 +150,7 @@ internal static unsafe class Im2Col
 
     /// <summary>Whether <see cref="UnpackDirect"/> handles this geometry.</summary>
     public static bool CanUnpackDirect(in ConvolutionGeometry g) =>
-        Vector512.IsHardwareAccelerated && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
+        (Simd512.IsSupported || Simd256.IsSupported || Simd128.IsSupported) && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
         && g.KernelWidth <= 16 && g.PadLeft < 16;
 
     /// <summary>col2im for stride 1, dilation 1, writing (not adding) every element of the group's dx planes:
@@ -143,13 +160,22 @@ internal static unsafe class Im2Col
     /// instead of kh·kw read-modify-write passes over dx. The last, partial vector of a row is blended
     /// with what is there; it only does so inside [dx, dxEnd) (the caller's images), else scalar.
     /// col needs 16 readable floats before its start and kw + 13 after its end (masked lanes only).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnpackDirect(float* col, int ld, int images, in ConvolutionGeometry g, int c0, float* dx, float* dxEnd)
     {
-        int oh = g.OutputHeight, ow = g.OutputWidth, h = g.InputHeight, w = g.InputWidth, ohw = g.OutputPlane;
+        if (Simd512.IsSupported) UnpackDirect<Simd512, Vector512<float>>(col, ld, images, g, c0, dx, dxEnd);
+        else if (Simd256.IsSupported) UnpackDirect<Simd256, Vector256<float>>(col, ld, images, g, c0, dx, dxEnd);
+        else UnpackDirect<Simd128, Vector128<float>>(col, ld, images, g, c0, dx, dxEnd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UnpackDirect<TS, TV>(float* col, int ld, int images, in ConvolutionGeometry g, int c0, float* dx, float* dxEnd)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, h = g.InputHeight, w = g.InputWidth, ohw = g.OutputPlane, lanes = TS.Lanes;
         int kh = g.KernelHeight, kw = g.KernelWidth, ka = g.KernelArea, pt = g.PadTop, pl = g.PadLeft;
-        var lane = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        Vector512<float>* masks = stackalloc Vector512<float>[16];
+        var lane = TS.Indices;
+        TV* masks = stackalloc TV[16];
+        float* spill = stackalloc float[16];
         for (int c = 0; c < g.GroupInputChannels; c++)
         {
             float* rows = col + (long)c * ka * ld;
@@ -157,31 +183,35 @@ internal static unsafe class Im2Col
             {
                 float* plane = dx + (long)img * g.InputSize + (long)(c0 + c) * g.InputPlane;
                 float* seg = rows + (long)img * ohw;
-                for (int x0 = 0; x0 < w; x0 += 16)
+                for (int x0 = 0; x0 < w; x0 += lanes)
                 {
                     // mask_j: lanes ix = x0 + lane whose output column ix + pl − j lies in [0, ow) and ix < w
+                    var inside = TS.GreaterThan(TS.Create(w - x0), lane);
                     for (int j = 0; j < kw; j++)
                     {
                         float lo = j - pl - x0, hi = ow + j - pl - x0;
-                        masks[j] = Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo)) & Vector512.LessThan(lane, Vector512.Create(hi))
-                                 & Vector512.LessThan(lane, Vector512.Create((float)(w - x0)));
+                        masks[j] = TS.And(TS.And(TS.GreaterThanOrEqual(lane, TS.Create(lo)), TS.GreaterThan(TS.Create(hi), lane)), inside);
                     }
-                    bool partial = x0 + 16 > w;
+                    bool partial = x0 + lanes > w;
                     for (int iy = 0; iy < h; iy++)
                     {
-                        var acc = Vector512<float>.Zero;
+                        var acc = TS.Zero;
                         for (int i = 0; i < kh; i++)
                         {
                             int oy = iy + pt - i;
                             if ((uint)oy >= (uint)oh) continue;
                             float* r = seg + (long)i * kw * ld + oy * ow + x0 + pl;
                             for (int j = 0; j < kw; j++, r += ld)
-                                acc += Vector512.ConditionalSelect(masks[j], Vector512.Load(r - j), Vector512<float>.Zero);
+                                acc = TS.Add(acc, TS.Select(masks[j], TS.Load(r - j), TS.Zero));
                         }
                         float* d = plane + iy * w + x0;
-                        if (!partial) acc.Store(d);
-                        else if (d + 16 <= dxEnd) Vector512.ConditionalSelect(Vector512.LessThan(lane, Vector512.Create((float)(w - x0))), acc, Vector512.Load(d)).Store(d);
-                        else for (int t = 0; t < w - x0; t++) d[t] = acc.GetElement(t);
+                        if (!partial) TS.Store(acc, d);
+                        else if (d + lanes <= dxEnd) TS.Store(TS.Select(inside, acc, TS.Load(d)), d);
+                        else
+                        {
+                            TS.Store(acc, spill);
+                            for (int t = 0; t < w - x0; t++) d[t] = spill[t];
+                        }
                     }
                 }
             }

@@ -73,60 +73,77 @@ internal static unsafe class Pool2d
     }
 
     /// <summary>2×2 windows, stride 2, no padding: output (oy, ox) reads rows 2oy, 2oy+1, columns 2ox, 2ox+1.
-    /// With AVX-512, 16 outputs at a time: two 32-float loads per input row, split into even and odd
-    /// columns by vpermt2ps, and three masked selects (no branches: with random data the scalar loop's
-    /// comparisons mispredict about half the time, which made it ~6× slower). A vector whose loads
+    /// Lanes outputs at a time, written once for every vector width (<see cref="ISimd{TV}"/>): two loads per
+    /// input row split into even and odd columns, and three masked selects (no branches: with random data
+    /// the scalar loop's comparisons mispredict about half the time, which made it ~6× slower on AVX-512 and
+    /// 12× on AVX2). The argmax offset within the window (0, 1, w, w + 1) is selected as a float and added to
+    /// the window's index, exact while the plane has under 2^24 pixels (else scalar). A vector whose loads
     /// or stores would leave the tensor (x) or this thread's planes (y, argmax) falls back to scalar;
     /// stores past a row's end are overwritten by the next row's.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPlane2x2(float* xs, float* ys, int* a, in PoolingGeometry g, float* xEnd, float* yEnd)
     {
-        int w = g.InputWidth, ow = g.OutputWidth;
-        bool vector = Avx512F.IsSupported;
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var odd = even + Vector512<int>.One;
-        var lane2 = even;
-        var one = Vector512<int>.One;
-        var wv = Vector512.Create(w);
-        var w1 = Vector512.Create(w + 1);
+        if (g.InputPlane < (1 << 24))
+        {
+            if (Simd512.IsSupported) { MaxPlane2x2<Simd512, Vector512<float>>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd256.IsSupported) { MaxPlane2x2<Simd256, Vector256<float>>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd128.IsSupported) { MaxPlane2x2<Simd128, Vector128<float>>(xs, ys, a, g, xEnd, yEnd); return; }
+        }
+        MaxPlane2x2Scalar(xs, ys, a, g, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlane2x2<TS, TV>(float* xs, float* ys, int* a, in PoolingGeometry g, float* xEnd, float* yEnd)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = g.InputWidth, ow = g.OutputWidth, lanes = TS.Lanes;
+        var lane2 = TS.Add(TS.Indices, TS.Indices);
+        var one = TS.Create(1f);
+        var wv = TS.Create(w);
+        var w1 = TS.Create(w + 1);
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
             float* r0 = xs + 2 * oy * w;
             float* r1 = r0 + w;
             int baseIndex = 2 * oy * w;
             int ox = 0;
-            if (vector)
-            {
-                for (; ox < ow && r1 + 2 * ox + 32 <= xEnd && ys + oy * ow + ox + 16 <= yEnd; ox += 16)
-                {
-                    int c = 2 * ox;
-                    var a0 = Vector512.Load(r0 + c); var a1 = Vector512.Load(r0 + c + 16);
-                    var b0 = Vector512.Load(r1 + c); var b1 = Vector512.Load(r1 + c + 16);
-                    var best = Avx512F.PermuteVar16x32x2(a0, even, a1);
-                    var code = Vector512<int>.Zero;
-                    var v = Avx512F.PermuteVar16x32x2(a0, odd, a1);
-                    var m = Vector512.GreaterThan(v, best) | ~Vector512.Equals(v, v);
-                    best = Vector512.ConditionalSelect(m, v, best); code = Vector512.ConditionalSelect(m.AsInt32(), one, code);
-                    v = Avx512F.PermuteVar16x32x2(b0, even, b1);
-                    m = Vector512.GreaterThan(v, best) | ~Vector512.Equals(v, v);
-                    best = Vector512.ConditionalSelect(m, v, best); code = Vector512.ConditionalSelect(m.AsInt32(), wv, code);
-                    v = Avx512F.PermuteVar16x32x2(b0, odd, b1);
-                    m = Vector512.GreaterThan(v, best) | ~Vector512.Equals(v, v);
-                    best = Vector512.ConditionalSelect(m, v, best); code = Vector512.ConditionalSelect(m.AsInt32(), w1, code);
-                    best.Store(ys + oy * ow + ox);
-                    (Vector512.Create(baseIndex + c) + lane2 + code).Store(a + oy * ow + ox);
-                }
-            }
-            for (; ox < ow; ox++)
+            for (; ox < ow && r1 + 2 * ox + 2 * lanes <= xEnd && ys + oy * ow + ox + lanes <= yEnd; ox += lanes)
             {
                 int c = 2 * ox;
-                float best = r0[c]; int bi = baseIndex + c;
-                float v = r0[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + c + 1; }
-                v = r1[c]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c; }
-                v = r1[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c + 1; }
-                ys[oy * ow + ox] = best;
-                a[oy * ow + ox] = bi;
+                TS.Deinterleave(TS.Load(r0 + c), TS.Load(r0 + c + lanes), out var best, out var v);
+                var code = TS.Zero;
+                var m = TS.Or(TS.GreaterThan(v, best), TS.IsNaN(v));
+                best = TS.Select(m, v, best); code = TS.Select(m, one, code);
+                TS.Deinterleave(TS.Load(r1 + c), TS.Load(r1 + c + lanes), out var v0, out var v1);
+                m = TS.Or(TS.GreaterThan(v0, best), TS.IsNaN(v0));
+                best = TS.Select(m, v0, best); code = TS.Select(m, wv, code);
+                m = TS.Or(TS.GreaterThan(v1, best), TS.IsNaN(v1));
+                best = TS.Select(m, v1, best); code = TS.Select(m, w1, code);
+                TS.Store(best, ys + oy * ow + ox);
+                TS.StoreInt32(TS.Add(TS.Add(TS.Create(baseIndex + c), lane2), code), a + oy * ow + ox);
             }
+            MaxRow2x2Scalar(r0, r1, baseIndex, w, ys + oy * ow, a + oy * ow, ox, ow);
+        }
+    }
+
+    private static void MaxPlane2x2Scalar(float* xs, float* ys, int* a, in PoolingGeometry g, int from)
+    {
+        int w = g.InputWidth, ow = g.OutputWidth;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+            MaxRow2x2Scalar(xs + 2 * oy * w, xs + 2 * oy * w + w, 2 * oy * w, w, ys + oy * ow, a + oy * ow, from, ow);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaxRow2x2Scalar(float* r0, float* r1, int baseIndex, int w, float* yr, int* ar, int ox, int ow)
+    {
+        for (; ox < ow; ox++)
+        {
+            int c = 2 * ox;
+            float best = r0[c]; int bi = baseIndex + c;
+            float v = r0[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + c + 1; }
+            v = r1[c]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c; }
+            v = r1[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c + 1; }
+            yr[ox] = best;
+            ar[ox] = bi;
         }
     }
 

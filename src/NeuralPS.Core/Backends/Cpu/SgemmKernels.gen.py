@@ -127,7 +127,7 @@ def dot():
     o = L.append
     o("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     o("    private static void Kernel<TS, TV, TM, TQ>(int k, float* a, nint lda, float* b, nint ldb, float* sums)")
-    o("        where TS : struct, ISimd<TV> where TV : struct where TM : struct, IConst where TQ : struct, IConst")
+    o("        where TS : struct, ISimd<TV> where TV : unmanaged where TM : struct, IConst where TQ : struct, IConst")
     o("    {")
     for r in range(4):
         o("        TV " + ", ".join(f"s{r}{q} = default" for q in range(4)) + ";")

@@ -10,7 +10,7 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// JIT separately for each struct below, with the static abstract calls inlined, so each width runs code as
 /// if written for it alone. <see cref="Simd512"/> needs AVX-512F; <see cref="Simd256"/> AVX (FMA where the
 /// CPU has it); <see cref="Simd128"/> is SSE on x64 and AdvSimd (NEON) on ARM64.</summary>
-internal unsafe interface ISimd<TV> where TV : struct
+internal unsafe interface ISimd<TV> where TV : unmanaged
 {
     /// <summary>Floats per vector.</summary>
     static abstract int Lanes { get; }
@@ -25,6 +25,42 @@ internal unsafe interface ISimd<TV> where TV : struct
 
     /// <summary>The sum of the lanes.</summary>
     static abstract float Sum(TV v);
+
+    static abstract TV Zero { get; }
+
+    /// <summary>0, 1, …, Lanes − 1.</summary>
+    static abstract TV Indices { get; }
+
+    static abstract void Store(TV v, float* p);
+
+    static abstract TV Add(TV a, TV b);
+
+    static abstract TV Multiply(TV a, TV b);
+
+    /// <summary>All bits set in the lanes where a &gt; b (false where either is NaN).</summary>
+    static abstract TV GreaterThan(TV a, TV b);
+
+    /// <summary>All bits set in the lanes where a ≥ b.</summary>
+    static abstract TV GreaterThanOrEqual(TV a, TV b);
+
+    /// <summary>All bits set in the NaN lanes.</summary>
+    static abstract TV IsNaN(TV a);
+
+    static abstract TV Or(TV a, TV b);
+
+    static abstract TV And(TV a, TV b);
+
+    /// <summary>Per bit: mask ? a : b.</summary>
+    static abstract TV Select(TV mask, TV a, TV b);
+
+    /// <summary>Truncates each lane to int32 and stores the Lanes ints at <paramref name="p"/>.</summary>
+    static abstract void StoreInt32(TV v, int* p);
+
+    /// <summary>Of the 2·Lanes floats a‖b: the even-indexed ones in order, and the odd-indexed ones.</summary>
+    static abstract void Deinterleave(TV a, TV b, out TV even, out TV odd);
+
+    /// <summary>In-place transpose of the Lanes × Lanes tile in rows r[0 .. Lanes − 1].</summary>
+    static abstract void Transpose(TV* r);
 }
 
 internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
@@ -44,6 +80,68 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> v, float* p) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GreaterThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> IsNaN(Vector512<float> a) => ~Vector512.Equals(a, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(Vector512<float> v, int* p) => Vector512.ConvertToInt32(v).Store(p);
+
+    public static Vector512<float> Indices => Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(Vector512<float> a, Vector512<float> b, out Vector512<float> even, out Vector512<float> odd)
+    {
+        var e = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        even = Avx512F.PermuteVar16x32x2(a, e, b);
+        odd = Avx512F.PermuteVar16x32x2(a, e + Vector512<int>.One, b);
+    }
+
+    /// <summary>Four perfect-shuffle rounds, row 2i+h ← interleave(row i, row i+8) (low half for h = 0, high
+    /// half for h = 1). Each round moves one bit of the column index into the row index, so after four
+    /// rounds (row, column) = (old column, old row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(Vector512<float>* r)
+    {
+        var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        var tmp = stackalloc Vector512<float>[16];
+        for (int round = 0; round < 4; round++)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                tmp[2 * i] = Avx512F.PermuteVar16x32x2(r[i], lo, r[i + 8]);
+                tmp[2 * i + 1] = Avx512F.PermuteVar16x32x2(r[i], hi, r[i + 8]);
+            }
+            for (int i = 0; i < 16; i++) r[i] = tmp[i];
+        }
+    }
 }
 
 internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
@@ -64,6 +162,67 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> v, float* p) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> GreaterThanOrEqual(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> IsNaN(Vector256<float> a) => ~Vector256.Equals(a, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(Vector256<float> v, int* p) => Vector256.ConvertToInt32(v).Store(p);
+
+    public static Vector256<float> Indices => Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7);
+
+    /// <summary>vshufps takes lanes 0,2 (or 1,3) of a and b within each 128-bit half; vpermpd puts the halves'
+    /// 64-bit pairs in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(Vector256<float> a, Vector256<float> b, out Vector256<float> even, out Vector256<float> odd)
+    {
+        even = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        odd = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+    }
+
+    /// <summary>The usual 8×8: unpack pairs, shuffle quads, exchange 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(Vector256<float>* r)
+    {
+        var t0 = Avx.UnpackLow(r[0], r[1]); var t1 = Avx.UnpackHigh(r[0], r[1]);
+        var t2 = Avx.UnpackLow(r[2], r[3]); var t3 = Avx.UnpackHigh(r[2], r[3]);
+        var t4 = Avx.UnpackLow(r[4], r[5]); var t5 = Avx.UnpackHigh(r[4], r[5]);
+        var t6 = Avx.UnpackLow(r[6], r[7]); var t7 = Avx.UnpackHigh(r[6], r[7]);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        r[0] = Avx.Permute2x128(u0, u4, 0x20); r[1] = Avx.Permute2x128(u1, u5, 0x20);
+        r[2] = Avx.Permute2x128(u2, u6, 0x20); r[3] = Avx.Permute2x128(u3, u7, 0x20);
+        r[4] = Avx.Permute2x128(u0, u4, 0x31); r[5] = Avx.Permute2x128(u1, u5, 0x31);
+        r[6] = Avx.Permute2x128(u2, u6, 0x31); r[7] = Avx.Permute2x128(u3, u7, 0x31);
+    }
 }
 
 internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
@@ -86,4 +245,84 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> v, float* p) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> GreaterThanOrEqual(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> IsNaN(Vector128<float> a) => ~Vector128.Equals(a, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(Vector128<float> v, int* p) => Vector128.ConvertToInt32(v).Store(p);
+
+    public static Vector128<float> Indices => Vector128.Create(0f, 1, 2, 3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(Vector128<float> a, Vector128<float> b, out Vector128<float> even, out Vector128<float> odd)
+    {
+        if (Sse.IsSupported)
+        {
+            even = Sse.Shuffle(a, b, 0b10_00_10_00);
+            odd = Sse.Shuffle(a, b, 0b11_01_11_01);
+        }
+        else if (AdvSimd.Arm64.IsSupported)
+        {
+            even = AdvSimd.Arm64.UnzipEven(a, b);
+            odd = AdvSimd.Arm64.UnzipOdd(a, b);
+        }
+        else
+        {
+            even = Vector128.Create(a.GetElement(0), a.GetElement(2), b.GetElement(0), b.GetElement(2));
+            odd = Vector128.Create(a.GetElement(1), a.GetElement(3), b.GetElement(1), b.GetElement(3));
+        }
+    }
+
+    /// <summary>4×4: interleave pairs of rows, then pairs of 64-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(Vector128<float>* r)
+    {
+        if (Sse.IsSupported)
+        {
+            var t0 = Sse.UnpackLow(r[0], r[1]); var t1 = Sse.UnpackLow(r[2], r[3]);
+            var t2 = Sse.UnpackHigh(r[0], r[1]); var t3 = Sse.UnpackHigh(r[2], r[3]);
+            r[0] = Sse.MoveLowToHigh(t0, t1); r[1] = Sse.MoveHighToLow(t1, t0);
+            r[2] = Sse.MoveLowToHigh(t2, t3); r[3] = Sse.MoveHighToLow(t3, t2);
+        }
+        else if (AdvSimd.Arm64.IsSupported)
+        {
+            var t0 = AdvSimd.Arm64.ZipLow(r[0], r[1]).AsDouble(); var t1 = AdvSimd.Arm64.ZipLow(r[2], r[3]).AsDouble();
+            var t2 = AdvSimd.Arm64.ZipHigh(r[0], r[1]).AsDouble(); var t3 = AdvSimd.Arm64.ZipHigh(r[2], r[3]).AsDouble();
+            r[0] = AdvSimd.Arm64.ZipLow(t0, t1).AsSingle(); r[1] = AdvSimd.Arm64.ZipHigh(t0, t1).AsSingle();
+            r[2] = AdvSimd.Arm64.ZipLow(t2, t3).AsSingle(); r[3] = AdvSimd.Arm64.ZipHigh(t2, t3).AsSingle();
+        }
+        else
+        {
+            var m = stackalloc float[16];
+            for (int i = 0; i < 4; i++) r[i].Store(m + 4 * i);
+            for (int i = 0; i < 4; i++) r[i] = Vector128.Create(m[i], m[4 + i], m[8 + i], m[12 + i]);
+        }
+    }
 }
