@@ -22,7 +22,7 @@ internal static class FmaPeak
         : Simd256.IsSupported ? Measure<Simd256, Vector256<float>>(threads, milliseconds)
         : Measure<Simd128, Vector128<float>>(threads, milliseconds);
 
-    private static double Measure<TS, TV>(int threads, int milliseconds) where TS : struct, ISimd<TV> where TV : struct
+    private static double Measure<TS, TV>(int threads, int milliseconds) where TS : struct, ISimd<TV> where TV : unmanaged
     {
         const long Iterations = 4_000_000;
         Chains<TS, TV>(1000); // JIT
@@ -62,7 +62,7 @@ internal static class FmaPeak
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains<TS, TV>(long iterations) where TS : struct, ISimd<TV> where TV : struct
+    private static float Chains<TS, TV>(long iterations) where TS : struct, ISimd<TV> where TV : unmanaged
     {
         var m = TS.Create(0.999999f);
         var a = TS.Create(1e-7f);
