@@ -288,7 +288,6 @@ internal static unsafe class ConvIm2RowGemm
         where TS : struct, ISimd<TV> where TV : unmanaged
     {
         int lanes = TS.Lanes;
-        var t = stackalloc TV[lanes];
         int cFull = channels - channels % lanes, pFull = plane - plane % lanes;
         for (int img = 0; img < images; img++)
         {
@@ -299,18 +298,8 @@ internal static unsafe class ConvIm2RowGemm
             {
                 for (int p0 = 0; p0 < pFull; p0 += lanes)
                 {
-                    if (toPixelMajor)
-                    {
-                        for (int i = 0; i < lanes; i++) t[i] = TS.Load(cm + (long)(c0 + i) * plane + p0);
-                        TS.Transpose(t);
-                        for (int i = 0; i < lanes; i++) TS.Store(t[i], pm + (long)(p0 + i) * channels + c0);
-                    }
-                    else
-                    {
-                        for (int i = 0; i < lanes; i++) t[i] = TS.Load(pm + (long)(p0 + i) * channels + c0);
-                        TS.Transpose(t);
-                        for (int i = 0; i < lanes; i++) TS.Store(t[i], cm + (long)(c0 + i) * plane + p0);
-                    }
+                    if (toPixelMajor) TS.TransposeTile(cm + (long)c0 * plane + p0, plane, pm + (long)p0 * channels + c0, channels);
+                    else TS.TransposeTile(pm + (long)p0 * channels + c0, channels, cm + (long)c0 * plane + p0, plane);
                 }
                 for (int c = c0; c < c0 + lanes; c++)
                     for (int p = pFull; p < plane; p++)

@@ -12,8 +12,9 @@ namespace NeuralPS.Core.Backends.Cpu;
 /// A block op(A)[ic.., pc..] (mc x kc) is needed row-major (row i at i·lda) — which a non-transposed A
 /// already is, so it is read in place (no packing at all); a transposed A is packed by transposing
 /// into a row stride rounded up to 16 floats.
-/// Transposes run as 16x16 AVX-512 register transposes (64 shuffles per 256 floats) instead of
-/// strided scalar copies; only the ragged edges (less than 16 wide) fall back to scalar loops.</summary>
+/// Transposes run as Lanes × Lanes register transposes at the widest vector width (16×16 AVX-512: 64 shuffles
+/// per 256 floats; 8×8 AVX2; 4×4 SSE/NEON; <see cref="ISimd{TV}.TransposeTile"/>) instead of strided scalar
+/// copies; only the ragged edges (less than a vector wide) fall back to scalar loops.</summary>
 internal static unsafe class SgemmPacking
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -36,21 +37,28 @@ internal static unsafe class SgemmPacking
 
     /// <summary>Packs a transposed A block: op(A)[i, p] = a[p·lda + i] for i in [ic, ic+mc), p in [pc, pc+kc),
     /// into dst[i·kcs + p] (row-major, row stride kcs ≥ RoundUp(kc, 16)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackATransposed(float* a, nint lda, int ic, int mc, int pc, int kc, float* dst, nint kcs)
     {
+        if (Simd512.IsSupported) PackATransposed<Simd512, Vector512<float>>(a, lda, ic, mc, pc, kc, dst, kcs);
+        else if (Simd256.IsSupported) PackATransposed<Simd256, Vector256<float>>(a, lda, ic, mc, pc, kc, dst, kcs);
+        else PackATransposed<Simd128, Vector128<float>>(a, lda, ic, mc, pc, kc, dst, kcs);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackATransposed<TS, TV>(float* a, nint lda, int ic, int mc, int pc, int kc, float* dst, nint kcs)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int L = TS.Lanes;
+        float* tmp = stackalloc float[16 * 16];
         float* src = a + (nint)pc * lda + ic; // element (i, p) at src[p·lda + i]
         int i0 = 0;
-        if (Avx512F.IsSupported)
+        for (; i0 + L <= mc; i0 += L)
         {
-            for (; i0 + 16 <= mc; i0 += 16)
-            {
-                int p0 = 0;
-                for (; p0 + 16 <= kc; p0 += 16)
-                    Transpose16(src + (nint)p0 * lda + i0, lda, dst + i0 * kcs + p0, kcs);
-                if (p0 < kc)
-                    TransposePartialRows(src + (nint)p0 * lda + i0, lda, kc - p0, dst + i0 * kcs + p0, kcs);
-            }
+            int p0 = 0;
+            for (; p0 + L <= kc; p0 += L)
+                TS.TransposeTile(src + (nint)p0 * lda + i0, lda, dst + i0 * kcs + p0, kcs);
+            if (p0 < kc)
+                TransposePartialRows<TS, TV>(src + (nint)p0 * lda + i0, lda, kc - p0, dst + i0 * kcs + p0, kcs, tmp);
         }
         for (; i0 < mc; i0++)
         {
@@ -89,30 +97,37 @@ internal static unsafe class SgemmPacking
         }
     }
 
-    // op(B) transposed: source row j holds panel column j; 16 source rows x 16 k values are transposed in
-    // registers. Missing source rows (j ≥ wq) read as zeros; a k tail (< 16) and a panel narrower than 16
-    // (AVX2/portable edge panels) go through the scalar loop.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // op(B) transposed: source row j holds panel column j; Lanes source rows x Lanes k values are transposed
+    // in registers. Missing source rows (j ≥ wq) read as zeros; a k tail (< Lanes) and a panel narrower than
+    // a vector go through the scalar loop.
     private static void PackColumns(float* src, nint ld, int kc, int wq, int wp, float* dst)
     {
+        if (Simd512.IsSupported) PackColumns<Simd512, Vector512<float>>(src, ld, kc, wq, wp, dst);
+        else if (Simd256.IsSupported) PackColumns<Simd256, Vector256<float>>(src, ld, kc, wq, wp, dst);
+        else PackColumns<Simd128, Vector128<float>>(src, ld, kc, wq, wp, dst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackColumns<TS, TV>(float* src, nint ld, int kc, int wq, int wp, float* dst)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int L = TS.Lanes;
+        float* tmp = stackalloc float[16 * 16];
         int j0 = 0;
-        if (Avx512F.IsSupported)
+        for (; j0 + L <= wp; j0 += L)
         {
-            for (; j0 + 16 <= wp; j0 += 16)
+            int rows = Math.Min(L, wq - j0);
+            int p0 = 0;
+            if (rows == L)
+                for (; p0 + L <= kc; p0 += L)
+                    TS.TransposeTile(src + j0 * ld + p0, ld, dst + p0 * wp + j0, wp);
+            else
+                for (; p0 + L <= kc; p0 += L)
+                    TransposePartialRows<TS, TV>(src + j0 * ld + p0, ld, rows, dst + p0 * wp + j0, wp, tmp);
+            for (int p = p0; p < kc; p++)
             {
-                int rows = Math.Min(16, wq - j0);
-                int p0 = 0;
-                if (rows == 16)
-                    for (; p0 + 16 <= kc; p0 += 16)
-                        Transpose16(src + j0 * ld + p0, ld, dst + p0 * wp + j0, wp);
-                else
-                    for (; p0 + 16 <= kc; p0 += 16)
-                        TransposePartialRows(src + j0 * ld + p0, ld, rows, dst + p0 * wp + j0, wp);
-                for (int p = p0; p < kc; p++)
-                {
-                    float* d = dst + p * wp + j0;
-                    for (int j = 0; j < 16; j++) d[j] = j < rows ? src[(j0 + j) * ld + p] : 0f;
-                }
+                float* d = dst + p * wp + j0;
+                for (int j = 0; j < L; j++) d[j] = j < rows ? src[(j0 + j) * ld + p] : 0f;
             }
         }
         for (; j0 < wp; j0++)
@@ -123,65 +138,13 @@ internal static unsafe class SgemmPacking
         }
     }
 
-    /// <summary>dst row t (16 floats at dst + t·dstStride) = column t of the 16x16 block at src
-    /// (row r at src + r·srcStride).</summary>
+    // As TransposeTile, but only the first `rows` source rows exist (the rest read as zero); tmp holds Lanes².
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16(float* src, nint srcStride, float* dst, nint dstStride)
+    private static void TransposePartialRows<TS, TV>(float* src, nint srcStride, int rows, float* dst, nint dstStride, float* tmp)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        // Stages 1-2 per group of 4 rows: unpack 32-bit then 64-bit pairs; s{g}{c} lane l = rows 4g..4g+3
-        // of column 4l+c.
-        Group(src, srcStride, out var s00, out var s01, out var s02, out var s03);
-        Group(src + 4 * srcStride, srcStride, out var s10, out var s11, out var s12, out var s13);
-        Group(src + 8 * srcStride, srcStride, out var s20, out var s21, out var s22, out var s23);
-        Group(src + 12 * srcStride, srcStride, out var s30, out var s31, out var s32, out var s33);
-        // Stages 3-4: a 4x4 transpose of 128-bit lanes for each c; output row 4l+c.
-        Lanes(s00, s10, s20, s30, dst, dstStride);
-        Lanes(s01, s11, s21, s31, dst + dstStride, dstStride);
-        Lanes(s02, s12, s22, s32, dst + 2 * dstStride, dstStride);
-        Lanes(s03, s13, s23, s33, dst + 3 * dstStride, dstStride);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Group(float* src, nint stride, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
-    {
-        var r0 = Vector512.Load(src);
-        var r1 = Vector512.Load(src + stride);
-        var r2 = Vector512.Load(src + 2 * stride);
-        var r3 = Vector512.Load(src + 3 * stride);
-        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
-        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
-        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
-        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
-        c0 = Avx512F.UnpackLow(t0, t2).AsSingle();
-        c1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
-        c2 = Avx512F.UnpackLow(t1, t3).AsSingle();
-        c3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
-    }
-
-    // Rows 4l+c for l = 0..3 are written at dst + 4l·stride (dst already offset by c rows).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lanes(Vector512<float> g0, Vector512<float> g1, Vector512<float> g2, Vector512<float> g3, float* dst, nint stride)
-    {
-        var x0 = Avx512F.Shuffle4x128(g0, g1, 0x44);
-        var x1 = Avx512F.Shuffle4x128(g0, g1, 0xEE);
-        var x2 = Avx512F.Shuffle4x128(g2, g3, 0x44);
-        var x3 = Avx512F.Shuffle4x128(g2, g3, 0xEE);
-        Vector512.Store(Avx512F.Shuffle4x128(x0, x2, 0x88), dst);
-        Vector512.Store(Avx512F.Shuffle4x128(x0, x2, 0xDD), dst + 4 * stride);
-        Vector512.Store(Avx512F.Shuffle4x128(x1, x3, 0x88), dst + 8 * stride);
-        Vector512.Store(Avx512F.Shuffle4x128(x1, x3, 0xDD), dst + 12 * stride);
-    }
-
-    // As Transpose16, but only the first `rows` source rows exist (the rest read as zero).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposePartialRows(float* src, nint srcStride, int rows, float* dst, nint dstStride)
-    {
-        float* tmp = stackalloc float[16 * 16];
-        for (int r = 0; r < 16; r++)
-        {
-            if (r < rows) Vector512.Store(Vector512.Load(src + r * srcStride), tmp + r * 16);
-            else Vector512.Store(Vector512<float>.Zero, tmp + r * 16);
-        }
-        Transpose16(tmp, 16, dst, dstStride);
+        int L = TS.Lanes;
+        for (int r = 0; r < L; r++) TS.Store(r < rows ? TS.Load(src + r * srcStride) : TS.Zero, tmp + r * L);
+        TS.TransposeTile(tmp, L, dst, dstStride);
     }
 }

@@ -65,8 +65,9 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     /// <summary>Of the 2·Lanes floats a‖b: the even-indexed ones in order, and the odd-indexed ones.</summary>
     static abstract void Deinterleave(TV a, TV b, out TV even, out TV odd);
 
-    /// <summary>In-place transpose of the Lanes × Lanes tile in rows r[0 .. Lanes − 1].</summary>
-    static abstract void Transpose(TV* r);
+    /// <summary>dst row t (Lanes floats at dst + t·dstStride) = column t of the Lanes × Lanes tile at src
+    /// (row r at src + r·srcStride), transposed in registers.</summary>
+    static abstract void TransposeTile(float* src, nint srcStride, float* dst, nint dstStride);
 }
 
 internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
@@ -138,24 +139,50 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
         odd = Avx512F.PermuteVar16x32x2(a, e + Vector512<int>.One, b);
     }
 
-    /// <summary>Four perfect-shuffle rounds, row 2i+h ← interleave(row i, row i+8) (low half for h = 0, high
-    /// half for h = 1). Each round moves one bit of the column index into the row index, so after four
-    /// rounds (row, column) = (old column, old row).</summary>
+    /// <summary>Stages 1–2 per group of 4 rows: unpack 32-bit then 64-bit pairs (s{g}{c} lane l = rows 4g..4g+3
+    /// of column 4l+c); stages 3–4: a 4×4 transpose of 128-bit lanes for each c, output row 4l+c (64 shuffles per 256 floats).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Transpose(Vector512<float>* r)
+    public static void TransposeTile(float* src, nint srcStride, float* dst, nint dstStride)
     {
-        var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        var tmp = stackalloc Vector512<float>[16];
-        for (int round = 0; round < 4; round++)
-        {
-            for (int i = 0; i < 8; i++)
-            {
-                tmp[2 * i] = Avx512F.PermuteVar16x32x2(r[i], lo, r[i + 8]);
-                tmp[2 * i + 1] = Avx512F.PermuteVar16x32x2(r[i], hi, r[i + 8]);
-            }
-            for (int i = 0; i < 16; i++) r[i] = tmp[i];
-        }
+        Group(src, srcStride, out var s00, out var s01, out var s02, out var s03);
+        Group(src + 4 * srcStride, srcStride, out var s10, out var s11, out var s12, out var s13);
+        Group(src + 8 * srcStride, srcStride, out var s20, out var s21, out var s22, out var s23);
+        Group(src + 12 * srcStride, srcStride, out var s30, out var s31, out var s32, out var s33);
+        StoreLanes(s00, s10, s20, s30, dst, dstStride);
+        StoreLanes(s01, s11, s21, s31, dst + dstStride, dstStride);
+        StoreLanes(s02, s12, s22, s32, dst + 2 * dstStride, dstStride);
+        StoreLanes(s03, s13, s23, s33, dst + 3 * dstStride, dstStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Group(float* src, nint stride, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
+    {
+        var r0 = Vector512.Load(src);
+        var r1 = Vector512.Load(src + stride);
+        var r2 = Vector512.Load(src + 2 * stride);
+        var r3 = Vector512.Load(src + 3 * stride);
+        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        c0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+        c1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+        c2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+        c3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+    }
+
+    // Rows 4l+c for l = 0..3 are written at dst + 4l·stride (dst already offset by c rows).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<float> g0, Vector512<float> g1, Vector512<float> g2, Vector512<float> g3, float* dst, nint stride)
+    {
+        var x0 = Avx512F.Shuffle4x128(g0, g1, 0x44);
+        var x1 = Avx512F.Shuffle4x128(g0, g1, 0xEE);
+        var x2 = Avx512F.Shuffle4x128(g2, g3, 0x44);
+        var x3 = Avx512F.Shuffle4x128(g2, g3, 0xEE);
+        Vector512.Store(Avx512F.Shuffle4x128(x0, x2, 0x88), dst);
+        Vector512.Store(Avx512F.Shuffle4x128(x0, x2, 0xDD), dst + 4 * stride);
+        Vector512.Store(Avx512F.Shuffle4x128(x1, x3, 0x88), dst + 8 * stride);
+        Vector512.Store(Avx512F.Shuffle4x128(x1, x3, 0xDD), dst + 12 * stride);
     }
 }
 
@@ -232,20 +259,24 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 
     /// <summary>The usual 8×8: unpack pairs, shuffle quads, exchange 128-bit halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Transpose(Vector256<float>* r)
+    public static void TransposeTile(float* src, nint srcStride, float* dst, nint dstStride)
     {
-        var t0 = Avx.UnpackLow(r[0], r[1]); var t1 = Avx.UnpackHigh(r[0], r[1]);
-        var t2 = Avx.UnpackLow(r[2], r[3]); var t3 = Avx.UnpackHigh(r[2], r[3]);
-        var t4 = Avx.UnpackLow(r[4], r[5]); var t5 = Avx.UnpackHigh(r[4], r[5]);
-        var t6 = Avx.UnpackLow(r[6], r[7]); var t7 = Avx.UnpackHigh(r[6], r[7]);
+        var r0 = Vector256.Load(src); var r1 = Vector256.Load(src + srcStride);
+        var r2 = Vector256.Load(src + 2 * srcStride); var r3 = Vector256.Load(src + 3 * srcStride);
+        var r4 = Vector256.Load(src + 4 * srcStride); var r5 = Vector256.Load(src + 5 * srcStride);
+        var r6 = Vector256.Load(src + 6 * srcStride); var r7 = Vector256.Load(src + 7 * srcStride);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
         var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
         var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        r[0] = Avx.Permute2x128(u0, u4, 0x20); r[1] = Avx.Permute2x128(u1, u5, 0x20);
-        r[2] = Avx.Permute2x128(u2, u6, 0x20); r[3] = Avx.Permute2x128(u3, u7, 0x20);
-        r[4] = Avx.Permute2x128(u0, u4, 0x31); r[5] = Avx.Permute2x128(u1, u5, 0x31);
-        r[6] = Avx.Permute2x128(u2, u6, 0x31); r[7] = Avx.Permute2x128(u3, u7, 0x31);
+        Avx.Permute2x128(u0, u4, 0x20).Store(dst); Avx.Permute2x128(u1, u5, 0x20).Store(dst + dstStride);
+        Avx.Permute2x128(u2, u6, 0x20).Store(dst + 2 * dstStride); Avx.Permute2x128(u3, u7, 0x20).Store(dst + 3 * dstStride);
+        Avx.Permute2x128(u0, u4, 0x31).Store(dst + 4 * dstStride); Avx.Permute2x128(u1, u5, 0x31).Store(dst + 5 * dstStride);
+        Avx.Permute2x128(u2, u6, 0x31).Store(dst + 6 * dstStride); Avx.Permute2x128(u3, u7, 0x31).Store(dst + 7 * dstStride);
     }
 }
 
@@ -335,27 +366,29 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
 
     /// <summary>4×4: interleave pairs of rows, then pairs of 64-bit halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Transpose(Vector128<float>* r)
+    public static void TransposeTile(float* src, nint srcStride, float* dst, nint dstStride)
     {
+        var r0 = Vector128.Load(src); var r1 = Vector128.Load(src + srcStride);
+        var r2 = Vector128.Load(src + 2 * srcStride); var r3 = Vector128.Load(src + 3 * srcStride);
         if (Sse.IsSupported)
         {
-            var t0 = Sse.UnpackLow(r[0], r[1]); var t1 = Sse.UnpackLow(r[2], r[3]);
-            var t2 = Sse.UnpackHigh(r[0], r[1]); var t3 = Sse.UnpackHigh(r[2], r[3]);
-            r[0] = Sse.MoveLowToHigh(t0, t1); r[1] = Sse.MoveHighToLow(t1, t0);
-            r[2] = Sse.MoveLowToHigh(t2, t3); r[3] = Sse.MoveHighToLow(t3, t2);
+            var t0 = Sse.UnpackLow(r0, r1); var t1 = Sse.UnpackLow(r2, r3);
+            var t2 = Sse.UnpackHigh(r0, r1); var t3 = Sse.UnpackHigh(r2, r3);
+            Sse.MoveLowToHigh(t0, t1).Store(dst); Sse.MoveHighToLow(t1, t0).Store(dst + dstStride);
+            Sse.MoveLowToHigh(t2, t3).Store(dst + 2 * dstStride); Sse.MoveHighToLow(t3, t2).Store(dst + 3 * dstStride);
         }
         else if (AdvSimd.Arm64.IsSupported)
         {
-            var t0 = AdvSimd.Arm64.ZipLow(r[0], r[1]).AsDouble(); var t1 = AdvSimd.Arm64.ZipLow(r[2], r[3]).AsDouble();
-            var t2 = AdvSimd.Arm64.ZipHigh(r[0], r[1]).AsDouble(); var t3 = AdvSimd.Arm64.ZipHigh(r[2], r[3]).AsDouble();
-            r[0] = AdvSimd.Arm64.ZipLow(t0, t1).AsSingle(); r[1] = AdvSimd.Arm64.ZipHigh(t0, t1).AsSingle();
-            r[2] = AdvSimd.Arm64.ZipLow(t2, t3).AsSingle(); r[3] = AdvSimd.Arm64.ZipHigh(t2, t3).AsSingle();
+            var t0 = AdvSimd.Arm64.ZipLow(r0, r1).AsDouble(); var t1 = AdvSimd.Arm64.ZipLow(r2, r3).AsDouble();
+            var t2 = AdvSimd.Arm64.ZipHigh(r0, r1).AsDouble(); var t3 = AdvSimd.Arm64.ZipHigh(r2, r3).AsDouble();
+            AdvSimd.Arm64.ZipLow(t0, t1).AsSingle().Store(dst); AdvSimd.Arm64.ZipHigh(t0, t1).AsSingle().Store(dst + dstStride);
+            AdvSimd.Arm64.ZipLow(t2, t3).AsSingle().Store(dst + 2 * dstStride); AdvSimd.Arm64.ZipHigh(t2, t3).AsSingle().Store(dst + 3 * dstStride);
         }
         else
         {
-            var m = stackalloc float[16];
-            for (int i = 0; i < 4; i++) r[i].Store(m + 4 * i);
-            for (int i = 0; i < 4; i++) r[i] = Vector128.Create(m[i], m[4 + i], m[8 + i], m[12 + i]);
+            for (int t = 0; t < 4; t++)
+                Vector128.Create(src[t], src[srcStride + t], src[2 * srcStride + t], src[3 * srcStride + t]).Store(dst + t * dstStride);
         }
     }
+
 }
