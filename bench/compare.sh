@@ -68,6 +68,24 @@ if ((BUILD)); then
 fi
 NPS=(dotnet "$DLL")
 
+# ---- which kernels each side runs (written into every row of the report) -----------------------
+# NeuralPS: its vector path (AVX-512 / AVX2 / 128-bit; DOTNET_EnableAVX512=0 or DOTNET_EnableAVX2=0 narrow it).
+# OpenBLAS: its core (OPENBLAS_CORETYPE=Haswell holds it to AVX2). PyTorch: ATen's CPU capability
+# (ATEN_CPU_CAPABILITY=avx2 holds it) and its BLAS. ONNX Runtime: MLAS picks its kernels from CPUID, with no
+# setting to narrow them, so on an AVX-512 CPU it always runs its AVX-512 kernels.
+NPS_PATH=$( ((REFONLY)) && echo '{}' || "${NPS[@]}" path 2>>"$LOG" | grep '^{' || echo '{}')
+OPENBLAS_CORE=$("$PY" -c 'import ctypes
+for n in ("libopenblas.so.0", "libopenblas.so"):
+    try:
+        f = ctypes.CDLL(n).openblas_get_corename; f.restype = ctypes.c_char_p; print(f().decode()); break
+    except OSError: pass' 2>>"$LOG")
+TORCH_CAP=$("$PY" -c 'import re, torch
+m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show()); b = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+print((m.group(1) if m else "?") + "+" + (b.group(1) if b else "?"))' 2>>"$LOG")
+ORT_KERNEL="mlas-cpuid($(grep -qw avx512f /proc/cpuinfo && echo avx512 || (grep -qw avx2 /proc/cpuinfo && echo avx2 || echo sse)))"
+KERNELS=$(printf '{"neuralps":%s,"openblas":"%s","pytorch":"%s","onnxruntime":"%s"}' "$NPS_PATH" "${OPENBLAS_CORE:-?}" "${TORCH_CAP:-?}" "$ORT_KERNEL")
+echo "kernels: $KERNELS" >&2
+
 # ONNX exports (re-exported when the model definitions change).
 if wants infer && [[ ! -e "$WORK/cnn.onnx" || "$REF/fashion.py" -nt "$WORK/cnn.onnx" ]]; then
   "$PY" "$REF/export_onnx.py" --out "$WORK" >>"$LOG" 2>&1 || echo "ONNX export failed (see $LOG)" >&2
@@ -146,7 +164,7 @@ if [[ -e "$RESULTS/latest.jsonl" ]]; then
   mv "$RESULTS/latest.jsonl" "$RESULTS/$STAMP.jsonl"
   [[ -e "$RESULTS/latest.txt" ]] && mv "$RESULTS/latest.txt" "$RESULTS/$STAMP.txt"
 fi
-"$PY" "$REF/report.py" "$RAW" --out "$RESULTS/latest.jsonl" --quick "$QUICK" \
+"$PY" "$REF/report.py" "$RAW" --out "$RESULTS/latest.jsonl" --quick "$QUICK" --kernels "$KERNELS" \
   --started "$(cat "$WORK/compare-start.txt")" --seconds $(( $(date +%s) - START )) | tee "$RESULTS/latest.txt"
 [[ -n $STAMP ]] && echo "(previous results kept as bench/results/$STAMP.jsonl)"
 exit 0

@@ -17,6 +17,7 @@ usage: NeuralPS.Bench <command> [options]
   gru      the same with GRU layers
   fuzz     seeded mutation fuzzing of the model/idx/CSV readers ([--target model,idx,csv] [--seconds 200] [--seed 1])
   memory   long run: RSS and GC heap per epoch ([--model mlp,cnn] [--epochs 100] [--samples 2000])
+  path     which vector path and SGEMM kernel this process runs (one JSON line; compare.sh records it in every row)
 """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -39,6 +40,7 @@ try
         "lstm" or "gru" => RnnCommand.Run(rest, command),
         "fuzz" => FuzzCommand.Run(rest),
         "memory" => MemoryCommand.Run(rest),
+        "path" => PathCommand.Run(),
         _ => Fail($"Unknown command '{args[0]}'.\n{Usage}", 2),
     };
 }

@@ -83,7 +83,12 @@ def main():
     p.add_argument("--quick", type=int, default=0)
     p.add_argument("--started", default="")
     p.add_argument("--seconds", type=int, default=0)
+    p.add_argument("--kernels", default="{}", help="JSON from compare.sh: NeuralPS's path and each reference's kernel")
     a = p.parse_args()
+    try:
+        kernels = json.loads(a.kernels)
+    except json.JSONDecodeError:
+        kernels = {}
     now = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
     neuralps, refs, passthrough, errors, order = {}, {}, [], [], []
@@ -156,14 +161,26 @@ def main():
                 line["partial"] = partial
                 lines.append(line)
 
+    nps = kernels.get("neuralps") or {}
     for line in lines:
         line["quick"] = bool(a.quick)
         line["time"] = now
+        line.setdefault("neuralps_path", line.get("simd_path") or nps.get("simd_path"))
+        line["reference_kernel"] = reference_kernel(line.get("reference_name", ""), kernels)
     with open(a.out, "w") as f:
         for line in lines:
             f.write(json.dumps(line, separators=(",", ":")) + "\n")
 
     print_table(lines, errors, a, now)
+
+
+def reference_kernel(name, kernels):
+    """The kernel family the reference ran: OpenBLAS's core, PyTorch's ATen capability + BLAS, ONNX Runtime's MLAS."""
+    if name.startswith("openblas"):
+        return "openblas-" + str(kernels.get("openblas", "?"))
+    if name in kernels and isinstance(kernels[name], str):
+        return kernels[name]
+    return None
 
 
 def fmt(v):
@@ -198,16 +215,16 @@ def print_table(lines, errors, a, now):
     print(f"NeuralPS vs references — {'quick' if a.quick else 'full'} run, {a.seconds} s")
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; started {a.started}; ended {now} load {load_end}")
     print("ratio = NeuralPS / reference (times and latency: lower is better; GFLOP/s and samples/s: higher)")
-    head = ("workload", "metric", "thr", "NeuralPS", "reference", "vs", "ratio", "target", "met", "load", "MHz")
+    head = ("workload", "metric", "thr", "NeuralPS", "path", "reference", "vs", "ref kernel", "ratio", "target", "met", "load", "MHz")
     rows = [head]
     for l in lines:
-        rows.append((l["workload"], l["metric"], str(l.get("threads", "")), fmt(l.get("neuralps")), fmt(l.get("reference")),
-                     l.get("reference_name", ""), fmt(l.get("ratio")), l.get("target", ""),
+        rows.append((l["workload"], l["metric"], str(l.get("threads", "")), fmt(l.get("neuralps")), l.get("neuralps_path") or "?",
+                     fmt(l.get("reference")), l.get("reference_name", ""), l.get("reference_kernel") or "?", fmt(l.get("ratio")), l.get("target", ""),
                      {True: "yes", False: "NO"}.get(l.get("target_met"), ""),
                      fmt(l.get("load1")), fmt(l.get("cpu_mhz"))))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
     for n, r in enumerate(rows):
-        print("  ".join(str(c).ljust(w) if i < 2 or i == 5 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print("  ".join(str(c).ljust(w) if i in (0, 1, 4, 6, 7) else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
         if n == 0:
             print("  ".join("-" * w for w in widths))
     settings = sorted({(l["workload"], json.dumps(l["reference_setting"], sort_keys=True))
