@@ -1,0 +1,97 @@
+using NeuralPS.Core.Backends;
+using NeuralPS.Core.Backends.Cpu;
+using NeuralPS.Core.Layers;
+using NeuralPS.Core.Tensors;
+using NeuralPS.Core.Tests.Support;
+using Xunit;
+
+namespace NeuralPS.Core.Tests.Convolution;
+
+/// <summary>The Winograd F(2×2, 3×3) forward against the naive direct convolution (float64 sums) on the
+/// geometries it takes: odd and even output sizes (tiles past the edge), every padding form, channel and
+/// filter counts that are not multiples of any vector width, chunks of one and of several images, fused
+/// and unfused activations. Each case first asserts that the Winograd path applies, so a geometry that
+/// silently fell back to another path could not pass. Tolerance 1e-5·(1 + C·9): ten times tighter than the
+/// GEMM paths' test (all cases here also pass at 1e-6·(1 + C·9)).</summary>
+[Collection(ConvSettingsCollection.Name)]
+public class ConvWinogradTests
+{
+    public static IEnumerable<object[]> Geometries()
+    {
+        // n, c, h, w, k, padding, padH, padW
+        yield return new object[] { 3, 32, 13, 13, 64, PaddingMode.Valid, 0, 0 };   // the seed CNN's second conv
+        yield return new object[] { 2, 16, 12, 12, 16, PaddingMode.Valid, 0, 0 };   // even output (10×10)
+        yield return new object[] { 2, 17, 9, 11, 33, PaddingMode.Same, 0, 0 };     // ragged channels and filters
+        yield return new object[] { 1, 24, 5, 4, 20, PaddingMode.Explicit, 2, 1 };  // padding wider than a tile
+        yield return new object[] { 5, 19, 7, 8, 18, PaddingMode.Same, 0, 0 };      // several chunks
+        yield return new object[] { 2, 40, 4, 4, 48, PaddingMode.Valid, 0, 0 };    // one 2×2 tile per image
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Forward_MatchesNaiveConvolution(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
+    {
+        var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
+        int savedMin = ConvWinograd.MinTiles;
+        ConvWinograd.MinTiles = 0;
+        try { Assert.True(ConvWinograd.Applies(g), $"Winograd should take {g}"); }
+        finally { ConvWinograd.MinTiles = savedMin; }
+        var x = GradientCheck.Random(new Shape(n, c, h, w), 11);
+        var weight = GradientCheck.Random(new Shape(k, c, 3, 3), 12);
+        var bias = GradientCheck.Random(new Shape(k), 13);
+        int saved = ConvWinograd.TilesPerChunk, savedMinTiles = ConvWinograd.MinTiles;
+        ConvWinograd.MinTiles = 0;
+        try
+        {
+            foreach (int tiles in new[] { 1, 144 })
+                foreach (var act in new[] { ActivationKind.None, ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Tanh })
+                {
+                    ConvWinograd.TilesPerChunk = tiles;
+                    var expected = new float[n * g.OutputSize];
+                    ConvNaive.Forward(x.Span, weight.Span, bias.Span, expected, g, act, 0.1f);
+                    var y = new Tensor(n, k, g.OutputHeight, g.OutputWidth);
+                    y.Fill(float.NaN);
+                    CpuBackend.Instance.Conv2dForward(x, weight, bias, y, g, act, 0.1f);
+                    double tol = 1e-5 * (1 + g.PatchSize);
+                    for (int i = 0; i < expected.Length; i++)
+                        Assert.True(Math.Abs(expected[i] - y[i]) <= tol, $"y[{i}] ({act}, {tiles} tiles per chunk): expected {expected[i]}, got {y[i]}");
+                }
+        }
+        finally
+        {
+            ConvWinograd.TilesPerChunk = saved;
+            ConvWinograd.MinTiles = savedMinTiles;
+        }
+    }
+
+    [Fact]
+    public void Not_taken_for_strided_dilated_grouped_or_thin_convolutions_or_small_batches()
+    {
+        Assert.True(ConvWinograd.Applies(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3)));
+        Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 13, 13, 64, 3, 3)));
+        Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 3, 3, 2, 2, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 2, 2, 1)));
+        Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 2)));
+        Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 8, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 5, 5, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+    }
+
+    /// <summary>Inference (no workspace) takes Winograd; the training forward keeps the GEMM path whose patch
+    /// matrix the filter gradient reuses. Both give the same outputs within the tolerance.</summary>
+    [Fact]
+    public void A_layer_predicts_with_Winograd_and_trains_with_the_gemm_path_to_the_same_values()
+    {
+        var net = new Network("w", new Shape(32, 13, 13), 5).Add(new Conv2d(64, 3, activation: ActivationKind.ReLU));
+        var x = GradientCheck.Random(new Shape(8, 32, 13, 13), 21);
+        var inference = net.Forward(x, new LayerContext(CpuBackend.Instance, training: false)).ToArray();
+        var training = net.Forward(x, new LayerContext(CpuBackend.Instance, training: true, new NeuralRandom(1))).ToArray();
+        Assert.Equal(training.Length, inference.Length);
+        bool differs = false;
+        for (int i = 0; i < training.Length; i++)
+        {
+            Assert.True(Math.Abs(training[i] - inference[i]) <= 4e-4 * 289, $"[{i}] {training[i]} vs {inference[i]}");
+            differs |= training[i] != inference[i];
+        }
+        Assert.True(differs, "the two paths should not be the same code (bit-identical outputs everywhere)");
+    }
+}
