@@ -41,7 +41,8 @@ public sealed partial class CpuBackend
         if (g.Batch == 0) return;
         fixed (float* pdy = dy.Data, pw = weight.Data, pdx = dx.Data)
         {
-            if (ConvIm2RowGemm.AppliesToBackwardData(g)) ConvIm2RowGemm.BackwardData(pdy, pw, pdx, g);
+            if (ConvWinograd.AppliesToBackwardData(g)) ConvWinograd.BackwardData(pdy, pw, pdx, g);
+            else if (ConvIm2RowGemm.AppliesToBackwardData(g)) ConvIm2RowGemm.BackwardData(pdy, pw, pdx, g);
             else ConvIm2ColGemm.BackwardData(pdy, pw, pdx, g);
         }
     }

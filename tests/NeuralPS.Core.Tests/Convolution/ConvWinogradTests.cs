@@ -64,6 +64,35 @@ public class ConvWinogradTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void BackwardData_MatchesNaive(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
+    {
+        var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
+        int savedMin = ConvWinograd.MinTiles;
+        ConvWinograd.MinTiles = 0;
+        try
+        {
+            bool applies = ConvWinograd.AppliesToBackwardData(g);
+            Assert.Equal(g.PadTop <= 2 && g.PadLeft <= 2 && g.PadBottom <= 2 && g.PadRight <= 2, applies);
+            if (!applies) return;
+            var dy = GradientCheck.Random(new Shape(n, k, g.OutputHeight, g.OutputWidth), 14);
+            var weight = GradientCheck.Random(new Shape(k, c, 3, 3), 15);
+            var expected = new float[n * g.InputSize];
+            ConvNaive.BackwardData(dy.Span, weight.Span, expected, g);
+            var dx = new Tensor(n, c, h, w);
+            dx.Fill(float.NaN);
+            CpuBackend.Instance.Conv2dBackwardData(dy, weight, dx, g);
+            double tol = 1e-5 * (1 + k * 9);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - dx[i]) <= tol, $"dx[{i}]: expected {expected[i]}, got {dx[i]}");
+        }
+        finally
+        {
+            ConvWinograd.MinTiles = savedMin;
+        }
+    }
+
     [Fact]
     public void Not_taken_for_strided_dilated_grouped_or_thin_convolutions_or_small_batches()
     {

@@ -18,8 +18,8 @@ namespace NeuralPS.Core.Backends.Cpu;
 ///
 /// Arithmetic: G holds halves (exact in binary), Bᵀ and Aᵀ only ±1, so F(2×2, 3×3) adds rounding
 /// comparable to a different summation order (measured against the direct float64 sum in the tests).
-/// Used for inference (no workspace): the training forward keeps the im2col/im2row path whose patch
-/// matrix the filter gradient reuses.</summary>
+/// Used for inference (no workspace: the training forward keeps the im2col/im2row path whose patch
+/// matrix the filter gradient reuses) and for the input gradient in training (<see cref="BackwardData"/>).</summary>
 internal static unsafe class ConvWinograd
 {
     /// <summary>Off switch (benchmarks compare with the GEMM paths; tests force both).</summary>
@@ -35,11 +35,45 @@ internal static unsafe class ConvWinograd
     private const int Slack = 32;
 
     public static bool Applies(in ConvolutionGeometry g) =>
-        Enabled && (Simd512.IsSupported || Simd256.IsSupported || Simd128.IsSupported)
+        Enabled && ConvIm2RowGemm.Choice == ConvLayoutChoice.Auto && (Simd512.IsSupported || Simd256.IsSupported || Simd128.IsSupported)
         && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.DilationHeight == 1 && g.DilationWidth == 1 && g.Groups == 1
         && g.InputChannels >= 16 && g.Filters >= 16 && g.Filters <= 4096 && g.OutputHeight >= 2 && g.OutputWidth >= 2
         && (long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles;
+
+    /// <summary>The input gradient of a 3×3 stride-1 convolution is itself one: dx = correlation of dy, padded
+    /// by 2 − pad on each side, with the filters flipped in both axes and their channel and filter axes swapped
+    /// (dx[c, iy, ix] = Σ_k Σ_ij dy[k, iy + pt − i, ix + pl − j]·w[k, c, i, j]). So it runs on the same kernel.</summary>
+    public static bool AppliesToBackwardData(in ConvolutionGeometry g) =>
+        g.KernelHeight == 3 && g.KernelWidth == 3 && g.PadTop <= 2 && g.PadBottom <= 2 && g.PadLeft <= 2 && g.PadRight <= 2
+        && Applies(g) && Applies(DataGeometry(g));
+
+    private static ConvolutionGeometry DataGeometry(in ConvolutionGeometry g) => g with
+    {
+        InputChannels = g.Filters, InputHeight = g.OutputHeight, InputWidth = g.OutputWidth,
+        Filters = g.InputChannels, OutputHeight = g.InputHeight, OutputWidth = g.InputWidth,
+        PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
+    };
+
+    [ThreadStatic] private static float[]? _flipped;
+
+    /// <summary>dx (overwritten) from dy and the forward's weights; see <see cref="AppliesToBackwardData"/>.</summary>
+    public static void BackwardData(float* dy, float* w, float* dx, in ConvolutionGeometry g)
+    {
+        int k = g.Filters, c = g.InputChannels;
+        long size = 9L * k * c;
+        if (_flipped is null || _flipped.LongLength < size) _flipped = GC.AllocateUninitializedArray<float>((int)size, pinned: true);
+        fixed (float* wf = _flipped)
+        {
+            for (int f = 0; f < k; f++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    float* s = w + ((long)f * c + ch) * 9, d = wf + ((long)ch * k + f) * 9;
+                    for (int t = 0; t < 9; t++) d[t] = s[8 - t];
+                }
+            Forward(dy, wf, null, dx, DataGeometry(g), ActivationKind.None, 0f);
+        }
+    }
 
     private struct Job
     {
