@@ -32,15 +32,14 @@ public class ConvWinogradTests
     public void Forward_MatchesNaiveConvolution(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
     {
         var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
-        int savedMin = ConvWinograd.MinTiles;
-        ConvWinograd.MinTiles = 0;
+        ConvWinograd.Force = true;
         try { Assert.True(ConvWinograd.Applies(g), $"Winograd should take {g}"); }
-        finally { ConvWinograd.MinTiles = savedMin; }
+        finally { ConvWinograd.Force = false; }
         var x = GradientCheck.Random(new Shape(n, c, h, w), 11);
         var weight = GradientCheck.Random(new Shape(k, c, 3, 3), 12);
         var bias = GradientCheck.Random(new Shape(k), 13);
-        int saved = ConvWinograd.TilesPerChunk, savedMinTiles = ConvWinograd.MinTiles;
-        ConvWinograd.MinTiles = 0;
+        int saved = ConvWinograd.TilesPerChunk;
+        ConvWinograd.Force = true;
         try
         {
             foreach (int tiles in new[] { 1, 144 })
@@ -60,7 +59,7 @@ public class ConvWinogradTests
         finally
         {
             ConvWinograd.TilesPerChunk = saved;
-            ConvWinograd.MinTiles = savedMinTiles;
+            ConvWinograd.Force = false;
         }
     }
 
@@ -69,8 +68,7 @@ public class ConvWinogradTests
     public void BackwardData_MatchesNaive(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
     {
         var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
-        int savedMin = ConvWinograd.MinTiles;
-        ConvWinograd.MinTiles = 0;
+        ConvWinograd.Force = true;
         try
         {
             bool applies = ConvWinograd.AppliesToBackwardData(g);
@@ -89,7 +87,7 @@ public class ConvWinogradTests
         }
         finally
         {
-            ConvWinograd.MinTiles = savedMin;
+            ConvWinograd.Force = false;
         }
     }
 
