@@ -22,7 +22,7 @@ public sealed partial class CpuBackend
             workspace?.Invalidate();
             if (!ConvIm2ColGemm.CacheColumns) workspace = null;
             if (ConvDirect.Applies(g)) ConvDirect.Forward(px, pw, pb, py, g, activation, activationAlpha);
-            else if (workspace is null && ConvWinograd.Applies(g)) ConvWinograd.Forward(px, pw, pb, py, g, activation, activationAlpha);
+            else if ((workspace is null || ConvWinograd.InTraining) && ConvWinograd.Applies(g)) ConvWinograd.Forward(px, pw, pb, py, g, activation, activationAlpha);
             else
             {
                 if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.Forward(px, pw, pb, py, g, activation, activationAlpha, workspace);

@@ -103,10 +103,18 @@ public class ConvWinogradTests
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 5, 5, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
     }
 
-    /// <summary>Inference (no workspace) takes Winograd; the training forward keeps the GEMM path whose patch
-    /// matrix the filter gradient reuses. Both give the same outputs within the tolerance.</summary>
+    /// <summary>With <see cref="ConvWinograd.InTraining"/> off, inference takes Winograd and the training forward
+    /// the GEMM path whose patch matrix the filter gradient reuses; both give the same outputs within the tolerance.</summary>
     [Fact]
     public void A_layer_predicts_with_Winograd_and_trains_with_the_gemm_path_to_the_same_values()
+    {
+        bool savedTraining = ConvWinograd.InTraining;
+        ConvWinograd.InTraining = false;
+        try { PredictAndTrain(); }
+        finally { ConvWinograd.InTraining = savedTraining; }
+    }
+
+    private static void PredictAndTrain()
     {
         var net = new Network("w", new Shape(32, 13, 13), 5).Add(new Conv2d(64, 3, activation: ActivationKind.ReLU));
         var x = GradientCheck.Random(new Shape(8, 32, 13, 13), 21);
