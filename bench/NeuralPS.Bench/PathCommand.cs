@@ -14,7 +14,9 @@ public static class PathCommand
     public static int Run()
     {
         BenchJson.Write(("workload", "path"), ("simd_path", FmaPeak.Path), ("vector_bits", CpuBackend.SimdWidth * 32),
-            ("sgemm_kernel", SgemmBlocking.Path.ToString()), ("description", CpuBackend.Instance.Description));
+            ("sgemm_kernel", SgemmBlocking.Path.ToString()), ("description", CpuBackend.Instance.Description),
+            ("l1d_kib", CacheInfo.L1Data / 1024), ("l2_kib", CacheInfo.L2 / 1024), ("l3_kib", CacheInfo.L3 / 1024), ("cache_source", CacheInfo.Source),
+            ("mc", SgemmBlocking.Mc), ("kc_max", SgemmBlocking.KcMax), ("nc", SgemmBlocking.Nc));
         return 0;
     }
 }

@@ -8,8 +8,14 @@ internal static unsafe class SgemmBlocking
     /// <summary>The kernel family: the widest this CPU supports.</summary>
     public static SgemmPath Path { get; set; } = Sgemm.DetectPath();
 
-    /// <summary>Rows of A per block (a multiple of MR = 6).</summary>
-    public static int Mc { get; set; } = 240;
+    /// <summary>Rows of A per block (a multiple of MR = 6): the largest whose Mc × KcMax block of A takes at most
+    /// 47% of this CPU's L2 (<see cref="CacheInfo"/>), within [48, 960]. 47% is what makes 240 on the 1 MiB L2 of
+    /// the Zen 5 machine this was measured on (240 was the best of a sweep there); a 512 KiB L2 gets 120, a 2 MiB
+    /// one 480. KcMax and Nc are not derived: with A read in place, the B panel streams from L2 whatever its
+    /// size, and Nc only bounds the packing buffer (kept at 3072 columns × 512 = 6 MiB).</summary>
+    public static int Mc { get; set; } = McFor(CacheInfo.L2, 512);
+
+    internal static int McFor(long l2Bytes, int kc) => (int)Math.Clamp(0.47 * l2Bytes / (kc * 4.0) / 6, 8, 160) * 6;
 
     /// <summary>Largest K slice; K is cut into equal slices of at most this (so 784 = 2 x 392, not 512 + 272).</summary>
     public static int KcMax { get; set; } = 512;
