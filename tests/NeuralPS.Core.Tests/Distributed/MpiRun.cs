@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using NeuralPS.Core.Distributed;
 using Xunit;
 
@@ -13,10 +14,26 @@ internal static class MpiRun
         foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = Path.Combine(dir, "mpirun");
-            if (File.Exists(candidate)) return candidate;
+            if (File.Exists(candidate)) return RealPath(candidate);
         }
         return null;
     });
+
+    // Open MPI derives its install prefix from mpirun's path: through a /bin -> usr/bin link it would take "/"
+    // and refuse to start, so the links are resolved first.
+    [DllImport("libc", EntryPoint = "realpath")]
+    private static extern IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
+
+    private static string RealPath(string path)
+    {
+        IntPtr resolved = RealPathNative(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return path;
+        try { return Marshal.PtrToStringUTF8(resolved) ?? path; }
+        finally { Free(resolved); }
+    }
 
     public static string? SkipReason =>
         Executable.Value is null ? "mpirun is not installed (apt-get install -y openmpi-bin libopenmpi-dev); the distributed-training tests launch 2 ranks with it."
