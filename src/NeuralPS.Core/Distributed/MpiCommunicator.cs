@@ -26,6 +26,12 @@ public sealed unsafe class MpiCommunicator : Communicator
     /// <summary>Why <see cref="World"/> would fail (no MPI library, not Open MPI), or null when it can load.</summary>
     public static string? UnavailableReason => MpiLibrary.TryGet() is null ? MpiLibrary.UnavailableReason : null;
 
+    /// <summary>MPI_COMM_WORLD when this process has initialised it (a distributed run has started), else null.</summary>
+    public static MpiCommunicator? Joined
+    {
+        get { lock (Gate) return _world; }
+    }
+
     /// <summary>MPI_COMM_WORLD of this process, initialising MPI on first use.</summary>
     public static MpiCommunicator World
     {
