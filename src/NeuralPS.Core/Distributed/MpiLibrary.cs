@@ -11,7 +11,7 @@ namespace NeuralPS.Core.Distributed;
 /// <para>Open MPI's predefined handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, ...) are the addresses of
 /// global symbols (ompi_mpi_comm_world, ompi_mpi_float, ompi_mpi_op_sum); they are looked up with dlsym.
 /// The library is opened with RTLD_GLOBAL because Open MPI's plug-ins (mca_*.so) resolve libmpi's symbols
-/// against the global namespace. $NEURALPS_MPI_LIBRARY names another file. MPICH-family libraries use
+/// against the global namespace. $NEURALPS_MPI_LIBRARY names the file to load instead of libmpi.so.40. MPICH-family libraries use
 /// integer handles and are refused with that reason.</para></summary>
 internal static unsafe class MpiLibrary
 {
@@ -59,8 +59,8 @@ internal static unsafe class MpiLibrary
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
             return (null, "Distributed training needs Open MPI (libmpi) on Linux or macOS; this is " + RuntimeInformation.OSDescription + ".");
         var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable("NEURALPS_MPI_LIBRARY") is { Length: > 0 } explicitPath) candidates.Add(explicitPath);
-        candidates.AddRange(OperatingSystem.IsMacOS() ? new[] { "libmpi.40.dylib", "libmpi.dylib" } : new[] { "libmpi.so.40", "libmpi.so" });
+        if (Environment.GetEnvironmentVariable("NEURALPS_MPI_LIBRARY") is { Length: > 0 } explicitPath) candidates.Add(explicitPath); // only this one
+        else candidates.AddRange(OperatingSystem.IsMacOS() ? new[] { "libmpi.40.dylib", "libmpi.dylib" } : new[] { "libmpi.so.40", "libmpi.so" });
         nint handle = 0;
         string? path = null;
         foreach (var candidate in candidates)
