@@ -33,11 +33,19 @@ BeforeAll {
         $worst
     }
 
+    # One kernel thread per process, alone and per rank: two ranks share the machine's cores.
+    $savedThreads = $env:NEURALPS_NUM_THREADS
+    $env:NEURALPS_NUM_THREADS = '1'
+
     function Invoke-TwoRanks([string[]] $ArgumentList) {
         $env:OMPI_ALLOW_RUN_AS_ROOT = '1'; $env:OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1'; $env:NO_COLOR = '1'
         $output = & $Mpirun --oversubscribe --bind-to none -n 2 $PwshPath -NoProfile -NonInteractive -File $Script -ModulePath $ModulePath @ArgumentList 2>&1 | Out-String
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
     }
+}
+
+AfterAll {
+    $env:NEURALPS_NUM_THREADS = $savedThreads
 }
 
 Describe 'Invoke-Training on 2 MPI ranks' {

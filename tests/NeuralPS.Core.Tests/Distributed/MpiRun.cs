@@ -74,6 +74,9 @@ internal static class MpiRun
         // CI runs as root in a container; mpirun refuses root without these.
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        // One kernel thread per process, alone and per rank: two ranks share this machine's cores (and the
+        // comparison holds the thread count equal on both sides).
+        psi.Environment["NEURALPS_NUM_THREADS"] = "1";
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
