@@ -13,7 +13,8 @@ namespace NeuralPS.Bench;
 
 /// <summary>Data-parallel training over MPI (issue 14), two commands:
 /// <para><c>distributed --model mlp|cnn-bn [--epochs 2] [--batch 64] [--seed 1] [--optimizer SGD] [--lr 0.05]
-/// [--sync-batchnorm] [--checksum-every N] [--checkpoint DIR [--resume]] [--cancel-after-steps K] [--weights FILE]</c>:
+/// [--sync-batchnorm] [--checksum-every N] [--class-weights w0,w1,...] [--checkpoint DIR [--resume]] [--cancel-after-steps K]
+/// [--weights FILE]</c>:
 /// trains a small network on the shipped digits (8×8 images, data/digits) alone, or as one rank of an MPI job when
 /// started by mpirun/srun (detected from the environment). Rank 0 prints one JSON line (ranks, final loss,
 /// weights_sha256) and writes the final weights (float32, the model file's order) to FILE; the other ranks print
@@ -34,7 +35,7 @@ public static class DistributedCommand
         double lr = a.Double("lr", 0.05);
         bool sync = a.Flag("sync-batchnorm"), resume = a.Flag("resume"), forceMpi = a.Flag("mpi");
         int checksumEvery = a.Int("checksum-every", 0), cancelAfter = a.Int("cancel-after-steps", 0);
-        string? checkpoint = a.String("checkpoint"), weightsFile = a.String("weights");
+        string? checkpoint = a.String("checkpoint"), weightsFile = a.String("weights"), classWeights = a.String("class-weights");
         a.ThrowOnUnused();
 
         Communicator? comm = DistributedEnvironment.Detect() is not null || forceMpi ? MpiCommunicator.World : null;
@@ -49,6 +50,7 @@ public static class DistributedCommand
         {
             Epochs = epochs, BatchSize = batch, Optimizer = optimizer, LearningRate = lr, Momentum = optimizer == "SGD" ? 0.9 : 0,
             Seed = seed, ValidationSplit = 0.1, CheckpointDirectory = checkpoint, Resume = resume,
+            ClassWeights = classWeights?.Split(',').Select(w => double.Parse(w, CultureInfo.InvariantCulture)).ToArray(),
             Distributed = comm is null ? null : new DistributedOptions(comm) { SyncBatchNorm = sync, ChecksumEvery = checksumEvery },
         };
         var trainer = new Trainer(network, options);

@@ -151,16 +151,37 @@ public sealed partial class Trainer
         foreach (var p in Optimizer.Parameters) p.Gradient.Clear();
     }
 
-    /// <summary>After this rank's backward on <paramref name="localCount"/> of the batch's <paramref name="count"/>
-    /// samples: averages the gradients (and per-rank BatchNorm statistics) over the ranks, sums the batch's loss
-    /// and metric, and agrees on cancellation. Returns the global batch's mean loss.</summary>
-    private double ReduceBatch(int localCount, int count, double localLoss, ref double metricSum, ref double metricCount, ref bool cancelled)
+    /// <summary>This rank's share of the global batch's loss: its samples / the batch's samples, or with class
+    /// weights (a weighted mean, Σ w[y]·l / Σ w[y]) its shard's weight sum / the batch's. Every rank knows the whole
+    /// batch's labels, so no communication is needed. The local mean loss times the share, summed over the ranks,
+    /// is the global batch's loss, and the same holds for the gradients.</summary>
+    private double ShardShare(Dataset train, ReadOnlySpan<int> batch, int shardOffset, int shardCount)
+    {
+        if (shardCount == 0) return 0;
+        if (Loss!.ClassWeights is { } weights && train.ClassLabels is int[] labels)
+        {
+            double all = 0, mine = 0;
+            for (int i = 0; i < batch.Length; i++)
+            {
+                double w = weights[labels[batch[i]]];
+                all += w;
+                if (i >= shardOffset && i < shardOffset + shardCount) mine += w;
+            }
+            if (all > 0) return mine / all;
+        }
+        return (double)shardCount / batch.Length;
+    }
+
+    /// <summary>After this rank's backward on its shard (<paramref name="share"/> of the global batch's loss):
+    /// averages the gradients (and per-rank BatchNorm statistics) over the ranks, sums the batch's loss and metric,
+    /// and agrees on cancellation. Returns the global batch's mean loss.</summary>
+    private double ReduceBatch(double share, double localLoss, ref double metricSum, ref double metricCount, ref bool cancelled)
     {
         var comm = _comm!;
         long begin = Stopwatch.GetTimestamp();
-        AllReduceGradients((float)((double)localCount / count));
+        AllReduceGradients((float)share);
         _allReduceTicks += Stopwatch.GetTimestamp() - begin;
-        _batchSums[0] = localLoss * localCount;
+        _batchSums[0] = localLoss * share;
         _batchSums[1] = metricSum;
         _batchSums[2] = metricCount;
         _batchSums[3] = cancelled ? 1 : 0;
@@ -168,7 +189,7 @@ public sealed partial class Trainer
         metricSum = _batchSums[1];
         metricCount = _batchSums[2];
         cancelled = _batchSums[3] > 0;
-        return _batchSums[0] / count;
+        return _batchSums[0];
     }
 
     /// <summary>The tensors the all-reduce averages: the gradients (last layer first, as DDP orders its buckets)

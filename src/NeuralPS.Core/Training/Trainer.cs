@@ -239,11 +239,12 @@ public sealed partial class Trainer
                     var (localStart, localCount) = Shard(start, count); // the whole batch without Distributed
                     double loss, batchMetric = 0, batchMetricCount = 0;
                     bool cancelled = false;
+                    double share = _comm is null ? 1 : ShardShare(train, order.AsSpan(start, count), localStart - start, localCount);
                     if (localCount > 0)
                     {
                         GatherBatch(train, order.AsSpan(localStart, localCount));
                         SeedDropoutForStep();
-                        if (_statisticsSync is not null) _statisticsSync.ShardWeight = (double)localCount / count;
+                        if (_statisticsSync is not null) _statisticsSync.ShardWeight = share;
                         loss = ForwardBackward(localCount, out batchMetric, out batchMetricCount);
                     }
                     else
@@ -256,7 +257,7 @@ public sealed partial class Trainer
                     if (_comm is not null)
                     {
                         cancelled = ct.IsCancellationRequested; // the ranks agree: any rank's request stops all after this batch
-                        loss = ReduceBatch(localCount, count, loss, ref batchMetric, ref batchMetricCount, ref cancelled);
+                        loss = ReduceBatch(share, loss, ref batchMetric, ref batchMetricCount, ref cancelled);
                     }
                     if (_nonFinite.BeforeStep(loss)) UpdateParameters(b, batches, count, n, batchSize); // a non-finite loss or gradient skips the update
                     _nonFinite.AfterBatch(State.Epoch, b, train, order.AsSpan(localStart, Math.Max(localCount, 0)), _batchFeatures!, Backend);
