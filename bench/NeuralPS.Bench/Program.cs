@@ -16,6 +16,8 @@ usage: NeuralPS.Bench <command> [options]
   lstm     stacked LSTM training s/epoch and inference samples/s (--batch 64 --steps 100 --units 128 --layers 2 ...)
   gru      the same with GRU layers
   fuzz     seeded mutation fuzzing of the model/idx/CSV readers ([--target model,idx,csv] [--seconds 200] [--seed 1])
+  distributed  digits MLP / CNN+BatchNorm trained alone or as one rank under mpirun (--model mlp|cnn-bn [--sync-batchnorm] [--weights FILE] ...)
+  allreduce    under mpirun: ring and MPI_Allreduce time per step for the MLP, CNN, ResNet gradients; alone: compute per step
   memory   long run: RSS and GC heap per epoch ([--model mlp,cnn] [--epochs 100] [--samples 2000])
   path     which vector path and SGEMM kernel this process runs (one JSON line; compare.sh records it in every row)
 """;
@@ -41,6 +43,8 @@ try
         "fuzz" => FuzzCommand.Run(rest),
         "memory" => MemoryCommand.Run(rest),
         "path" => PathCommand.Run(),
+        "distributed" => DistributedCommand.Run(rest),
+        "allreduce" => DistributedCommand.AllReduce(rest),
         _ => Fail($"Unknown command '{args[0]}'.\n{Usage}", 2),
     };
 }

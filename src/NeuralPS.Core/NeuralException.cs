@@ -67,3 +67,11 @@ public sealed class NonFiniteTrainingException : NeuralException
     /// <summary>The first layer whose output or gradient went non-finite (null when only the update did).</summary>
     public string? Layer { get; }
 }
+
+/// <summary>Data-parallel training cannot run or has gone wrong: no MPI library, a rank disagrees with the
+/// others (weights checksum, world size), or an MPI call failed.</summary>
+public sealed class DistributedTrainingException : NeuralException
+{
+    public DistributedTrainingException(string message) : base(message) { }
+    public DistributedTrainingException(string message, Exception inner) : base(message, inner) { }
+}

@@ -59,6 +59,11 @@ public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
 
     protected override void EndProcessing()
     {
+        if (DistributedSession.FollowerRank is int rank and > 0)
+        {
+            WriteVerbose($"Rank {rank} of a distributed run: rank 0 writes the training report.");
+            return;
+        }
         var plan = PlanFileWrite(Path, LiteralPath, Force.IsPresent);
         string html;
         try

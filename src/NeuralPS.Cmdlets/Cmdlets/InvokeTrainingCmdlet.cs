@@ -188,6 +188,20 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
     [ValidateNotNull]
     public object? ClassWeight { get; set; }
 
+    /// <summary>Train as one rank of an MPI job (data-parallel; the default when mpirun or srun started this
+    /// process); -Distributed:$false trains this process alone even then.</summary>
+    [Parameter]
+    public SwitchParameter Distributed { get; set; }
+
+    /// <summary>Distributed: BatchNorm normalises with the statistics of the whole global batch (default: each rank's own).</summary>
+    [Parameter]
+    public SwitchParameter SyncBatchNorm { get; set; }
+
+    /// <summary>Distributed: every N epochs, check that all ranks hold identical weights and optimizer state.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int ChecksumEvery { get; set; }
+
     private TrainingCommand? _command;
     private CancellationTokenSource? _stop;
 
@@ -214,6 +228,8 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
                 },
                 ClipNorm = Given(nameof(ClipNorm), ClipNorm), ClipValue = Given(nameof(ClipValue), ClipValue),
                 AccumulationSteps = Given(nameof(AccumulationSteps), AccumulationSteps),
+                Distributed = bound.ContainsKey(nameof(Distributed)) ? Distributed.IsPresent : null,
+                SyncBatchNorm = SyncBatchNorm.IsPresent, ChecksumEvery = Given(nameof(ChecksumEvery), ChecksumEvery),
             }.Build();
             Dataset? validationDataset = null;
             List<RecordView>? validationRecords = null;

@@ -45,6 +45,12 @@ public sealed class SaveNeuralNetworkCmdlet : NeuralCmdlet
 
     protected override void ProcessRecord()
     {
+        if (DistributedSession.FollowerRank is int rank and > 0)
+        {
+            // The ranks hold identical weights after distributed training; one copy is written, by rank 0.
+            WriteVerbose($"Rank {rank} of a distributed run: rank 0 saves network '{Network!.Name}'.");
+            return;
+        }
         // A file to be written need not exist; -Path wildcards may pick one existing file (as Out-File's do).
         var plan = PlanFileWrite(Path, LiteralPath, Force.IsPresent);
         if (!ShouldProcess(plan.Path, plan.Action)) return;

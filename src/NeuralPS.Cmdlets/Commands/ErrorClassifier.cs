@@ -14,6 +14,7 @@ internal static class ErrorClassifier
         DataFormatException => (ErrorKind.InvalidData, "DataFormat"),
         ModelFileException => (ErrorKind.InvalidData, "ModelFile"),
         CheckpointMismatchException => (ErrorKind.InvalidArgument, "CheckpointMismatch"),
+        DistributedTrainingException => (ErrorKind.ResourceUnavailable, "Distributed"),
         NeuralException => (ErrorKind.InvalidOperation, "Neural"),
         FileExistsException => (ErrorKind.ResourceExists, "FileExists"),
         FileNotFoundException or DirectoryNotFoundException => (ErrorKind.ObjectNotFound, "FileNotFound"),

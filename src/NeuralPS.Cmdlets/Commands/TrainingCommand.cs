@@ -111,6 +111,7 @@ internal sealed class TrainingCommand : IRecordSink
     public IReadOnlyList<TrainingHistoryEntry> Run(ITrainingSink sink, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        if (_settings.Options.Distributed is { Communicator.Rank: > 0 }) sink = SilentSink.Instance; // rank 0 speaks for the job
         foreach (var n in _notices) sink.Verbose(n);
         var (train, validation) = BuildDatasets(sink);
         AdoptEncoding(train);
@@ -176,6 +177,18 @@ internal sealed class TrainingCommand : IRecordSink
     }
 
     private sealed record VerboseMessage(string Text);
+
+    /// <summary>The sink of ranks other than 0 in a distributed run: no history, progress or messages (rank 0
+    /// reports the same run; errors that stop training still surface as errors).</summary>
+    private sealed class SilentSink : ITrainingSink
+    {
+        public static readonly SilentSink Instance = new();
+        public void Progress(ProgressInfo p) { }
+        public void Completed(TrainingHistoryEntry epoch) { }
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+        public void RecordRejected(RecordError error, object source) { }
+    }
 
     private (Dataset Train, Dataset? Validation) BuildDatasets(ITrainingSink sink)
     {

@@ -35,6 +35,11 @@ internal sealed record TrainingParameters
     public double? ClipValue { get; init; }
     public int? AccumulationSteps { get; init; }
 
+    /// <summary>-Distributed as given (null = not given: the launcher's environment decides).</summary>
+    public bool? Distributed { get; init; }
+    public bool SyncBatchNorm { get; init; }
+    public int? ChecksumEvery { get; init; }
+
     public TrainingOptions Build()
     {
         bool plateau = Schedule.Name.Equals("ReduceOnPlateau", StringComparison.OrdinalIgnoreCase);
@@ -74,6 +79,7 @@ internal sealed record TrainingParameters
             CheckpointDirectory = CheckpointPath,
             CheckpointEvery = CheckpointEvery ?? 0,
             Resume = Resume,
+            Distributed = DistributedSession.Resolve(Distributed, SyncBatchNorm, ChecksumEvery),
         };
     }
 }

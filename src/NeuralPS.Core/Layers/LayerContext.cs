@@ -19,5 +19,20 @@ public sealed class LayerContext
     /// <summary>Dropout masks and any other per-step randomness draw from here.</summary>
     public NeuralRandom Random { get; }
 
+    /// <summary>Set during synchronised-BatchNorm data-parallel training: sums BatchNorm's statistics over the
+    /// ranks (null = each process normalises with its own batch).</summary>
+    public IBatchStatisticsSync? BatchStatistics { get; set; }
+
     public static LayerContext Inference(IBackend? backend = null) => new(backend ?? CpuBackend.Instance, training: false);
+}
+
+/// <summary>Sums per-channel statistics over the ranks of a data-parallel run (synchronised BatchNorm).</summary>
+public interface IBatchStatisticsSync
+{
+    /// <summary>Replaces <paramref name="values"/> on every rank by the sum over the ranks (same bits on every rank).</summary>
+    void Sum(Span<double> values);
+
+    /// <summary>This rank's share of the global batch (its samples / the global batch's samples): the factor the
+    /// trainer applies to this rank's gradients before summing them.</summary>
+    double ShardWeight { get; }
 }

@@ -60,9 +60,15 @@ public static class CheckpointFile
 
     /// <summary>Reads a checkpoint: the network it holds and the training state. Every fault (damage,
     /// truncation, a model file without training state) is a <see cref="ModelFileException"/>.</summary>
-    public static (Network Network, TrainingCheckpoint Checkpoint) Read(string path)
+    public static (Network Network, TrainingCheckpoint Checkpoint) Read(string path) => Decode(ModelFile.Read(path, Understood), path);
+
+    /// <summary>Reads a checkpoint from a stream (a distributed resume decodes the bytes rank 0 read);
+    /// <paramref name="path"/> names it in messages.</summary>
+    public static (Network Network, TrainingCheckpoint Checkpoint) Read(Stream stream, string path) =>
+        Decode(ModelFile.Read(stream, path, Understood), path);
+
+    private static (Network Network, TrainingCheckpoint Checkpoint) Decode(ModelFileContents contents, string path)
     {
-        var contents = ModelFile.Read(path, Understood);
         string name = Path.GetFileName(path);
         var section = contents.FindSection(Tag)
             ?? throw new ModelFileException($"'{name}' is a model file without training state (no '{Tag}' section), not a checkpoint.");

@@ -39,12 +39,25 @@ public sealed partial class Trainer
         _validationFingerprint = DataFingerprint.Of(Options.ValidationData);
         if (!Options.Resume || _resumeChecked) return;
         _resumeChecked = true;
+        if (_comm is not null)
+        {
+            // Distributed: rank 0 reads the file and every rank decodes the same bytes.
+            byte[]? file = ReadLastCheckpointOnRoot();
+            if (file is null)
+            {
+                Say($"No checkpoint in '{_checkpoints.Directory}' yet: training starts fresh.");
+                return;
+            }
+            using var stream = new MemoryStream(file, writable: false);
+            Resume(trainSamples, CheckpointFile.Read(stream, _checkpoints.LastPath));
+            return;
+        }
         if (!_checkpoints.HasLast)
         {
             Say($"No checkpoint in '{_checkpoints.Directory}' yet: training starts fresh.");
             return;
         }
-        Resume(trainSamples);
+        Resume(trainSamples, _checkpoints.ReadLast());
     }
 
     /// <summary>The settings a resumed run must share with the checkpoint (Epochs may grow).</summary>
@@ -76,7 +89,7 @@ public sealed partial class Trainer
 
     private void WriteCheckpoint(bool best)
     {
-        if (_checkpoints is null) return;
+        if (_checkpoints is null || Rank != 0) return; // distributed: rank 0 writes for all (the ranks are identical)
         var checkpoint = new TrainingCheckpoint
         {
             Epoch = State.Epoch,
@@ -106,10 +119,10 @@ public sealed partial class Trainer
         CheckpointWritten?.Invoke(_checkpoints.LastPath);
     }
 
-    private void Resume(int trainSamples)
+    private void Resume(int trainSamples, (Network Network, TrainingCheckpoint Checkpoint) read)
     {
         var store = _checkpoints!;
-        var (saved, c) = store.ReadLast();
+        var (saved, c) = read;
         string file = store.LastPath;
 
         // 1. Refuse anything that would make the continuation differ from the uninterrupted run.

@@ -55,6 +55,7 @@ public sealed partial class Trainer
         ConfigureUpdates();
         ConfigureEpochs();
         ConfigureCheckpoints();
+        ConfigureDistributed();
         _nonFinite = new NonFiniteGuard(network, Optimizer);
     }
 
@@ -82,7 +83,9 @@ public sealed partial class Trainer
         ArgumentNullException.ThrowIfNull(train);
         var (trainData, validation) = Prepare(train);
         PrepareUpdates(trainData, validation);
+        CheckDistributedData(trainData.Count);
         PrepareCheckpoints(train, validation, trainData.Count);
+        BroadcastState(); // distributed: every rank starts from rank 0's state (after a resume too)
         return Run(trainData, validation, cancellationToken);
     }
 
@@ -221,7 +224,7 @@ public sealed partial class Trainer
         {
             while (State.Epoch < Options.Epochs && State.StopReason is null)
             {
-                ct.ThrowIfCancellationRequested();
+                if (_comm is null) ct.ThrowIfCancellationRequested(); // distributed: the ranks agree on cancelling after a batch
                 ResolveFusedOutput(); // again each epoch: the consumer may have run Evaluate in between
                 for (int i = 0; i < n; i++) order[i] = i;
                 if (Options.Shuffle) State.ShuffleRandom(State.Epoch).Shuffle(order);
@@ -233,10 +236,31 @@ public sealed partial class Trainer
                 {
                     int start = b * batchSize;
                     int count = Math.Min(batchSize, n - start);
-                    GatherBatch(train, order.AsSpan(start, count));
-                    double loss = ForwardBackward(count, out double batchMetric, out double batchMetricCount);
+                    var (localStart, localCount) = Shard(start, count); // the whole batch without Distributed
+                    double loss, batchMetric = 0, batchMetricCount = 0;
+                    bool cancelled = false;
+                    double share = _comm is null ? 1 : ShardShare(train, order.AsSpan(start, count), localStart - start, localCount);
+                    if (localCount > 0)
+                    {
+                        GatherBatch(train, order.AsSpan(localStart, localCount));
+                        SeedDropoutForStep();
+                        if (_statisticsSync is not null) _statisticsSync.ShardWeight = share;
+                        loss = ForwardBackward(localCount, out batchMetric, out batchMetricCount);
+                    }
+                    else
+                    {
+                        // An empty shard (a last batch smaller than the world): this rank adds zeros.
+                        if (_batchFeatures is null) GatherBatch(train, order.AsSpan(start, 1));
+                        ZeroGradients();
+                        loss = 0;
+                    }
+                    if (_comm is not null)
+                    {
+                        cancelled = ct.IsCancellationRequested; // the ranks agree: any rank's request stops all after this batch
+                        loss = ReduceBatch(share, loss, ref batchMetric, ref batchMetricCount, ref cancelled);
+                    }
                     if (_nonFinite.BeforeStep(loss)) UpdateParameters(b, batches, count, n, batchSize); // a non-finite loss or gradient skips the update
-                    _nonFinite.AfterBatch(State.Epoch, b, train, order.AsSpan(start, count), _batchFeatures!, Backend);
+                    _nonFinite.AfterBatch(State.Epoch, b, train, order.AsSpan(localStart, Math.Max(localCount, 0)), _batchFeatures!, Backend);
                     State.EpochLossSum += loss * count;
                     State.EpochMetricSum += batchMetric;
                     State.EpochMetricCount += batchMetricCount;
@@ -252,18 +276,18 @@ public sealed partial class Trainer
                         var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / done * Math.Max(0, stepsPlanned - done)));
                         handler(new BatchProgress(State.Epoch + 1, Options.Epochs, b + 1, batches, State.EpochLossSum / State.EpochSamples, elapsed, remaining));
                     }
-                    bool cancelled = ct.IsCancellationRequested;
+                    if (_comm is null) cancelled = ct.IsCancellationRequested;
                     if (cancelled || (Options.CheckpointEvery > 0 && State.Step % Options.CheckpointEvery == 0 && b + 1 < batches))
                         WriteCheckpoint(best: false);
                     if (cancelled)
-                        throw new OperationCanceledException($"Training was cancelled after batch {b + 1} of {batches} in epoch {State.Epoch + 1}.", ct);
+                        throw new OperationCanceledException($"Training was cancelled after batch {b + 1} of {batches} in epoch {State.Epoch + 1}.", ct.IsCancellationRequested ? ct : CancellationToken.None);
                 }
                 var trainTime = epochClock.Elapsed;
 
                 double? validationLoss = null, validationMetric = null;
                 if (validation is not null)
                 {
-                    var (vl, vm) = EvaluateCore(validation);
+                    var (vl, vm) = _comm is null ? EvaluateCore(validation) : EvaluateDistributed(validation);
                     validationLoss = vl;
                     validationMetric = vm;
                 }
@@ -282,7 +306,9 @@ public sealed partial class Trainer
                     epochClock.Elapsed,
                     trainTime.TotalSeconds > 0 ? seen / trainTime.TotalSeconds : 0,
                     Optimizer.LearningRate);
-                yield return EndEpoch(result);
+                result = EndEpoch(result);
+                CompareChecksums();
+                yield return result;
             }
         }
         finally
@@ -354,6 +380,14 @@ public sealed partial class Trainer
 
     private (double Loss, double Metric) EvaluateCore(Dataset data)
     {
+        int n = data.Count;
+        var (lossSum, metricSum, metricCount) = EvaluateSums(data, 0, n);
+        return (lossSum / n, metricCount > 0 ? metricSum / metricCount : double.NaN);
+    }
+
+    /// <summary>Loss·samples, metric sum and metric count over samples [from, to) of <paramref name="data"/>.</summary>
+    private (double LossSum, double MetricSum, double MetricCount) EvaluateSums(Dataset data, int from, int to)
+    {
         var layers = Network.Layers;
         var loss = Loss!;
         bool wasTraining = _context.Training;
@@ -363,7 +397,7 @@ public sealed partial class Trainer
         try
         {
             int n = data.Count;
-            int batchSize = Math.Min(Math.Max(Options.BatchSize, 256), n);
+            int batchSize = Math.Max(1, Math.Min(Math.Max(Options.BatchSize, 256), to - from));
             if (_evaluationOrder.Length < n)
             {
                 _evaluationOrder = new int[n];
@@ -371,9 +405,9 @@ public sealed partial class Trainer
             }
             ReadOnlySpan<int> order = _evaluationOrder;
             double lossSum = 0, metricSum = 0, metricCount = 0;
-            for (int start = 0; start < n; start += batchSize)
+            for (int start = from; start < to; start += batchSize)
             {
-                int count = Math.Min(batchSize, n - start);
+                int count = Math.Min(batchSize, to - start);
                 GatherBatch(data, order.Slice(start, count));
                 Tensor x = _batchFeatures!;
                 for (int i = 0; i < layers.Count; i++) x = layers[i].Forward(x, _context);
@@ -386,7 +420,7 @@ public sealed partial class Trainer
                 metricSum += ms;
                 metricCount += mc;
             }
-            return (lossSum / n, metricCount > 0 ? metricSum / metricCount : double.NaN);
+            return (lossSum, metricSum, metricCount);
         }
         finally
         {

@@ -66,4 +66,7 @@ public sealed class TrainingOptions
 
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; set; }
+
+    /// <summary>Data-parallel training as one rank of several (null = this process trains alone).</summary>
+    public Distributed.DistributedOptions? Distributed { get; set; }
 }
