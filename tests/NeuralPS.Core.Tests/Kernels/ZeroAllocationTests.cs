@@ -34,14 +34,32 @@ public sealed unsafe class ZeroAllocationTests
         int[] indices = Enumerable.Range(0, batch).Select(i => (i * 37) % 256).ToArray();
         trainer.GatherBatch(data, indices);
         trainer.TrainBatch(batch, out _, out _);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        AssertSomeRoundAllocatesNothing(() =>
         {
-            trainer.GatherBatch(data, indices);
-            trainer.TrainBatch(batch, out _, out _);
+            for (int i = 0; i < 10; i++)
+            {
+                trainer.GatherBatch(data, indices);
+                trainer.TrainBatch(batch, out _, out _);
+            }
+        });
+    }
+
+    /// <summary>Up to three rounds; passes when one allocates nothing. A per-step allocation shows in every
+    /// round, so this still fails for it; what it tolerates is the one-time growth of the calling thread's
+    /// packing workspace on the first GEMM that finds the team busy (a loaded machine or a neighbouring test
+    /// process: seen as 3,824–7,240 bytes in one round of a full CI run, never twice).</summary>
+    private static void AssertSomeRoundAllocatesNothing(Action round)
+    {
+        var seen = new List<long>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            round();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) return;
+            seen.Add(allocated);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.Fail($"every round allocated: {string.Join(", ", seen)} bytes");
     }
 
     [Fact]
@@ -54,9 +72,11 @@ public sealed unsafe class ZeroAllocationTests
         {
             var settings = SgemmSettings.Current with { Threads = 2 };
             Run(pa, pb, pc, pbias, settings);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++) Run(pa, pb, pc, pbias, settings);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            nint pa0 = (nint)pa, pb0 = (nint)pb, pc0 = (nint)pc, pbias0 = (nint)pbias;
+            AssertSomeRoundAllocatesNothing(() =>
+            {
+                for (int i = 0; i < 5; i++) Run((float*)pa0, (float*)pb0, (float*)pc0, (float*)pbias0, settings);
+            });
         }
 
         static void Run(float* pa, float* pb, float* pc, float* pbias, in SgemmSettings settings)
