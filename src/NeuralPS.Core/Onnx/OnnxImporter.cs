@@ -92,8 +92,15 @@ internal sealed class OnnxImporter
             throw Fail($"its input cannot be a network input: {e.Message}");
         }
         string x = input;
-        if (metadata.ContainsKey(OnnxFormat.PreprocessingKey)) x = ImportPreprocessing(net, x, metadata);
-        x = WalkChain(net, x, _output, 0);
+        try
+        {
+            if (metadata.ContainsKey(OnnxFormat.PreprocessingKey)) x = ImportPreprocessing(net, x, metadata);
+            x = WalkChain(net, x, _output, 0);
+        }
+        catch (Exception e) when (e is NeuralException and not ModelFileException or OverflowException)
+        {
+            throw Fail($"the graph does not make a valid NeuralPS network: {e.Message}");
+        }
         foreach (var node in _useful)
         {
             if (!_done.Contains(node) && node.OpType != "Constant")
