@@ -33,6 +33,10 @@ public sealed record OnnxExportOptions
 /// and NeuralPS' form), BatchNorm momentum as ONNX's (1 − PyTorch's). Layer names become node names.</summary>
 public static class OnnxExporter
 {
+    /// <summary>Marks a Conv/pool whose explicit pads NeuralPS computed from "Same" padding, so that an import
+    /// gives the layer back with Same (the pads alone would read as explicit padding, which computes the same).</summary>
+    internal const string SameDoc = "NeuralPS padding=Same";
+
     private delegate string LayerWriter(OnnxGraphBuilder g, Layer layer, string input);
 
     // One entry per layer type that has an ONNX form.
@@ -238,6 +242,7 @@ public static class OnnxExporter
             Attr("pads", geo.PadTop, geo.PadLeft, geo.PadBottom, geo.PadRight),
             Attr("dilations", geo.DilationHeight, geo.DilationWidth),
             Attr("group", (long)geo.Groups));
+        if (conv.Padding == PaddingMode.Same) g.LastNode!.DocString = SameDoc;
         return OnnxActivations.Write(g, conv.Activation, conv.Alpha, y, conv.Name + "/activation", conv.Name);
     }
 
@@ -252,7 +257,9 @@ public static class OnnxExporter
             Attr("ceil_mode", 0L),
         };
         if (pool is AvgPool2d avg) attributes.Add(Attr("count_include_pad", avg.CountIncludePad ? 1L : 0L));
-        return g.Node(op, pool.Name, new[] { x }, pool.Name, attributes.ToArray());
+        string y = g.Node(op, pool.Name, new[] { x }, pool.Name, attributes.ToArray());
+        if (pool.Padding == PaddingMode.Same) g.LastNode!.DocString = SameDoc;
+        return y;
     }
 
     private static string WriteBatchNorm(OnnxGraphBuilder g, BatchNorm bn, string x)
@@ -283,13 +290,11 @@ public static class OnnxExporter
     // y = act(inner(x) + skip(x)), skip the identity or the block's projection.
     private static string WriteResidual(OnnxGraphBuilder g, Residual block, string x)
     {
-        string inner = x;
+        string inner = x, skip = x, outer = g.Scope;
+        g.Scope = outer + block.Name + "/";
         foreach (var layer in block.Layers) inner = WriteLayer(g, layer, inner);
-        string skip = x;
-        if (block.Projection is { } projection)
-        {
-            skip = WriteLayer(g, projection, x);
-        }
+        if (block.Projection is { } projection) skip = WriteLayer(g, projection, x);
+        g.Scope = outer;
         string sum = g.Node("Add", block.Name, new[] { inner, skip }, block.Name + "_sum");
         return OnnxActivations.Write(g, block.Activation, block.Alpha, sum, block.Name + "/activation", block.Name);
     }

@@ -76,7 +76,7 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds a node; an empty output stem means "output not used" (written as "").</summary>
     public string[] NodeWithOutputs(string opType, string nodeName, string[] inputs, string[] outputStems, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = FreshNode(nodeName) };
+        var node = new NodeProto { OpType = opType, Name = FreshNode(Scope + nodeName) };
         node.Input.AddRange(inputs);
         var outputs = new string[outputStems.Length];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = outputStems[i].Length == 0 ? "" : Fresh(outputStems[i]);
@@ -86,6 +86,9 @@ internal sealed class OnnxGraphBuilder
         LastNode = node;
         return outputs;
     }
+
+    /// <summary>Prefixed to node names: "block/" inside a residual block, whose layer names are the block's own.</summary>
+    public string Scope { get; set; } = string.Empty;
 
     /// <summary>The node added last (to set its doc_string).</summary>
     public NodeProto? LastNode { get; private set; }

@@ -444,12 +444,13 @@ internal sealed class OnnxImporter
         }
         var pads = OnnxAttributes.Ints(node, "pads") ?? new int[4];
         if (pads.Length != 4 || pads.Any(p => p < 0)) throw Fail(node, $"has pads [{string.Join(", ", pads)}]; 2-d ops need 4 non-negative pads");
-        if (pads[0] == pads[2] && pads[1] == pads[3])
-            return pads[0] == 0 && pads[1] == 0 ? (PaddingMode.Valid, null) : (PaddingMode.Explicit, new[] { pads[0], pads[1] });
-        // Asymmetric: only what "Same" gives (the extra row/column at the bottom/right).
         var (top, bottom, _) = ConvolutionGeometry.ResolveAxis(input[1], kernel[0], stride[0], dilation[0], PaddingMode.Same, 0, "height");
         var (left, right, _) = ConvolutionGeometry.ResolveAxis(input[2], kernel[1], stride[1], dilation[1], PaddingMode.Same, 0, "width");
-        if (pads[0] == top && pads[2] == bottom && pads[1] == left && pads[3] == right) return (PaddingMode.Same, null);
+        bool same = pads[0] == top && pads[2] == bottom && pads[1] == left && pads[3] == right;
+        if (same && (node.DocString == OnnxExporter.SameDoc || top != bottom || left != right)) return (PaddingMode.Same, null);
+        if (pads[0] == pads[2] && pads[1] == pads[3])
+            return pads[0] == 0 && pads[1] == 0 ? (PaddingMode.Valid, null) : (PaddingMode.Explicit, new[] { pads[0], pads[1] });
+        // Asymmetric pads other than what "Same" gives (the extra row/column at the bottom/right).
         throw Fail(node, $"pads [{string.Join(", ", pads)}] unevenly; NeuralPS pads symmetrically or as SAME_UPPER");
     }
 
@@ -912,7 +913,9 @@ internal sealed class OnnxImporter
         string sum = Finish(add);
         var activation = FusableActivation(net, sum, elementwiseOnly: true);
 
-        var copies = inner.Layers.Select(l => LayerRegistry.Create(l.ToSpec())).ToList();
+        // Inner layer names were written as "block/layer"; inside the block they are the layer's own.
+        string scope = add.Name + "/";
+        var copies = inner.Layers.Select(l => LayerRegistry.Create(Unscoped(l.ToSpec(), scope))).ToList();
         var block = new Residual(copies, activation?.Kind ?? ActivationKind.None, activation?.Alpha ?? 0.01f, LayerName(net, add));
         net.Add(block);
         for (int i = 0; i < copies.Count; i++) CopyState(inner.Layers[i], copies[i]);
@@ -932,6 +935,15 @@ internal sealed class OnnxImporter
             else target.Parameters[1].Value.Clear();
         }
         return activation is { } act ? Finish(act.Node) : sum;
+    }
+
+    private static LayerSpec Unscoped(LayerSpec spec, string scope)
+    {
+        if (!spec.Name.StartsWith(scope, StringComparison.Ordinal) || spec.Name.Length == scope.Length) return spec;
+        var copy = new LayerSpec(spec.Type, spec.Name[scope.Length..]);
+        foreach (var (key, value) in spec.Settings) copy.Settings[key] = value;
+        copy.Children.AddRange(spec.Children);
+        return copy;
     }
 
     private bool IsOneByOne(NodeProto conv) =>
