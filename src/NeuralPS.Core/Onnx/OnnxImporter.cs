@@ -77,7 +77,10 @@ internal sealed class OnnxImporter
         MarkUseful();
 
         var metadata = OnnxReader.Metadata(_model, _source);
-        string name = string.IsNullOrWhiteSpace(_graph.Name) ? Path.GetFileNameWithoutExtension(_source) : _graph.Name;
+        // PyTorch names every graph "torch_jit" (older versions "main_graph"): the file's name says more.
+        string name = string.IsNullOrWhiteSpace(_graph.Name) || _graph.Name is "torch_jit" or "main_graph" || _graph.Name.Length > 128
+            ? Path.GetFileNameWithoutExtension(_source)
+            : _graph.Name;
         ulong seed = OnnxReader.Unsigned(metadata, OnnxFormat.SeedKey) ?? 0;
 
         // Every tensor a layer allocates (weights, gradients) is bounded by the weights the file really holds.
