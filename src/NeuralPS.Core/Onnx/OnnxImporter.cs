@@ -326,6 +326,15 @@ internal sealed class OnnxImporter
     {
         string n = node.Name;
         if (string.IsNullOrWhiteSpace(n) || n.Length > 128) return null;
+        // PyTorch names a node "/module/path/OpType[_k]": the layer is the module ("block1.conv1", "0"),
+        // as in the model's state_dict keys.
+        if (n.StartsWith('/'))
+        {
+            var parts = n.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (parts.Count > 0 && parts[^1].StartsWith(node.OpType, StringComparison.Ordinal)) parts.RemoveAt(parts.Count - 1);
+            n = string.Join('.', parts);
+            if (n.Length == 0) return null;
+        }
         foreach (var l in net.Layers) if (string.Equals(l.Name, n, StringComparison.OrdinalIgnoreCase)) return null;
         return n;
     }
