@@ -70,6 +70,18 @@ public sealed class OnnxRuntimeConformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_categorical_column_is_one_hot_encoded_in_the_graph_and_matches_ORT_from_raw_records()
+    {
+        var (net, rows) = CategoricalModel.Train();
+        var bytes = OnnxExporter.Encode(net);
+        var ort = Ort.RunColumns(bytes, rows, new[] { ("SepalLength", false), ("Species", true), ("PetalLength", false) });
+        var expected = CategoricalModel.Predict(net, rows);
+        double error = Ort.RelativeError(ort, expected);
+        output.WriteLine($"Iris petal width from SepalLength, Species (one-hot), PetalLength: ORT vs NeuralPS relative error {error:E2} over {rows.Count} rows");
+        Assert.True(error <= Tolerance, $"relative error {error:E2}");
+    }
+
+    [Fact]
     public void Seed_cnn_matches_ORT_on_fashion_mnist_test_images()
     {
         AssertMatches(TestModels.SeedCnn(), TestModels.FashionImages(64), 64, "seed CNN");

@@ -45,6 +45,17 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void A_model_with_a_categorical_column_comes_back_with_its_columns_and_predicts_bit_identically()
+    {
+        var (net, rows) = CategoricalModel.Train();
+        var back = RoundTrip(net);
+        Assert.Equal(net.Preprocessor!.Columns!.Select(c => c.ToString()), back.Preprocessor!.Columns!.Select(c => c.ToString()));
+        var a = CategoricalModel.Predict(net, rows);
+        var b = CategoricalModel.Predict(back, rows);
+        Assert.Equal(a.Select(BitConverter.SingleToInt32Bits), b.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
     public void Seed_cnn_and_resnet_predict_bit_identically_after_the_round_trip()
     {
         var images = TestModels.FashionImages(8);

@@ -345,7 +345,8 @@ public sealed class ReaderFuzzer
 
     // ------------------------------------------------------------------ seeds
 
-    /// <summary>ONNX files as Export-NeuralNetwork writes them: numeric preprocessing and a label output, a
+    /// <summary>ONNX files as Export-NeuralNetwork writes them: numeric preprocessing and a label output, record
+    /// columns with a one-hot encoded category, a
     /// small CNN, a residual block with a projection, recurrent layers and an embedding.</summary>
     private static List<byte[]> OnnxSeeds()
     {
@@ -355,6 +356,9 @@ public sealed class ReaderFuzzer
         mlp.Preprocessor = new FeaturePreprocessor(new[] { "a", "b", "c", "d" }, 0.5f, new float[] { 1, 2, 0, 0 }, new float[] { 1, 3, 1, 1 });
         mlp.ClassNames = new[] { "x", "y", "z" };
         seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(mlp));
+        mlp.Preprocessor = new FeaturePreprocessor(new[] { new FeatureColumn("a"), new FeatureColumn("b"), new FeatureColumn("c", new[] { "p", "q" }) },
+            new float[] { 1, 2, 0, 0 }, new float[] { 1, 3, 1, 1 }, "label");
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(mlp)); // one-hot columns as string inputs
 
         var cnn = new Network("cnn", new Shape(1, 6, 6), 2);
         cnn.Add(new Conv2d(2, new[] { 3, 3 }, padding: PaddingMode.Same, activation: ActivationKind.ReLU)).Add(new MaxPool2d(2))

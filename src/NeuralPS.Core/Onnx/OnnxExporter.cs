@@ -86,16 +86,25 @@ public static class OnnxExporter
         }
 
         var g = new OnnxGraphBuilder(network.Name);
-        string input = g.Reserve(OnnxFormat.InputName);
         g.Reserve(OnnxFormat.OutputName);
         g.Reserve(OnnxFormat.LabelOutputName);
-        var inputDims = new List<object> { "batch" };
-        foreach (int d in network.InputShape) inputDims.Add(d);
-        g.Graph.Input.Add(TensorInfo(input, DataType.Float, inputDims.ToArray()));
-
         var pre = network.Preprocessor;
         bool preprocessing = !options.Bare && pre is not null;
-        string x = preprocessing ? WritePreprocessing(g, network, pre!, input) : input;
+        string x, input;
+        if (preprocessing && pre!.Columns is { } columns && columns.Any(c => c.Kind == Data.FeatureKind.Categorical))
+        {
+            // One input per record column (float or string [batch, 1]), one-hot encoded in the graph.
+            input = x = WriteColumns(g, network, columns);
+        }
+        else
+        {
+            input = g.Reserve(OnnxFormat.InputName);
+            var inputDims = new List<object> { "batch" };
+            foreach (int d in network.InputShape) inputDims.Add(d);
+            g.Graph.Input.Add(TensorInfo(input, DataType.Float, inputDims.ToArray()));
+            x = input;
+        }
+        if (preprocessing) x = WritePreprocessing(g, network, pre!, x);
         foreach (var layer in network.Layers) x = WriteLayer(g, layer, x);
 
         // The last node's output becomes "output" (an Identity if it is the input itself).
@@ -144,12 +153,34 @@ public static class OnnxExporter
         return false;
     }
 
+    // Record columns as graph inputs: a numeric column is float [batch, 1]; a categorical one is string
+    // [batch, 1], one-hot encoded as Equal with its categories (string Equal: opset 19) and a Cast to float;
+    // all concatenated in the network's input order. A category not seen in training gives all zeros.
+    private static string WriteColumns(OnnxGraphBuilder g, Network network, IReadOnlyList<Data.FeatureColumn> columns)
+    {
+        if (network.InputShape.Rank != 1 || columns.Sum(c => c.Width) != network.InputShape[0])
+            throw new InvalidConfigurationException($"Network '{network.Name}': its record columns describe {columns.Sum(c => c.Width)} inputs but the network takes {network.InputShape}.");
+        g.RequireOpset(19);
+        var parts = new List<string>();
+        foreach (var column in columns)
+        {
+            string name = column.Name is OnnxFormat.OutputName or OnnxFormat.LabelOutputName ? g.Fresh("input." + column.Name) : g.Fresh(column.Name);
+            bool categorical = column.Kind == Data.FeatureKind.Categorical;
+            g.Graph.Input.Add(TensorInfo(name, categorical ? DataType.String : DataType.Float, "batch", 1));
+            if (!categorical)
+            {
+                parts.Add(name);
+                continue;
+            }
+            string categories = g.Strings(column.Name + ".categories", column.Categories!);
+            string hit = g.Node("Equal", "preprocess/" + column.Name + "/one_hot", new[] { name, categories }, column.Name + "_is");
+            parts.Add(g.Node("Cast", "preprocess/" + column.Name + "/to_float", new[] { hit }, column.Name + "_one_hot", Attr("to", (long)DataType.Float)));
+        }
+        return g.Node("Concat", "preprocess/columns", parts.ToArray(), "features", Attr("axis", 1L));
+    }
+
     private static string WritePreprocessing(OnnxGraphBuilder g, Network network, Data.FeaturePreprocessor pre, string input)
     {
-        if (pre.Columns is { } columns && columns.Any(c => c.Kind == Data.FeatureKind.Categorical))
-            throw new InvalidConfigurationException(
-                $"Network '{network.Name}' one-hot encodes the categorical column(s) {string.Join(", ", columns.Where(c => c.Kind == Data.FeatureKind.Categorical).Select(c => $"'{c.Name}'"))}; " +
-                "this version exports only numeric preprocessing. Export with -Bare and one-hot encode before the model's input.");
         string x = input;
         if (pre.Scale != 1f) x = g.Node("Mul", "preprocess/scale", new[] { x, g.Scalar("preprocess_scale", pre.Scale) }, "scaled");
         if (pre.Mean is { } mean && pre.Std is { } std)
@@ -198,6 +229,8 @@ public static class OnnxExporter
         void Add(string key, string value) => model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         if (network.ClassNames is { } classes) Add(OnnxFormat.ClassNamesKey, JsonSerializer.Serialize(classes));
         if (network.Preprocessor?.FeatureNames is { } features) Add(OnnxFormat.FeatureNamesKey, JsonSerializer.Serialize(features));
+        if (network.Preprocessor?.Columns is { } columns)
+            Add(OnnxFormat.ColumnsKey, JsonSerializer.Serialize(columns.Select(c => new { name = c.Name, categories = c.Categories })));
         if (network.Preprocessor?.LabelName is { } label) Add(OnnxFormat.LabelNameKey, label);
         if (preprocessing) Add(OnnxFormat.PreprocessingKey, "scale,standardize");
         Add(OnnxFormat.SeedKey, network.Seed.ToString(CultureInfo.InvariantCulture));

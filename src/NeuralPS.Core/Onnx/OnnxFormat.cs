@@ -32,6 +32,7 @@ public static class OnnxFormat
     internal const string ClassNamesKey = "neuralps.class_names";
     internal const string FeatureNamesKey = "neuralps.feature_names";
     internal const string LabelNameKey = "neuralps.label_name";
+    internal const string ColumnsKey = "neuralps.columns";
     internal const string PreprocessingKey = "neuralps.preprocessing";
     internal const string SeedKey = "neuralps.seed";
     internal const string EpochsKey = "neuralps.epochs_trained";

@@ -72,11 +72,12 @@ internal sealed class OnnxImporter
         if (_graph.Node.Count > OnnxFormat.MaxNodes || _graph.Initializer.Count > OnnxFormat.MaxNodes)
             throw Fail($"the graph has {_graph.Node.Count:N0} nodes and {_graph.Initializer.Count:N0} initializers, more than the {OnnxFormat.MaxNodes:N0} NeuralPS reads.");
         long weightValues = IndexGraph();
-        var (input, inputShape) = FindInput();
+        var metadata = OnnxReader.Metadata(_model, _source);
         _output = FindOutput();
         MarkUseful();
-
-        var metadata = OnnxReader.Metadata(_model, _source);
+        var (input, inputShape, columns) = metadata.ContainsKey(OnnxFormat.ColumnsKey) && metadata.ContainsKey(OnnxFormat.PreprocessingKey)
+            ? ImportColumns(metadata)
+            : FindInput();
         // PyTorch names every graph "torch_jit" (older versions "main_graph"): the file's name says more.
         string name = string.IsNullOrWhiteSpace(_graph.Name) || _graph.Name is "torch_jit" or "main_graph" || _graph.Name.Length > 128
             ? Path.GetFileNameWithoutExtension(_source)
@@ -97,7 +98,7 @@ internal sealed class OnnxImporter
         string x = input;
         try
         {
-            if (metadata.ContainsKey(OnnxFormat.PreprocessingKey)) x = ImportPreprocessing(net, x, metadata);
+            if (metadata.ContainsKey(OnnxFormat.PreprocessingKey)) x = ImportPreprocessing(net, x, metadata, columns);
             x = WalkChain(net, x, _output, 0);
         }
         catch (Exception e) when (e is NeuralException and not ModelFileException or OverflowException)
@@ -188,7 +189,72 @@ internal sealed class OnnxImporter
         }
     }
 
-    private (string Name, Shape Shape) FindInput()
+    private sealed record ColumnEntry(string name, string[]? categories);
+
+    // The record columns Export-NeuralNetwork writes as graph inputs (float or string [batch, 1]); each
+    // string column goes through Equal (with its categories) and Cast; all meet in one Concat.
+    private (string Name, Shape Shape, List<FeatureColumn>? Columns) ImportColumns(Dictionary<string, string> metadata)
+    {
+        List<ColumnEntry>? entries;
+        try
+        {
+            entries = System.Text.Json.JsonSerializer.Deserialize<List<ColumnEntry>>(metadata[OnnxFormat.ColumnsKey]);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            entries = null;
+        }
+        var inputs = _graph.Input.Where(i => !_constants.ContainsKey(i.Name)).ToList();
+        if (entries is null || entries.Count != inputs.Count || entries.Count == 0)
+            throw Fail($"its metadata '{OnnxFormat.ColumnsKey}' does not describe its {inputs.Count} inputs.");
+        var columns = new List<FeatureColumn>();
+        var parts = new List<string>();
+        NodeProto? concat = null;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var e = entries[i];
+            if (string.IsNullOrEmpty(e.name)) throw Fail($"column {i + 1} in its metadata has no name.");
+            string v = inputs[i].Name;
+            int type = inputs[i].Type?.TensorType?.ElemType ?? 0;
+            if (e.categories is null)
+            {
+                if (type != (int)DataType.Float) throw Fail($"the input '{v}' of the numeric column '{e.name}' is not float.");
+                columns.Add(new FeatureColumn(e.name));
+            }
+            else
+            {
+                if (type != (int)DataType.String) throw Fail($"the input '{v}' of the categorical column '{e.name}' is not string.");
+                var equal = Single(v);
+                if (equal is not { OpType: "Equal" } || equal.Input.Count != 2 || equal.Input[0] != v)
+                    throw Fail($"the categorical input '{v}' is not one-hot encoded by an Equal node.");
+                var categories = OnnxTensors.Strings(Const(equal, 1, "categories"), $"node '{equal.Name}' categories");
+                if (!categories.SequenceEqual(e.categories)) throw Fail(equal, "compares with categories other than its metadata lists");
+                var cast = Single(Finish(equal));
+                if (cast is not { OpType: "Cast" } || OnnxAttributes.Int(cast, "to", 0) != (long)DataType.Float)
+                    throw Fail(equal, "is not followed by a Cast to float");
+                v = Finish(cast);
+                try
+                {
+                    columns.Add(new FeatureColumn(e.name, e.categories));
+                }
+                catch (InvalidConfigurationException ex)
+                {
+                    throw Fail($"column '{e.name}' in its metadata is invalid: {ex.Message}");
+                }
+            }
+            var next = Single(v);
+            if (next is not { OpType: "Concat" } || concat is not null && !ReferenceEquals(next, concat))
+                throw Fail($"the column input '{inputs[i].Name}' does not reach the Concat of the columns.");
+            concat = next;
+            parts.Add(v);
+        }
+        if (!concat!.Input.SequenceEqual(parts) || OnnxAttributes.Int(concat, "axis", 0) is not (1 or -1))
+            throw Fail(concat, "does not concatenate the columns in order along axis 1");
+        int width = columns.Sum(c => c.Width);
+        return (Finish(concat), new Shape(width), columns);
+    }
+
+    private (string Name, Shape Shape, List<FeatureColumn>? Columns) FindInput()
     {
         var inputs = _graph.Input.Where(i => !_constants.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1)
@@ -210,7 +276,7 @@ internal sealed class OnnxImporter
         }
         var result = new Shape(shape);
         if (!result.IsWithinLimit) throw Fail($"the input '{input.Name}' {result} has more than {Shape.MaxElements:N0} values per sample.");
-        return (input.Name, result);
+        return (input.Name, result, null);
     }
 
     private string FindOutput()
@@ -969,7 +1035,7 @@ internal sealed class OnnxImporter
 
     // --- preprocessing written by NeuralPS ------------------------------------------------------------
 
-    private string ImportPreprocessing(Network net, string x, Dictionary<string, string> metadata)
+    private string ImportPreprocessing(Network net, string x, Dictionary<string, string> metadata, List<FeatureColumn>? columns)
     {
         float scale = 1f;
         float[]? mean = null, std = null;
@@ -993,7 +1059,9 @@ internal sealed class OnnxImporter
         metadata.TryGetValue(OnnxFormat.LabelNameKey, out var label);
         try
         {
-            net.Preprocessor = new FeaturePreprocessor(names, scale, mean, std) { LabelName = string.IsNullOrEmpty(label) ? null : label };
+            net.Preprocessor = columns is not null
+                ? new FeaturePreprocessor(columns, mean, std, label)
+                : new FeaturePreprocessor(names, scale, mean, std) { LabelName = string.IsNullOrEmpty(label) ? null : label };
         }
         catch (InvalidConfigurationException e)
         {

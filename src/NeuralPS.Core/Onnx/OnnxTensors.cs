@@ -114,7 +114,22 @@ internal static class OnnxTensors
         }
     }
 
-    /// <summary>Float values of a tensor that is all one number? Returns true with the value.</summary>
+    /// <summary>The values of a STRING tensor (UTF-8), each at most 1024 bytes.</summary>
+    public static string[] Strings(TensorProto t, string what)
+    {
+        int count = Count(t, what);
+        if ((DataType)t.DataType != DataType.String) throw new ModelFileException($"{what} holds {TypeName(t.DataType)} values where strings were expected.");
+        if (t.StringData.Count != count) throw new ModelFileException($"{what} claims {count:N0} strings but holds {t.StringData.Count:N0}.");
+        var result = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (t.StringData[i].Length > 1024) throw new ModelFileException($"{what} holds a string of {t.StringData[i].Length:N0} bytes.");
+            result[i] = t.StringData[i].ToStringUtf8();
+        }
+        return result;
+    }
+
+    /// <summary>True when every value of a numeric tensor is zero.</summary>
     public static bool IsAllZero(TensorProto t, string what)
     {
         if ((DataType)t.DataType is DataType.Int64 or DataType.Int32) return Integers(t, what, Shape.MaxElements).All(v => v == 0);

@@ -22,6 +22,22 @@ internal static class Ort
         return outputs;
     }
 
+    /// <summary>Runs a model whose inputs are record columns: float [batch, 1] or string [batch, 1] each.</summary>
+    public static float[] RunColumns(byte[] model, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows, IReadOnlyList<(string Name, bool Text)> columns)
+    {
+        using var session = new InferenceSession(model);
+        var inputs = new List<NamedOnnxValue>();
+        foreach (var (name, text) in columns)
+        {
+            if (text)
+                inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<string>(rows.Select(r => Convert.ToString(r[name], System.Globalization.CultureInfo.InvariantCulture)!).ToArray(), new[] { rows.Count, 1 })));
+            else
+                inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(rows.Select(r => Convert.ToSingle(r[name], System.Globalization.CultureInfo.InvariantCulture)).ToArray(), new[] { rows.Count, 1 })));
+        }
+        using var results = session.Run(inputs);
+        return results.First(r => r.Name == "output").AsTensor<float>().ToArray();
+    }
+
     /// <summary>max |a − b| / max |b|: the error relative to the reference output's scale.</summary>
     public static double RelativeError(float[] actual, float[] expected)
     {

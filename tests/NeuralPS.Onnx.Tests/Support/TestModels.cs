@@ -133,3 +133,37 @@ internal static class TestModels
         return net.Forward(input, LayerContext.Inference()).ToArray();
     }
 }
+
+/// <summary>A model with a categorical input column: Iris petal width (regression) from sepal length, petal
+/// length and the species as a one-hot encoded column — real rows, real categories.</summary>
+internal static class CategoricalModel
+{
+    public static (Network Net, List<CsvRecord> Rows) Train()
+    {
+        var rows = CsvReader.ReadRecords(TestModels.DataPath("iris", "iris.csv")).ToList();
+        var converter = new RecordConverter(new RecordConverterOptions
+        {
+            LabelColumn = "PetalWidth",
+            FeatureColumns = new[] { "SepalLength", "Species", "PetalLength" },
+            CategoricalColumns = new[] { "Species" },
+            Task = LearningTask.Regression,
+        });
+        foreach (var r in rows) converter.TryAdd(r, out _);
+        var net = new Network("petal-width", new Shape(5), 11)
+            .Add(new Dense(8, ActivationKind.Tanh))
+            .Add(new Dense(1));
+        _ = new Trainer(net, new TrainingOptions { Epochs = 20, BatchSize = 16, LearningRate = 0.01, Seed = 3 }).Fit(converter.ToDataset()).ToList();
+        return (net, rows);
+    }
+
+    /// <summary>NeuralPS' own encoding of the rows (columns, one-hot, standardisation) and its outputs.</summary>
+    public static float[] Predict(Network net, List<CsvRecord> rows)
+    {
+        var encoder = RecordConverter.ForPrediction(net);
+        int width = net.InputShape.Size;
+        var x = new float[rows.Count * width];
+        for (int i = 0; i < rows.Count; i++)
+            if (!encoder.TryEncode(rows[i], x.AsSpan(i * width, width), out var error)) throw new InvalidOperationException(error!.Message);
+        return net.Forward(new Tensor(new Shape(rows.Count, width), x), LayerContext.Inference()).ToArray();
+    }
+}
