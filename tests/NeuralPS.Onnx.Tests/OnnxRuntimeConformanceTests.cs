@@ -129,6 +129,13 @@ public sealed class OnnxRuntimeConformanceTests(ITestOutputHelper output)
         conv.Preprocessor = new NeuralPS.Core.Data.FeaturePreprocessor(null, 1f / 255, null, null);
         AssertMatches(conv, TestModels.FashionImages(16), 16, "Conv Same/dilated/grouped, AvgPool, MaxPool Same, BN 1d, GELU(tanh)");
 
+        var features = new Network("features", new Shape(4), 4)
+            .Add(new Residual(new Layer[] { new Dense(8, ActivationKind.ReLU), new Dense(6) }, ActivationKind.Tanh))
+            .Add(new Residual(new Layer[] { new Dense(6, ActivationKind.LeakyReLU, alpha: 0.1f), new Dense(6) }))
+            .Add(new Dense(3, ActivationKind.Softmax));
+        var (iris, _) = TestModels.IrisRows();
+        AssertMatches(features, iris, 150, "Residual blocks over features (Dense projection and identity)");
+
         var tokens = new Network("tokens", new Shape(7), 3)
             .Add(new Embedding(20, 4, paddingIndex: 0))
             .Add(new LSTM(5))

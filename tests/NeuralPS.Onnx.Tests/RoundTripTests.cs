@@ -87,6 +87,12 @@ public sealed class RoundTripTests
         var rng = new NeuralRandom(3);
         AssertIdentical(net, Enumerable.Range(0, 3 * 162).Select(_ => (float)rng.NextGaussian()).ToArray(), 3);
 
+        var features = new Network("features", new Shape(6), 4)
+            .Add(new Residual(new Layer[] { new Dense(4, ActivationKind.ReLU), new Dense(3) }, ActivationKind.Tanh))
+            .Add(new Residual(new Layer[] { new Dense(3, ActivationKind.LeakyReLU, alpha: 0.1f), new Dropout(0.2), new Dense(3) }))
+            .Add(new Dense(2));
+        AssertIdentical(features, Enumerable.Range(0, 18).Select(i => (float)Math.Sin(i)).ToArray(), 3);
+
         var tokens = new Network("tokens", new Shape(6), 3).Add(new Embedding(11, 4, paddingIndex: 0)).Add(new GRU(3, useBias: false)).Add(new Dense(1));
         AssertIdentical(tokens, Enumerable.Range(0, 12).Select(i => (float)(i % 11)).ToArray(), 2);
     }

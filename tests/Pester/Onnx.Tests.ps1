@@ -24,6 +24,16 @@ Describe 'Export-NeuralNetwork and Import-NeuralNetwork with ONNX' {
         $b | Should -Be $a
     }
 
+    It 'loads Google.Protobuf into the module''s private load context, not the default one' {
+        $Net | Export-NeuralNetwork -Path (Join-Path $TestDrive 'alc.onnx')
+        $protobuf = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Google.Protobuf' }
+        $protobuf | Should -Not -BeNullOrEmpty
+        foreach ($a in $protobuf) {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($a).Name | Should -Be 'NeuralPS'
+            $a.Location | Should -BeLike '*dependencies*Google.Protobuf.dll'
+        }
+    }
+
     It 'recognises the file kind from its content, whatever the extension' {
         $onnx = Join-Path $TestDrive 'model-onnx.bin'
         $npsm = Join-Path $TestDrive 'model-npsm.onnx'

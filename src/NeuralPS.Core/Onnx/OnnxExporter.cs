@@ -91,10 +91,11 @@ public static class OnnxExporter
         var pre = network.Preprocessor;
         bool preprocessing = !options.Bare && pre is not null;
         string x, input;
-        if (preprocessing && pre!.Columns is { } columns && columns.Any(c => c.Kind == Data.FeatureKind.Categorical))
+        bool columnInputs = preprocessing && pre!.Columns is { } columns && columns.Any(c => c.Kind == Data.FeatureKind.Categorical);
+        if (columnInputs)
         {
             // One input per record column (float or string [batch, 1]), one-hot encoded in the graph.
-            input = x = WriteColumns(g, network, columns);
+            input = x = WriteColumns(g, network, pre!.Columns!);
         }
         else
         {
@@ -127,7 +128,7 @@ public static class OnnxExporter
             DocString = $"NeuralPS network '{network.Name}': {network.Layers.Count} layers, {network.ParameterCount:N0} parameters.",
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
-        AddMetadata(model, network, preprocessing);
+        AddMetadata(model, network, preprocessing, columnInputs);
         return model;
     }
 
@@ -224,12 +225,12 @@ public static class OnnxExporter
         _ => ActivationKind.None,
     };
 
-    private static void AddMetadata(ModelProto model, Network network, bool preprocessing)
+    private static void AddMetadata(ModelProto model, Network network, bool preprocessing, bool columnInputs)
     {
         void Add(string key, string value) => model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         if (network.ClassNames is { } classes) Add(OnnxFormat.ClassNamesKey, JsonSerializer.Serialize(classes));
         if (network.Preprocessor?.FeatureNames is { } features) Add(OnnxFormat.FeatureNamesKey, JsonSerializer.Serialize(features));
-        if (network.Preprocessor?.Columns is { } columns)
+        if (columnInputs && network.Preprocessor?.Columns is { } columns)
             Add(OnnxFormat.ColumnsKey, JsonSerializer.Serialize(columns.Select(c => new { name = c.Name, categories = c.Categories })));
         if (network.Preprocessor?.LabelName is { } label) Add(OnnxFormat.LabelNameKey, label);
         if (preprocessing) Add(OnnxFormat.PreprocessingKey, "scale,standardize");
