@@ -302,6 +302,9 @@ internal sealed class OnnxImporter
             if (!seen.Add(v) || !_producer.TryGetValue(v, out var node)) continue;
             _useful.Add(node);
             int dataInputs = node.OpType is "LSTM" or "GRU" or "RNN" ? Math.Min(4, node.Input.Count) : node.Input.Count;
+            // A Reshape whose target is computed from Shape(its input) is evaluated when imported (ReshapeTarget).
+            if (node.OpType == "Reshape" && node.Input.Count == 2 && !_constants.ContainsKey(node.Input[1]) && IsShapeExpression(node.Input[1], node.Input[0], 0))
+                dataInputs = 1;
             for (int i = 0; i < dataInputs; i++)
             {
                 string input = node.Input[i];
@@ -598,7 +601,7 @@ internal sealed class OnnxImporter
         bool drops = next.OpType switch
         {
             "Flatten" => OnnxAttributes.Int(next, "axis", 1) == 1,
-            "Reshape" => ReshapeTarget(next) is { Length: 2 } t && (t[0] is 0 or -1) && (t[1] == channels || t[1] == -1 && t[0] == 0),
+            "Reshape" => ReshapeTarget(next, new Shape(channels, 1, 1)) is { Length: 2 } t && (t[0] is 0 or -1) && (t[1] == channels || t[1] == -1 && t[0] == 0),
             "Squeeze" => SqueezeAxes(next) is { } axes && axes.Order().SequenceEqual(new long[] { 2, 3 }),
             _ => false,
         };
@@ -607,10 +610,70 @@ internal sealed class OnnxImporter
         return Finish(next);
     }
 
-    private long[]? ReshapeTarget(NodeProto node)
+    /// <summary>A Reshape's target: a constant, or what PyTorch writes for x.view(x.size(0), -1) — a small
+    /// computation on Shape(x) (<see cref="EvaluateShape"/>), evaluated here with the batch as 0 ("keep").</summary>
+    private long[]? ReshapeTarget(NodeProto node, Shape dataShape)
     {
         if (OnnxAttributes.Int(node, "allowzero", 0) != 0) return null;
+        if (node.Input.Count > 1 && !_constants.ContainsKey(node.Input[1]) && IsShapeExpression(node.Input[1], node.Input[0], 0))
+        {
+            var target = EvaluateShape(node.Input[1], node.Input[0], dataShape, 0);
+            for (int i = 0; i < target.Length; i++)
+            {
+                if (target[i] == BatchMarker)
+                {
+                    if (i != 0) throw Fail(node, "moves the batch dimension");
+                    target[i] = 0;
+                }
+            }
+            return target;
+        }
         return OnnxTensors.Integers(Const(node, 1, "shape"), $"node '{node.Name}' shape", OnnxTensors.MaxRank);
+    }
+
+    private const long BatchMarker = long.MinValue;
+    private static readonly HashSet<string> ShapeOps = new(StringComparer.Ordinal) { "Shape", "Gather", "Unsqueeze", "Concat", "Cast", "Squeeze", "Constant" };
+
+    // True when `value` is computed only from constants and Shape(data) by ops EvaluateShape knows.
+    private bool IsShapeExpression(string value, string data, int depth)
+    {
+        if (depth > 16) return false;
+        if (_constants.ContainsKey(value)) return true;
+        if (!_producer.TryGetValue(value, out var node) || !ShapeOps.Contains(node.OpType)) return false;
+        if (node.OpType == "Shape") return node.Input.Count == 1 && node.Input[0] == data && node.Attribute.Count == 0;
+        foreach (var input in node.Input) if (input.Length > 0 && !IsShapeExpression(input, data, depth + 1)) return false;
+        return true;
+    }
+
+    // Values are int64 vectors (scalars as length-1 with rank 0 noted by the caller's op); the batch is BatchMarker.
+    private long[] EvaluateShape(string value, string data, Shape dataShape, int depth)
+    {
+        if (_constants.TryGetValue(value, out var c)) return OnnxTensors.Integers(c, $"shape value '{value}'", OnnxTensors.MaxRank);
+        var node = _producer[value];
+        switch (node.OpType)
+        {
+            case "Shape":
+                return new[] { BatchMarker }.Concat(dataShape.Select(d => (long)d)).ToArray();
+            case "Cast":
+            case "Squeeze":
+            case "Unsqueeze":
+                return EvaluateShape(node.Input[0], data, dataShape, depth + 1);
+            case "Concat":
+                return node.Input.SelectMany(i => EvaluateShape(i, data, dataShape, depth + 1)).Take(OnnxTensors.MaxRank + 1).ToArray();
+            case "Gather":
+            {
+                var from = EvaluateShape(node.Input[0], data, dataShape, depth + 1);
+                var index = EvaluateShape(node.Input[1], data, dataShape, depth + 1);
+                if (OnnxAttributes.Int(node, "axis", 0) != 0) throw Fail(node, "gathers a shape along an axis other than 0");
+                return index.Select(i =>
+                {
+                    long k = i < 0 ? i + from.Length : i;
+                    return k >= 0 && k < from.Length ? from[k] : throw Fail(node, $"picks index {i} of a shape of rank {from.Length}");
+                }).ToArray();
+            }
+            default:
+                throw Fail(node, "computes a shape in a way NeuralPS does not evaluate");
+        }
     }
 
     private long[]? SqueezeAxes(NodeProto node)
@@ -658,8 +721,8 @@ internal sealed class OnnxImporter
 
     private string ImportReshape(Network net, NodeProto node, string x)
     {
-        var target = ReshapeTarget(node) ?? throw Fail(node, "has allowzero = 1");
         var shape = net.OutputShape;
+        var target = ReshapeTarget(node, shape) ?? throw Fail(node, "has allowzero = 1");
         bool batchFirst = target.Length > 0 && (target[0] is 0 or -1);
         if (batchFirst && target.Length == 2 && (target[1] == shape.Size || target[1] == -1 && target[0] == 0))
         {
@@ -869,7 +932,9 @@ internal sealed class OnnxImporter
                 return new List<(char, int)> { axes[0], ('M', merged) };
             case "Reshape":
             {
-                var target = ReshapeTarget(node) ?? throw Fail(node, "has allowzero = 1");
+                if (axes[0].Name != 'N' && node.Input.Count > 1 && !_constants.ContainsKey(node.Input[1]))
+                    throw Fail(node, "computes its target shape in the graph where the batch is not the first axis");
+                var target = ReshapeTarget(node, new Shape(axes.Select(a => Math.Max(1, a.Size)).ToArray()[1..])) ?? throw Fail(node, "has allowzero = 1");
                 foreach (var candidate in ReshapeCandidates(axes, merged))
                 {
                     if (Matches(target, axes, candidate)) return candidate;

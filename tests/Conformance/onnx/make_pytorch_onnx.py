@@ -12,7 +12,7 @@ outputs for them (<name>.check.json: input_shape, input, output_shape, output; f
   fashion_cnn  Conv(1,8,3)+ReLU, MaxPool 2, Conv(8,16,3)+ReLU, MaxPool 2, Dropout, Flatten, Linear(400,32)+ReLU,
                Linear(32,10) on Fashion-MNIST pixels in [0,1] (data/fashion-mnist, 1000 training images, 2 epochs)
   fashion_resnet  stem Conv(1,8,3,pad 1)+BN+ReLU; residual block 8->8 (identity skip); residual block 8->16,
-               stride 2 (1x1 stride-2 Conv+BN projection); AdaptiveAvgPool(1), Flatten, Linear(16,10)
+               stride 2 (1x1 stride-2 Conv+BN projection); AdaptiveAvgPool(1), x.view(x.size(0), -1), Linear(16,10)
   sunspot_lstm LSTM(1,16, batch_first) -> h_n[-1] -> Linear(16,1) on 12-year windows of data/sunspots / 100
   sunspot_gru  GRU(1,8, batch_first, bidirectional) -> every step's output -> Linear(16,1) per step
 
@@ -88,10 +88,12 @@ class ResNet(nn.Module):
         self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU())
         self.block1 = Block(8, 8, 1)
         self.block2 = Block(8, 16, 2)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
 
     def forward(self, x):
-        return self.head(self.block2(self.block1(self.stem(x))))
+        x = self.pool(self.block2(self.block1(self.stem(x))))
+        return self.fc(x.view(x.size(0), -1))  # exported as Shape/Gather/Unsqueeze/Concat -> Reshape
 
 
 class LastStateLstm(nn.Module):
