@@ -202,6 +202,31 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public void A_computed_reshape_target_that_doubles_at_every_node_or_loops_is_refused_quickly()
+    {
+        // Shape(input) → 40 Concats each of the previous value twice (2^40 values if evaluated naively) → Reshape.
+        var model = Model(Iris());
+        var gemm = model.Graph.Node.First(n => n.OpType == "Gemm");
+        var nodes = new List<NodeProto> { new() { OpType = "Shape", Name = "shape", Input = { "input" }, Output = { "s0" } } };
+        for (int i = 1; i <= 40; i++)
+        {
+            var concat = new NodeProto { OpType = "Concat", Name = $"concat{i}", Input = { $"s{i - 1}", $"s{i - 1}" }, Output = { $"s{i}" } };
+            concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+            nodes.Add(concat);
+        }
+        nodes.Add(new NodeProto { OpType = "Reshape", Name = "reshape", Input = { "input", "s40" }, Output = { "reshaped" } });
+        gemm.Input[0] = "reshaped";
+        for (int i = nodes.Count - 1; i >= 0; i--) model.Graph.Node.Insert(0, nodes[i]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Contains("dimensions", Refused(model.ToByteArray()).Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+
+        // a shape computation that feeds itself
+        model.Graph.Node.First(n => n.Name == "concat1").Input[1] = "s1";
+        Assert.NotNull(Refused(model.ToByteArray()));
+    }
+
+    [Fact]
     public void A_file_that_is_not_onnx_is_refused()
     {
         Assert.NotNull(Refused("SepalLength,SepalWidth\n5.1,3.5\n"u8.ToArray()));

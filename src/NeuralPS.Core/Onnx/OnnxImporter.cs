@@ -634,19 +634,47 @@ internal sealed class OnnxImporter
     private const long BatchMarker = long.MinValue;
     private static readonly HashSet<string> ShapeOps = new(StringComparer.Ordinal) { "Shape", "Gather", "Unsqueeze", "Concat", "Cast", "Squeeze", "Constant" };
 
-    // True when `value` is computed only from constants and Shape(data) by ops EvaluateShape knows.
+    private const int MaxShapeNodes = 64;
+
+    // True when `value` is computed only from constants and Shape(data) by ops EvaluateShape knows, through at
+    // most MaxShapeNodes distinct nodes (a visited set: a hostile DAG reusing values cannot blow up).
     private bool IsShapeExpression(string value, string data, int depth)
     {
-        if (depth > 16) return false;
-        if (_constants.ContainsKey(value)) return true;
-        if (!_producer.TryGetValue(value, out var node) || !ShapeOps.Contains(node.OpType)) return false;
-        if (node.OpType == "Shape") return node.Input.Count == 1 && node.Input[0] == data && node.Attribute.Count == 0;
-        foreach (var input in node.Input) if (input.Length > 0 && !IsShapeExpression(input, data, depth + 1)) return false;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>();
+        stack.Push(value);
+        while (stack.Count > 0)
+        {
+            string v = stack.Pop();
+            if (!seen.Add(v) || _constants.ContainsKey(v)) continue;
+            if (seen.Count > MaxShapeNodes) return false;
+            if (!_producer.TryGetValue(v, out var node) || !ShapeOps.Contains(node.OpType)) return false;
+            if (node.OpType == "Shape")
+            {
+                if (node.Input.Count != 1 || node.Input[0] != data || node.Attribute.Count != 0) return false;
+                continue;
+            }
+            foreach (var input in node.Input) if (input.Length > 0) stack.Push(input);
+        }
         return true;
     }
 
-    // Values are int64 vectors (scalars as length-1 with rank 0 noted by the caller's op); the batch is BatchMarker.
-    private long[] EvaluateShape(string value, string data, Shape dataShape, int depth)
+    // Values are int64 vectors (a scalar as one value); the batch is BatchMarker. Memoised per value, and a value
+    // met again while it is being evaluated is a cycle.
+    private long[] EvaluateShape(string value, string data, Shape dataShape, int depth) =>
+        EvaluateShape(value, data, dataShape, new Dictionary<string, long[]?>(StringComparer.Ordinal));
+
+    private long[] EvaluateShape(string value, string data, Shape dataShape, Dictionary<string, long[]?> memo)
+    {
+        if (memo.TryGetValue(value, out var known)) return known ?? throw Fail($"the shape computation of '{value}' is a cycle.");
+        memo[value] = null;
+        var result = EvaluateShapeNode(value, data, dataShape, memo);
+        if (result.Length > OnnxTensors.MaxRank + 1) throw Fail($"the shape computed for '{value}' has {result.Length} dimensions.");
+        memo[value] = result;
+        return result;
+    }
+
+    private long[] EvaluateShapeNode(string value, string data, Shape dataShape, Dictionary<string, long[]?> memo)
     {
         if (_constants.TryGetValue(value, out var c)) return OnnxTensors.Integers(c, $"shape value '{value}'", OnnxTensors.MaxRank);
         var node = _producer[value];
@@ -657,13 +685,14 @@ internal sealed class OnnxImporter
             case "Cast":
             case "Squeeze":
             case "Unsqueeze":
-                return EvaluateShape(node.Input[0], data, dataShape, depth + 1);
+                return EvaluateShape(node.Input[0], data, dataShape, memo);
             case "Concat":
-                return node.Input.SelectMany(i => EvaluateShape(i, data, dataShape, depth + 1)).Take(OnnxTensors.MaxRank + 1).ToArray();
+                return node.Input.SelectMany(i => EvaluateShape(i, data, dataShape, memo)).ToArray();
             case "Gather":
             {
-                var from = EvaluateShape(node.Input[0], data, dataShape, depth + 1);
-                var index = EvaluateShape(node.Input[1], data, dataShape, depth + 1);
+                if (node.Input.Count != 2) throw Fail(node, "must have two inputs");
+                var from = EvaluateShape(node.Input[0], data, dataShape, memo);
+                var index = EvaluateShape(node.Input[1], data, dataShape, memo);
                 if (OnnxAttributes.Int(node, "axis", 0) != 0) throw Fail(node, "gathers a shape along an axis other than 0");
                 return index.Select(i =>
                 {
