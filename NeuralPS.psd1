@@ -19,6 +19,7 @@
         'Invoke-Prediction'
         'Save-NeuralNetwork'
         'Import-NeuralNetwork'
+        'Export-NeuralNetwork'
         'Import-NeuralDataset'
         'Get-NeuralDataset'
         'Get-NeuralDevice'

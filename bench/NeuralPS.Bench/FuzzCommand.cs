@@ -9,13 +9,13 @@ namespace NeuralPS.Bench;
 /// on this thread treats an input still running after 3 × <see cref="ReaderFuzzer.HangSeconds"/> as a hard hang:
 /// it saves the input and exits 1 (a thread cannot be stopped). Findings are saved under --out as
 /// &lt;target&gt;-&lt;kind&gt;-&lt;n&gt;.bin; one JSON line per target goes to stdout.
-///   fuzz [--target model,idx,csv] [--seconds 200] [--inputs N] [--seed 1] [--out bench/results/fuzz] [--data data]</summary>
+///   fuzz [--target model,idx,csv,onnx] [--seconds 200] [--inputs N] [--seed 1] [--out bench/results/fuzz] [--data data]</summary>
 internal static class FuzzCommand
 {
     public static int Run(string[] args)
     {
         var a = new BenchArgs(args);
-        string[] targets = a.String("target", "model,idx,csv").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] targets = a.String("target", "model,idx,csv,onnx").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         double seconds = a.Double("seconds", 200);
         long inputs = a.IntOrNull("inputs") ?? long.MaxValue;
         ulong seed = (ulong)a.Int("seed", 1);

@@ -13,6 +13,7 @@ public sealed partial class CmdletSurfaceTests
     {
         "New-NeuralNetwork", "Add-Layer", "Invoke-Training", "Measure-Model", "Invoke-Prediction",
         "Save-NeuralNetwork", "Import-NeuralNetwork", "Import-NeuralDataset", "Get-NeuralDataset", "Get-NeuralDevice", "Export-TrainingReport",
+        "Export-NeuralNetwork",
     };
 
     /// <summary>Get-Verb: the constants of PowerShell's Verbs* classes (metadata literals, readable from the stub).</summary>
@@ -87,6 +88,7 @@ public sealed partial class CmdletSurfaceTests
         { "Invoke-Prediction", new[] { "Network", "InputObject" } },
         { "Save-NeuralNetwork", new[] { "Network", "Path", "LiteralPath", "Force" } },
         { "Import-NeuralNetwork", new[] { "Path", "LiteralPath" } },
+        { "Export-NeuralNetwork", new[] { "Network", "Path", "LiteralPath", "Bare", "Force", "AllowNonFinite", "PassThru" } },
         { "Import-NeuralDataset", new[] { "Path", "LiteralPath", "Format", "LabelPath", "LabelProperty", "Flatten" } },
         { "Get-NeuralDataset", new[] { "Name" } },
         { "Get-NeuralDevice", Array.Empty<string>() },
@@ -107,6 +109,7 @@ public sealed partial class CmdletSurfaceTests
     [InlineData("Measure-Model", "InputObject")]
     [InlineData("Invoke-Prediction", "InputObject")]
     [InlineData("Save-NeuralNetwork", "Network")]
+    [InlineData("Export-NeuralNetwork", "Network")]
     [InlineData("Export-TrainingReport", "InputObject")]
     public void Pipeline_input_binds_by_value(string cmdlet, string parameter)
     {
@@ -171,8 +174,8 @@ public sealed partial class CmdletSurfaceTests
     [Fact]
     public void Only_the_cmdlets_that_write_files_support_ShouldProcess()
     {
-        // Save-NeuralNetwork writes model files, Export-TrainingReport writes reports; nothing else writes.
-        var writers = new[] { "Save-NeuralNetwork", "Export-TrainingReport" };
+        // Save-NeuralNetwork writes model files, Export-NeuralNetwork ONNX files, Export-TrainingReport reports; nothing else writes.
+        var writers = new[] { "Save-NeuralNetwork", "Export-NeuralNetwork", "Export-TrainingReport" };
         foreach (var c in CmdletInfo.All)
             Assert.Equal(writers.Contains(c.Name), c.Named.TryGetValue("SupportsShouldProcess", out var v) && v is true);
         var report = CmdletInfo.Get("Export-TrainingReport");

@@ -19,7 +19,7 @@ Describe 'The module package' {
         $zip = [System.IO.Compression.ZipFile]::OpenRead($Package.FullName)
         try { $names = $zip.Entries.FullName } finally { $zip.Dispose() }
         foreach ($f in 'NeuralPS.nuspec', 'NeuralPS.psd1', 'NeuralPS.dll', 'NeuralPS.format.ps1xml', 'LICENSE', 'en-US/NeuralPS.dll-Help.xml',
-            'dependencies/NeuralPS.Core.dll', 'dependencies/System.Numerics.Tensors.dll', '[Content_Types].xml', '_rels/.rels') {
+            'dependencies/NeuralPS.Core.dll', 'dependencies/System.Numerics.Tensors.dll', 'dependencies/Google.Protobuf.dll', '[Content_Types].xml', '_rels/.rels') {
             $names | Should -Contain $f
         }
         $names | Should -Not -Contain 'System.Management.Automation.dll'

@@ -67,6 +67,14 @@ Describe 'The examples' {
         Test-Path (Join-Path $TestDrive 'iris.npsm') | Should -BeTrue
     }
 
+    It 'examples/onnx-roundtrip.ps1 round-trips Iris through ONNX and fine-tunes the PyTorch CNN' {
+        $run = Invoke-Pwsh -File (Join-Path $RepoRoot 'examples' 'onnx-roundtrip.ps1') -ArgumentList '-ModulePath', $ModulePath, '-OutputFolder', $TestDrive
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'predicts the 150 flowers identically: True'
+        $run.Output | Should -Match 'accuracy \d+(\.\d)? % as imported'
+        Test-Path (Join-Path $TestDrive 'fashion_cnn_tuned.onnx') | Should -BeTrue
+    }
+
     It 'examples/sunspots-forecast.ps1 forecasts 1947-2008 with a GRU better than persistence' {
         $run = Invoke-Pwsh -File (Join-Path $RepoRoot 'examples' 'sunspots-forecast.ps1') -ArgumentList '-ModulePath', $ModulePath
         $run.ExitCode | Should -Be 0 -Because $run.Output

@@ -20,6 +20,7 @@ public enum FuzzTarget
     Model,
     Idx,
     Csv,
+    Onnx,
 }
 
 /// <summary>One finding: what went wrong and the input that did it.</summary>
@@ -80,6 +81,7 @@ public sealed class ReaderFuzzer
         _seeds = target switch
         {
             FuzzTarget.Model => ModelSeeds(),
+            FuzzTarget.Onnx => OnnxSeeds(),
             FuzzTarget.Idx => IdxSeeds(dataFolder),
             _ => CsvSeeds(dataFolder),
         };
@@ -91,6 +93,7 @@ public sealed class ReaderFuzzer
     public double AllocationFactor => Target switch
     {
         FuzzTarget.Model => 16,
+        FuzzTarget.Onnx => 16,
         FuzzTarget.Idx => 16,
         _ => 128,
     };
@@ -134,6 +137,7 @@ public sealed class ReaderFuzzer
             accepted = Target switch
             {
                 FuzzTarget.Model => ReadModel(input),
+                FuzzTarget.Onnx => ReadOnnx(input),
                 FuzzTarget.Idx => ReadIdx(input),
                 _ => ReadCsv(input),
             };
@@ -175,7 +179,7 @@ public sealed class ReaderFuzzer
 
     private bool IsDocumented(Exception e) => Target switch
     {
-        FuzzTarget.Model => e is ModelFileException,
+        FuzzTarget.Model or FuzzTarget.Onnx => e is ModelFileException,
         _ => e is DataFormatException,
     };
 
@@ -183,9 +187,13 @@ public sealed class ReaderFuzzer
 
     [ThreadStatic] private static long _readStart, _readEnd;
 
-    private static bool ReadModel(byte[] input)
+    private static bool ReadModel(byte[] input) =>
+        Predicts(ModelFile.Load(new MemoryStream(input, writable: false), "fuzz.npsm"));
+
+    private static bool ReadOnnx(byte[] input) => Predicts(NeuralPS.Core.Onnx.OnnxReader.Load(input, "fuzz.onnx"));
+
+    private static bool Predicts(Network network)
     {
-        var network = ModelFile.Load(new MemoryStream(input, writable: false), "fuzz.npsm");
         _readEnd = GC.GetAllocatedBytesForCurrentThread();
         // A file that loads must predict (issue 8, defect 4) — when running it is affordable at all.
         long largest = network.InputShape.Size;
@@ -336,6 +344,41 @@ public sealed class ReaderFuzzer
     }
 
     // ------------------------------------------------------------------ seeds
+
+    /// <summary>ONNX files as Export-NeuralNetwork writes them: numeric preprocessing and a label output, record
+    /// columns with a one-hot encoded category, a
+    /// small CNN, a residual block with a projection, recurrent layers and an embedding.</summary>
+    private static List<byte[]> OnnxSeeds()
+    {
+        var seeds = new List<byte[]>();
+        var mlp = new Network("mlp", new Shape(4), 1);
+        mlp.Add(new Dense(8, ActivationKind.ReLU)).Add(new Dropout(0.25)).Add(new Dense(3, ActivationKind.Softmax));
+        mlp.Preprocessor = new FeaturePreprocessor(new[] { "a", "b", "c", "d" }, 0.5f, new float[] { 1, 2, 0, 0 }, new float[] { 1, 3, 1, 1 });
+        mlp.ClassNames = new[] { "x", "y", "z" };
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(mlp));
+        mlp.Preprocessor = new FeaturePreprocessor(new[] { new FeatureColumn("a"), new FeatureColumn("b"), new FeatureColumn("c", new[] { "p", "q" }) },
+            new float[] { 1, 2, 0, 0 }, new float[] { 1, 3, 1, 1 }, "label");
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(mlp)); // one-hot columns as string inputs
+
+        var cnn = new Network("cnn", new Shape(1, 6, 6), 2);
+        cnn.Add(new Conv2d(2, new[] { 3, 3 }, padding: PaddingMode.Same, activation: ActivationKind.ReLU)).Add(new MaxPool2d(2))
+            .Add(new BatchNorm()).Add(new Flatten()).Add(new Dense(2, ActivationKind.Sigmoid));
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(cnn));
+
+        var res = new Network("res", new Shape(2, 5, 5), 3);
+        res.Add(new Residual(new Layer[] { new Conv2d(3, new[] { 3, 3 }, new[] { 2, 2 }, PaddingMode.Same), new BatchNorm() }, ActivationKind.ReLU))
+            .Add(new GlobalAvgPool2d()).Add(new Dense(2));
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(res));
+
+        var seq = new Network("seq", new Shape(4, 2), 4);
+        seq.Add(new LSTM(3, returnSequences: true, bidirectional: true)).Add(new GRU(2)).Add(new Dense(1));
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(seq));
+
+        var tokens = new Network("tokens", new Shape(5), 5);
+        tokens.Add(new Embedding(7, 3, paddingIndex: 0)).Add(new SimpleRNN(2)).Add(new Dense(1));
+        seeds.Add(NeuralPS.Core.Onnx.OnnxExporter.Encode(tokens));
+        return seeds;
+    }
 
     private static List<byte[]> ModelSeeds()
     {

@@ -5,14 +5,16 @@ using NeuralPS.Core;
 namespace NeuralPS.Cmdlets;
 
 /// <summary>Import-NeuralNetwork [-Path] &lt;string[]&gt; | -LiteralPath &lt;string[]&gt;: loads model files
-/// written by Save-NeuralNetwork. The whole file is checked (magic, version, checksum, every section)
-/// before a network is returned; a truncated, corrupt or foreign file is a terminating error.</summary>
+/// written by Save-NeuralNetwork and ONNX models (Export-NeuralNetwork's, PyTorch's torch.onnx.export), the
+/// kind told from the file's first bytes. The whole file is checked (magic, version, checksum, every section;
+/// for ONNX every node and tensor) before a network is returned; a truncated, corrupt or foreign file, or an
+/// ONNX op NeuralPS does not implement, is a terminating error naming what is wrong.</summary>
 [Cmdlet(VerbsData.Import, "NeuralNetwork", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Network))]
 public sealed class ImportNeuralNetworkCmdlet : NeuralCmdlet
 {
 
-    /// <summary>Model file(s); wildcards allowed.</summary>
+    /// <summary>Model file(s) (*.npsm or *.onnx); wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -44,7 +46,7 @@ public sealed class ImportNeuralNetworkCmdlet : NeuralCmdlet
                 try
                 {
                     var network = ModelFiles.Load(file);
-                    WriteVerbose($"Loaded network '{network.Name}' ({network.Layers.Count} layers, {network.ParameterCount:N0} parameters) from {file}.");
+                    WriteVerbose($"Loaded network '{network.Name}' ({network.Layers.Count} layers, {network.ParameterCount:N0} parameters) from {(ModelFiles.Detect(file) == ModelFiles.FileKind.Onnx ? "the ONNX file " : "")}{file}.");
                     WriteObject(network);
                 }
                 catch (Exception e) when (e is NeuralException or IOException or UnauthorizedAccessException)

@@ -27,7 +27,7 @@ public abstract class Pool2dLayer : Layer
     public int[] PaddingSize { get; }
 
     /// <summary>The window geometry for a batch of one (re-batched per call with WithBatch).</summary>
-    protected PoolingGeometry Geometry { get; private set; }
+    public PoolingGeometry Geometry { get; private set; }
 
     protected sealed override Shape Configure(Shape input)
     {

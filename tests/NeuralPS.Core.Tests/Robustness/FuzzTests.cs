@@ -18,6 +18,7 @@ public sealed class FuzzTests
     [InlineData(FuzzTarget.Model, 4000)]
     [InlineData(FuzzTarget.Idx, 6000)]
     [InlineData(FuzzTarget.Csv, 6000)]
+    [InlineData(FuzzTarget.Onnx, 4000)]
     public void Mutated_inputs_are_refused_cleanly_within_the_allocation_bound(FuzzTarget target, int inputs)
     {
         var fuzzer = new ReaderFuzzer(target, seed: 8, dataFolder: Path.Combine(AppContext.BaseDirectory, "data"));
