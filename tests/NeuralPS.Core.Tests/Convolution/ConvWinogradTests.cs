@@ -129,4 +129,53 @@ public class ConvWinogradTests
         }
         Assert.True(differs, "the two paths should not be the same code (bit-identical outputs everywhere)");
     }
+
+    /// <summary>End to end: a few training steps of a conv stack with Winograd forced on (forward in training,
+    /// input gradient) end within float32 noise of the same steps with it off (the filter gradient then rebuilds
+    /// its patch matrix instead of reusing the forward's).</summary>
+    [Fact]
+    public void Training_with_Winograd_matches_training_without()
+    {
+        float[][] Train(bool winograd)
+        {
+            bool savedEnabled = ConvWinograd.Enabled, savedTraining = ConvWinograd.InTraining;
+            ConvWinograd.Enabled = winograd;
+            ConvWinograd.InTraining = true;
+            ConvWinograd.Force = winograd;
+            try
+            {
+                var rng = new NeuralRandom(4);
+                var x = new Tensor(24, 16, 9, 9);
+                var y = new int[24];
+                for (int i = 0; i < 24; i++)
+                {
+                    y[i] = i % 3;
+                    for (int j = 0; j < 16 * 81; j++) x[i * 16 * 81 + j] = (float)(rng.NextGaussian() + (j % 3 == y[i] ? 0.5 : 0));
+                }
+                var net = new Network("w", new Shape(16, 9, 9), 9)
+                    .Add(new Conv2d(16, 3, padding: PaddingMode.Same, activation: ActivationKind.ReLU))
+                    .Add(new Conv2d(16, 3, activation: ActivationKind.ReLU)).Add(new Flatten()).Add(new Dense(3));
+                new NeuralPS.Core.Training.Trainer(net, new NeuralPS.Core.Training.TrainingOptions { Epochs = 3, BatchSize = 8, Seed = 2 })
+                    .Fit(new NeuralPS.Core.Data.Dataset(x, y, null, new[] { "a", "b", "c" })).ToList();
+                return net.Parameters.Select(p => p.Value.ToArray()).ToArray();
+            }
+            finally
+            {
+                ConvWinograd.Enabled = savedEnabled;
+                ConvWinograd.InTraining = savedTraining;
+                ConvWinograd.Force = false;
+            }
+        }
+
+        var with = Train(true);
+        var without = Train(false);
+        bool differs = false;
+        for (int t = 0; t < with.Length; t++)
+            for (int i = 0; i < with[t].Length; i++)
+            {
+                Assert.True(Math.Abs(with[t][i] - without[t][i]) <= 1e-3 * (1 + Math.Abs(without[t][i])), $"parameter {t}[{i}]: {with[t][i]} vs {without[t][i]}");
+                differs |= with[t][i] != without[t][i];
+            }
+        Assert.True(differs, "Winograd was not used (bit-identical weights)");
+    }
 }
