@@ -16,6 +16,13 @@ public class ActivationTests
     [InlineData(ActivationKind.Tanh)]
     [InlineData(ActivationKind.Softmax)]
     [InlineData(ActivationKind.GELU)]
+    [InlineData(ActivationKind.GELUTanh)]
+    [InlineData(ActivationKind.ELU)]
+    [InlineData(ActivationKind.SELU)]
+    [InlineData(ActivationKind.SiLU)]
+    [InlineData(ActivationKind.Softplus)]
+    [InlineData(ActivationKind.HardSigmoid)]
+    [InlineData(ActivationKind.HardSwish)]
     public void Gradients_MatchFiniteDifferences(ActivationKind kind)
     {
         var layer = new Activation(kind, alpha: 0.05f);
