@@ -150,7 +150,8 @@ public sealed class Network
     }
 
     /// <summary>Removes the last <paramref name="count"/> layers (to put a new head on a trained network); their
-    /// names become free again. Returns the network.</summary>
+    /// names become free again. The class names go with the head that produced them (a new head is trained on
+    /// new labels, which set them again); the input preprocessing stays. Returns the network.</summary>
     public Network RemoveLast(int count)
     {
         if (count < 1 || count > _layers.Count)
@@ -161,6 +162,7 @@ public sealed class Network
             _layers.RemoveAt(_layers.Count - 1);
             _names.Remove(layer.Name);
         }
+        ClassNames = null;
         return this;
     }
 
@@ -168,12 +170,12 @@ public sealed class Network
     public IReadOnlyList<LayerSummary> Summary()
     {
         var rows = new List<LayerSummary>(_layers.Count);
-        foreach (var l in _layers) rows.Add(new LayerSummary(l.Name, l.Type, l.OutputShape, l.ParameterCount, l.Details));
+        foreach (var l in _layers) rows.Add(new LayerSummary(l.Name, l.Type, l.OutputShape, l.ParameterCount, l.Details, l.Frozen));
         return rows;
     }
 
     public override string ToString() => $"{Name}: {InputShape} -> {OutputShape}, {_layers.Count} layers, {ParameterCount:N0} parameters";
 }
 
-/// <summary>One row of the network summary.</summary>
-public sealed record LayerSummary(string Name, string Type, Shape OutputShape, long Parameters, string Details);
+/// <summary>One row of the network summary. Frozen: training leaves the layer unchanged (Lock-Layer).</summary>
+public sealed record LayerSummary(string Name, string Type, Shape OutputShape, long Parameters, string Details, bool Frozen = false);

@@ -1,0 +1,34 @@
+using System.Management.Automation;
+using NeuralPS.Core;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>Remove-Layer -Network (pipeline) -Last N: drops the last N layers (the head of a trained network) and
+/// writes the same network, so a new head follows in the pipeline:
+/// <c>$net | Remove-Layer -Last 1 | Add-Layer Dense -Units 5</c>. The class names go with the removed head.</summary>
+[Cmdlet(VerbsCommon.Remove, "Layer", SupportsShouldProcess = true)]
+[OutputType(typeof(Network))]
+public sealed class RemoveLayerCmdlet : NeuralCmdlet
+{
+    /// <summary>The network to shorten (usually from the pipeline).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public Network? Network { get; set; }
+
+    /// <summary>How many layers to remove from the end (at least 1, at most the number of layers).</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateRange(1, int.MaxValue)]
+    public int Last { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var network = Network!;
+        if (Last > network.Layers.Count)
+            ThrowError(new InvalidConfigurationException(
+                $"Network '{network.Name}' has {network.Layers.Count} layer{(network.Layers.Count == 1 ? "" : "s")}; -Last {Last} would remove more than all of them."), network);
+        var removed = network.Layers.Skip(network.Layers.Count - Last).Select(l => l.Name).ToArray();
+        if (ShouldProcess($"network '{network.Name}'", $"Remove layer{(Last == 1 ? "" : "s")} {string.Join(", ", removed)}"))
+            network.RemoveLast(Last);
+        WriteObject(network);
+    }
+}
