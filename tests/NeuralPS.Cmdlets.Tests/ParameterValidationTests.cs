@@ -76,8 +76,6 @@ public sealed class ParameterValidationTests
         { "Add-Layer", "Threshold", double.PositiveInfinity },
         { "Add-Layer", "Axis", 33 },
         { "Remove-Layer", "Last", 0 },
-        { "Lock-Layer", "Name", new string[0] },
-        { "Lock-Layer", "Index", new int[0] },
         { "Invoke-Training", "Epochs", 0 },
         { "Invoke-Training", "BatchSize", 0 },
         { "Invoke-Training", "LearningRate", 0.0 },

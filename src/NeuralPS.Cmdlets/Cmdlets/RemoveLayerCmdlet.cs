@@ -6,7 +6,7 @@ namespace NeuralPS.Cmdlets;
 /// <summary>Remove-Layer -Network (pipeline) -Last N: drops the last N layers (the head of a trained network) and
 /// writes the same network, so a new head follows in the pipeline:
 /// <c>$net | Remove-Layer -Last 1 | Add-Layer Dense -Units 5</c>. The class names go with the removed head.</summary>
-[Cmdlet(VerbsCommon.Remove, "Layer", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Remove, "Layer")]
 [OutputType(typeof(Network))]
 public sealed class RemoveLayerCmdlet : NeuralCmdlet
 {
@@ -26,9 +26,10 @@ public sealed class RemoveLayerCmdlet : NeuralCmdlet
         if (Last > network.Layers.Count)
             ThrowError(new InvalidConfigurationException(
                 $"Network '{network.Name}' has {network.Layers.Count} layer{(network.Layers.Count == 1 ? "" : "s")}; -Last {Last} would remove more than all of them."), network);
+        // An edit of the object in memory, as Add-Layer's (no ShouldProcess: only the cmdlets that write files have it).
         var removed = network.Layers.Skip(network.Layers.Count - Last).Select(l => l.Name).ToArray();
-        if (ShouldProcess($"network '{network.Name}'", $"Remove layer{(Last == 1 ? "" : "s")} {string.Join(", ", removed)}"))
-            network.RemoveLast(Last);
+        network.RemoveLast(Last);
+        WriteVerbose($"Removed layer{(Last == 1 ? "" : "s")} {string.Join(", ", removed)} from network '{network.Name}'.");
         WriteObject(network);
     }
 }
