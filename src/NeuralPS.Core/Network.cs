@@ -150,8 +150,9 @@ public sealed class Network
     }
 
     /// <summary>Removes the last <paramref name="count"/> layers (to put a new head on a trained network); their
-    /// names become free again. The class names go with the head that produced them (a new head is trained on
-    /// new labels, which set them again); the input preprocessing stays. Returns the network.</summary>
+    /// names become free again. The input preprocessing and the class names stay (a new head for other classes
+    /// trained on a dataset adopts the dataset's class names once <see cref="ClassNames"/> is set to null). Returns
+    /// the network.</summary>
     public Network RemoveLast(int count)
     {
         if (count < 1 || count > _layers.Count)
@@ -162,7 +163,6 @@ public sealed class Network
             _layers.RemoveAt(_layers.Count - 1);
             _names.Remove(layer.Name);
         }
-        ClassNames = null;
         return this;
     }
 

@@ -5,7 +5,7 @@ namespace NeuralPS.Cmdlets;
 
 /// <summary>Remove-Layer -Network (pipeline) -Last N: drops the last N layers (the head of a trained network) and
 /// writes the same network, so a new head follows in the pipeline:
-/// <c>$net | Remove-Layer -Last 1 | Add-Layer Dense -Units 5</c>. The class names go with the removed head.</summary>
+/// <c>$net | Remove-Layer -Last 1 | Add-Layer Dense -Units 5</c>. The preprocessing and the class names stay.</summary>
 [Cmdlet(VerbsCommon.Remove, "Layer")]
 [OutputType(typeof(Network))]
 public sealed class RemoveLayerCmdlet : NeuralCmdlet
