@@ -126,11 +126,26 @@ internal static class ActivationKernels
             TensorPrimitives.Exp(p, p);
             var dys = dy.Slice(start, n);
             var dxs = dx.Slice(start, n);
-            for (int k = 0; k < n; k++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                float ec = t[k] * g[k] * p[k];
-                float cdf = 0.5f * (xs[k] > 0f ? 2f - ec : ec);
-                dxs[k] = dys[k] * (cdf + xs[k] * InvSqrt2Pi * g[k]);
+                var half = new Vector<float>(0.5f);
+                var two = new Vector<float>(2f);
+                var c = new Vector<float>(InvSqrt2Pi);
+                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var vx = new Vector<float>(xs.Slice(i));
+                    var vg = new Vector<float>(g.Slice(i));
+                    var ec = new Vector<float>(t.Slice(i)) * vg * new Vector<float>(p.Slice(i));
+                    var cdf = half * Vector.ConditionalSelect(Vector.GreaterThan(vx, Vector<float>.Zero), two - ec, ec);
+                    (new Vector<float>(dys.Slice(i)) * (cdf + vx * c * vg)).CopyTo(dxs.Slice(i));
+                }
+            }
+            for (; i < n; i++)
+            {
+                float ec = t[i] * g[i] * p[i];
+                float cdf = 0.5f * (xs[i] > 0f ? 2f - ec : ec);
+                dxs[i] = dys[i] * (cdf + xs[i] * InvSqrt2Pi * g[i]);
             }
         }
     }
@@ -226,7 +241,18 @@ internal static class ActivationKernels
             TensorPrimitives.Exp(e, e);
             var dys = dy.Slice(start, n);
             var dxs = dx.Slice(start, n);
-            for (int i = 0; i < n; i++) dxs[i] = dys[i] * (scale * (xs[i] > 0f ? 1f : alpha * e[i]));
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vs = new Vector<float>(scale);
+                var vsa = new Vector<float>(scale * alpha);
+                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var slope = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(xs.Slice(i)), Vector<float>.Zero), vs, vsa * new Vector<float>(e.Slice(i)));
+                    (new Vector<float>(dys.Slice(i)) * slope).CopyTo(dxs.Slice(i));
+                }
+            }
+            for (; i < n; i++) dxs[i] = dys[i] * (xs[i] > 0f ? scale : scale * alpha * e[i]);
         }
     }
 
@@ -345,7 +371,18 @@ internal static class ActivationKernels
             TensorPrimitives.Sigmoid(s, s);
             var dys = dy.Slice(start, n);
             var dxs = dx.Slice(start, n);
-            for (int i = 0; i < n; i++) dxs[i] = beta * xs[i] > threshold ? dys[i] : dys[i] * s[i];
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vb = new Vector<float>(beta);
+                var vt = new Vector<float>(threshold);
+                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var g = new Vector<float>(dys.Slice(i));
+                    Vector.ConditionalSelect(Vector.GreaterThan(vb * new Vector<float>(xs.Slice(i)), vt), g, g * new Vector<float>(s.Slice(i))).CopyTo(dxs.Slice(i));
+                }
+            }
+            for (; i < n; i++) dxs[i] = beta * xs[i] > threshold ? dys[i] : dys[i] * s[i];
         }
     }
 
@@ -366,7 +403,19 @@ internal static class ActivationKernels
 
     public static void HardSigmoidBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > -3f && x[i] < 3f ? dy[i] / 6f : 0f;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var three = new Vector<float>(3f);
+            var six = new Vector<float>(6f);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var vx = new Vector<float>(x.Slice(i));
+                var inside = Vector.BitwiseAnd(Vector.GreaterThan(vx, -three), Vector.LessThan(vx, three));
+                Vector.ConditionalSelect(inside, new Vector<float>(dy.Slice(i)) / six, Vector<float>.Zero).CopyTo(dx.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++) dx[i] = x[i] > -3f && x[i] < 3f ? dy[i] / 6f : 0f;
     }
 
     public static void HardSwish(ReadOnlySpan<float> x, Span<float> y)
@@ -388,7 +437,20 @@ internal static class ActivationKernels
     // PyTorch's hardswish_backward: 0 below −3, dy·(x/3 + ½) on [−3, 3], dy above.
     public static void HardSwishBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < x.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var three = new Vector<float>(3f);
+            var half = new Vector<float>(0.5f);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var vx = new Vector<float>(x.Slice(i));
+                var g = new Vector<float>(dy.Slice(i));
+                var middle = Vector.ConditionalSelect(Vector.LessThanOrEqual(vx, three), g * (vx / three + half), g);
+                Vector.ConditionalSelect(Vector.LessThan(vx, -three), Vector<float>.Zero, middle).CopyTo(dx.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++)
         {
             float xi = x[i];
             dx[i] = xi < -3f ? 0f : xi <= 3f ? dy[i] * (xi / 3f + 0.5f) : dy[i];
