@@ -14,6 +14,9 @@
     CmdletsToExport      = @(
         'New-NeuralNetwork'
         'Add-Layer'
+        'Remove-Layer'
+        'Lock-Layer'
+        'Unlock-Layer'
         'Invoke-Training'
         'Measure-Model'
         'Invoke-Prediction'

@@ -125,26 +125,57 @@ public sealed class Network
         return true;
     }
 
-    /// <summary>Back-propagates dLoss/dOutput through the layers in reverse, writing every parameter gradient.</summary>
+    /// <summary>Back-propagates dLoss/dOutput through the layers in reverse, writing every trainable parameter's gradient.
+    /// Layers before <see cref="FirstTrainableLayer"/> (a frozen prefix) get no Backward, and that layer is asked
+    /// for no input gradient.</summary>
     public void Backward(Tensor outputGradient, LayerContext context)
     {
         Tensor? g = outputGradient;
-        for (int i = _layers.Count - 1; i >= 0; i--)
+        int first = Math.Max(FirstTrainableLayer, 0);
+        for (int i = _layers.Count - 1; i >= first; i--)
         {
-            g = _layers[i].Backward(g!, context, needInputGradient: i > 0);
+            g = _layers[i].Backward(g!, context, needInputGradient: i > first);
         }
+    }
+
+    /// <summary>Index of the first layer that training changes (<see cref="Layer.HasTrainableParameters"/>), or −1
+    /// when every layer is frozen or has no parameters. Back-propagation stops there.</summary>
+    public int FirstTrainableLayer
+    {
+        get
+        {
+            for (int i = 0; i < _layers.Count; i++) if (_layers[i].HasTrainableParameters) return i;
+            return -1;
+        }
+    }
+
+    /// <summary>Removes the last <paramref name="count"/> layers (to put a new head on a trained network); their
+    /// names become free again. The input preprocessing and the class names stay (a new head for other classes
+    /// trained on a dataset adopts the dataset's class names once <see cref="ClassNames"/> is set to null). Returns
+    /// the network.</summary>
+    public Network RemoveLast(int count)
+    {
+        if (count < 1 || count > _layers.Count)
+            throw new InvalidConfigurationException($"Network '{Name}' has {_layers.Count} layer{(_layers.Count == 1 ? "" : "s")}; cannot remove the last {count}.");
+        for (int i = 0; i < count; i++)
+        {
+            var layer = _layers[^1];
+            _layers.RemoveAt(_layers.Count - 1);
+            _names.Remove(layer.Name);
+        }
+        return this;
     }
 
     /// <summary>Rows of the Keras-style summary: name, type, output shape, parameters.</summary>
     public IReadOnlyList<LayerSummary> Summary()
     {
         var rows = new List<LayerSummary>(_layers.Count);
-        foreach (var l in _layers) rows.Add(new LayerSummary(l.Name, l.Type, l.OutputShape, l.ParameterCount, l.Details));
+        foreach (var l in _layers) rows.Add(new LayerSummary(l.Name, l.Type, l.OutputShape, l.ParameterCount, l.Details, l.Frozen));
         return rows;
     }
 
     public override string ToString() => $"{Name}: {InputShape} -> {OutputShape}, {_layers.Count} layers, {ParameterCount:N0} parameters";
 }
 
-/// <summary>One row of the network summary.</summary>
-public sealed record LayerSummary(string Name, string Type, Shape OutputShape, long Parameters, string Details);
+/// <summary>One row of the network summary. Frozen: training leaves the layer unchanged (Lock-Layer).</summary>
+public sealed record LayerSummary(string Name, string Type, Shape OutputShape, long Parameters, string Details, bool Frozen = false);

@@ -28,6 +28,16 @@ public static class BackendConformance
         ["Activation/Sigmoid"] = b => Activation(b, ActivationKind.Sigmoid),
         ["Activation/Tanh"] = b => Activation(b, ActivationKind.Tanh),
         ["Activation/GELU"] = b => Activation(b, ActivationKind.GELU),
+        ["Activation/GELUTanh"] = b => Activation(b, ActivationKind.GELUTanh),
+        ["Activation/ELU"] = b => Activation(b, ActivationKind.ELU),
+        ["Activation/SELU"] = b => Activation(b, ActivationKind.SELU),
+        ["Activation/SiLU"] = b => Activation(b, ActivationKind.SiLU),
+        ["Activation/Softplus"] = b => Activation(b, ActivationKind.Softplus),
+        ["Activation/HardSigmoid"] = b => Activation(b, ActivationKind.HardSigmoid),
+        ["Activation/HardSwish"] = b => Activation(b, ActivationKind.HardSwish),
+        ["DenseForward/GELU"] = b => DenseForward(b, ActivationKind.GELU),
+        ["DenseForward/SiLU"] = b => DenseForward(b, ActivationKind.SiLU),
+        ["SoftmaxAxis"] = SoftmaxAxis,
         ["Softmax"] = Softmax,
         ["SoftmaxCrossEntropy"] = SoftmaxCrossEntropy,
         ["MeanSquaredError"] = MeanSquaredError,
@@ -117,7 +127,14 @@ public static class BackendConformance
         ActivationKind.LeakyReLU => x > 0 ? x : alpha * x,
         ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-x)),
         ActivationKind.Tanh => Math.Tanh(x),
-        ActivationKind.GELU => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
+        ActivationKind.GELU => 0.5 * x * (1 + NeuralPS.Core.Backends.Cpu.ErrorFunction.Erf(x / Math.Sqrt(2))),
+        ActivationKind.GELUTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
+        ActivationKind.ELU => x > 0 ? x : alpha * (Math.Exp(x) - 1),
+        ActivationKind.SELU => 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (Math.Exp(x) - 1)),
+        ActivationKind.SiLU => x / (1 + Math.Exp(-x)),
+        ActivationKind.Softplus => x > 20 ? x : Math.Log(1 + Math.Exp(x)),
+        ActivationKind.HardSigmoid => Math.Min(Math.Max(x + 3, 0), 6) / 6,
+        ActivationKind.HardSwish => x * Math.Min(Math.Max(x + 3, 0), 6) / 6,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -205,6 +222,42 @@ public static class BackendConformance
         {
             var p = SoftmaxRow(x, i, 10);
             for (int j = 0; j < 10; j++) Close(p[j], y[i * 10 + j], 1, $"softmax[{i},{j}]");
+        }
+    }
+
+    // Softmax over axis 1 of (N, C, H, W) (PyTorch's dim=1) and axis 2, and its backward, against a naive loop.
+    private static void SoftmaxAxis(IBackend backend)
+    {
+        var r = new NeuralRandom(26);
+        int[] dims = { 2, 3, 4, 5 };
+        var x = Random(r, dims);
+        for (int i = 0; i < x.Size; i++) x[i] *= 3;
+        var dy = Random(r, dims);
+        foreach (int axis in new[] { 1, 2, -3 })
+        {
+            int a = axis < 0 ? axis + 4 : axis;
+            int outer = 1, inner = 1, n = dims[a];
+            for (int i = 0; i < a; i++) outer *= dims[i];
+            for (int i = a + 1; i < 4; i++) inner *= dims[i];
+            var y = new Tensor(dims);
+            var dx = new Tensor(dims);
+            backend.Softmax(x, y, axis);
+            backend.SoftmaxBackward(y, dy, dx, axis);
+            for (int o = 0; o < outer; o++)
+                for (int s = 0; s < inner; s++)
+                {
+                    double max = double.NegativeInfinity, sum = 0, dot = 0;
+                    for (int k = 0; k < n; k++) max = Math.Max(max, x[(o * n + k) * inner + s]);
+                    var p = new double[n];
+                    for (int k = 0; k < n; k++) sum += p[k] = Math.Exp(x[(o * n + k) * inner + s] - max);
+                    for (int k = 0; k < n; k++) { p[k] /= sum; dot += p[k] * dy[(o * n + k) * inner + s]; }
+                    for (int k = 0; k < n; k++)
+                    {
+                        int idx = (o * n + k) * inner + s;
+                        Close(p[k], y[idx], 1, $"softmax axis {axis} [{idx}]");
+                        Close(p[k] * (dy[idx] - dot), dx[idx], n, $"softmax backward axis {axis} [{idx}]");
+                    }
+                }
         }
     }
 

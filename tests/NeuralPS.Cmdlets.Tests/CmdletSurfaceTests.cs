@@ -11,7 +11,7 @@ public sealed partial class CmdletSurfaceTests
 {
     private static readonly string[] ContractCmdlets =
     {
-        "New-NeuralNetwork", "Add-Layer", "Invoke-Training", "Measure-Model", "Invoke-Prediction",
+        "New-NeuralNetwork", "Add-Layer", "Remove-Layer", "Lock-Layer", "Unlock-Layer", "Invoke-Training", "Measure-Model", "Invoke-Prediction",
         "Save-NeuralNetwork", "Import-NeuralNetwork", "Import-NeuralDataset", "Get-NeuralDataset", "Get-NeuralDevice", "Export-TrainingReport",
         "Export-NeuralNetwork",
     };
@@ -80,7 +80,10 @@ public sealed partial class CmdletSurfaceTests
     public static TheoryData<string, string[]> ContractParameters => new()
     {
         { "New-NeuralNetwork", new[] { "Name", "InputShape", "Seed" } },
-        { "Add-Layer", new[] { "Type", "Network", "Units", "Activation", "Alpha", "NoBias", "Rate", "Filters", "KernelSize", "Stride", "Padding", "Dilation", "Groups", "PoolSize", "Momentum", "Epsilon", "Layers", "Name" } },
+        { "Remove-Layer", new[] { "Network", "Last" } },
+        { "Lock-Layer", new[] { "Network", "Name", "Index", "All" } },
+        { "Unlock-Layer", new[] { "Network", "Name", "Index", "All" } },
+        { "Add-Layer", new[] { "Type", "Network", "Units", "Activation", "Alpha", "Beta", "Threshold", "Axis", "NoBias", "Rate", "Filters", "KernelSize", "Stride", "Padding", "Dilation", "Groups", "PoolSize", "Momentum", "Epsilon", "Layers", "Name" } },
         { "Invoke-Training", new[] { "Network", "InputObject", "Epochs", "BatchSize", "Optimizer", "LearningRate", "Loss", "ValidationSplit", "Seed", "Momentum", "WeightDecay", "ValidationData", "LabelProperty", "FeatureProperty", "Task", "Backend",
             "CheckpointPath", "CheckpointEvery", "Resume", "EarlyStopping", "Patience", "MinDelta", "Monitor", "KeepLastWeights",
             "LearningRateSchedule", "ClipNorm", "ClipValue", "AccumulationSteps", "ClassWeight" } },
@@ -105,6 +108,9 @@ public sealed partial class CmdletSurfaceTests
 
     [Theory]
     [InlineData("Add-Layer", "Network")]
+    [InlineData("Remove-Layer", "Network")]
+    [InlineData("Lock-Layer", "Network")]
+    [InlineData("Unlock-Layer", "Network")]
     [InlineData("Invoke-Training", "InputObject")]
     [InlineData("Measure-Model", "InputObject")]
     [InlineData("Invoke-Prediction", "InputObject")]

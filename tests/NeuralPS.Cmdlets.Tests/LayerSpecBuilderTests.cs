@@ -59,6 +59,14 @@ public sealed class LayerSpecBuilderTests
     [InlineData("tanh", "Tanh")]
     [InlineData("softmax", "Softmax")]
     [InlineData("gelu", "GELU")]
+    [InlineData("GeluTanh", "GELUTanh")]
+    [InlineData("elu", "ELU")]
+    [InlineData("selu", "SELU")]
+    [InlineData("swish", "SiLU")]
+    [InlineData("silu", "SiLU")]
+    [InlineData("softplus", "Softplus")]
+    [InlineData("hardsigmoid", "HardSigmoid")]
+    [InlineData("HARDSWISH", "HardSwish")]
     public void Activation_names_are_case_insensitive_and_canonical(string given, string expected)
     {
         var spec = Build("Activation", new LayerParameters { Activation = given });
@@ -68,9 +76,23 @@ public sealed class LayerSpecBuilderTests
     [Fact]
     public void Unknown_activation_lists_the_known_ones()
     {
-        var e = Assert.Throws<InvalidConfigurationException>(() => Build("Activation", new LayerParameters { Activation = "swish" }));
+        var e = Assert.Throws<InvalidConfigurationException>(() => Build("Activation", new LayerParameters { Activation = "mish" }));
         Assert.Contains("ReLU", e.Message);
-        Assert.Contains("swish", e.Message);
+        Assert.Contains("mish", e.Message);
+        Assert.Contains("HardSwish", e.Message);
+    }
+
+    [Fact]
+    public void Softplus_settings_and_Softmax_axis_go_with_their_activation_only()
+    {
+        var spec = Build("Activation", new LayerParameters { Activation = "Softplus", Beta = 2, Threshold = 5 });
+        Assert.Equal((2.0, 5.0), ((double)spec.Settings["beta"], (double)spec.Settings["threshold"]));
+        Assert.Equal(1L, Build("Activation", new LayerParameters { Activation = "Softmax", Axis = 1 }).Settings["axis"]);
+        Assert.Equal(0.5, Build("Dense", new LayerParameters { Units = 3, Activation = "ELU", Alpha = 0.5 }).Settings["alpha"]);
+        Assert.Contains("Softplus", Assert.Throws<InvalidConfigurationException>(() => Build("Activation", new LayerParameters { Activation = "ELU", Beta = 2 })).Message);
+        Assert.Contains("Softmax", Assert.Throws<InvalidConfigurationException>(() => Build("Activation", new LayerParameters { Activation = "ReLU", Axis = 1 })).Message);
+        Assert.Contains("batch", Assert.Throws<InvalidConfigurationException>(() => Build("Activation", new LayerParameters { Activation = "Softmax", Axis = 0 })).Message);
+        Assert.Contains("-Axis", Assert.Throws<InvalidConfigurationException>(() => Build("Dense", new LayerParameters { Units = 3, Activation = "Softmax", Axis = 1 })).Message);
     }
 
     [Theory]

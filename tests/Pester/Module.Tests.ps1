@@ -10,9 +10,9 @@ BeforeAll {
 }
 
 Describe 'The NeuralPS module' {
-    It 'exports exactly the twelve cmdlets' {
+    It 'exports exactly the fifteen cmdlets' {
         $expected = 'Add-Layer', 'Export-NeuralNetwork', 'Export-TrainingReport', 'Get-NeuralDataset', 'Get-NeuralDevice', 'Import-NeuralDataset', 'Import-NeuralNetwork',
-                    'Invoke-Prediction', 'Invoke-Training', 'Measure-Model', 'New-NeuralNetwork', 'Save-NeuralNetwork'
+                    'Invoke-Prediction', 'Invoke-Training', 'Lock-Layer', 'Measure-Model', 'New-NeuralNetwork', 'Remove-Layer', 'Save-NeuralNetwork', 'Unlock-Layer'
         (Get-Command -Module NeuralPS).Name | Sort-Object | Should -Be $expected
         Get-Command -Module NeuralPS | ForEach-Object { $_.CommandType | Should -Be 'Cmdlet' }
     }
@@ -35,7 +35,8 @@ Describe 'The NeuralPS module' {
 
     It 'has help with examples for <_>' -ForEach @(
         'New-NeuralNetwork', 'Add-Layer', 'Invoke-Training', 'Measure-Model', 'Invoke-Prediction',
-        'Save-NeuralNetwork', 'Import-NeuralNetwork', 'Export-NeuralNetwork', 'Import-NeuralDataset', 'Get-NeuralDataset', 'Get-NeuralDevice', 'Export-TrainingReport') {
+        'Save-NeuralNetwork', 'Import-NeuralNetwork', 'Export-NeuralNetwork', 'Import-NeuralDataset', 'Get-NeuralDataset', 'Get-NeuralDevice', 'Export-TrainingReport',
+        'Remove-Layer', 'Lock-Layer', 'Unlock-Layer') {
         $help = Get-Help -Name $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2

@@ -39,15 +39,31 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Units { get; set; }
 
-    /// <summary>Dense, Conv2d (fused) and Activation: None/Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU.</summary>
+    /// <summary>Dense, Conv2d (fused) and Activation: None/Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU (exact, erf),
+    /// GELUTanh (tanh approximation), ELU, SELU, SiLU (= Swish), Softplus, HardSigmoid, HardSwish.</summary>
     [Parameter]
-    [ValidateSet("None", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU", IgnoreCase = true)]
+    [ValidateSet("None", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU", "GELUTanh", "ELU", "SELU", "SiLU", "Swish", "Softplus", "HardSigmoid", "HardSwish", IgnoreCase = true)]
     public string? Activation { get; set; }
 
-    /// <summary>LeakyReLU slope (default 0.01).</summary>
+    /// <summary>LeakyReLU slope (default 0.01) or ELU's alpha (default 1).</summary>
     [Parameter]
     [ValidateNumber(double.MinValue, double.MaxValue)]
     public double Alpha { get; set; }
+
+    /// <summary>Activation Softplus: beta (default 1), as torch.nn.Softplus.</summary>
+    [Parameter]
+    [ValidateNumber(0, double.MaxValue, MinimumExclusive = true)]
+    public double Beta { get; set; }
+
+    /// <summary>Activation Softplus: above beta·x &gt; threshold the output is x (default 20), as torch.nn.Softplus.</summary>
+    [Parameter]
+    [ValidateNumber(double.MinValue, double.MaxValue)]
+    public double Threshold { get; set; }
+
+    /// <summary>Activation Softmax: the dimension it normalises, counted with the batch as torch.nn.Softmax(dim): -1 (default) the last, 1 the channels of (channels, height, width).</summary>
+    [Parameter]
+    [ValidateRange(-32, 32)]
+    public int Axis { get; set; }
 
     /// <summary>Dense, Conv2d, SimpleRNN, LSTM, GRU: no bias term.</summary>
     [Parameter]
@@ -203,6 +219,9 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
             Units = Has(nameof(Units)) ? Units : null,
             Activation = Activation,
             Alpha = Has(nameof(Alpha)) ? Alpha : null,
+            Beta = Has(nameof(Beta)) ? Beta : null,
+            Threshold = Has(nameof(Threshold)) ? Threshold : null,
+            Axis = Has(nameof(Axis)) ? Axis : null,
             NoBias = Has(nameof(NoBias)) ? NoBias.IsPresent : null,
             Rate = Has(nameof(Rate)) ? Rate : null,
             Filters = Has(nameof(Filters)) ? Filters : null,

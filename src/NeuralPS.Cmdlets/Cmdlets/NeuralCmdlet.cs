@@ -23,6 +23,10 @@ public abstract class NeuralCmdlet : PSCmdlet
         throw new InvalidOperationException("ThrowTerminatingError returned."); // unreachable; satisfies [DoesNotReturn]
     }
 
+    /// <summary><see cref="ThrowError"/> for helpers shared by several cmdlets.</summary>
+    [DoesNotReturn]
+    internal void Fail(Exception exception, object? target) => ThrowError(exception, target);
+
     /// <summary>A non-terminating error: the command goes on with the next input.</summary>
     private protected void WriteNonTerminatingError(Exception exception, object? target, string? errorId = null)
     {

@@ -10,6 +10,7 @@ internal static class ErrorClassifier
     public static (ErrorKind Kind, string ErrorId) Classify(Exception exception, bool writing = false) => exception switch
     {
         ShapeMismatchException => (ErrorKind.InvalidArgument, "ShapeMismatch"),
+        LayerNotFoundException => (ErrorKind.ObjectNotFound, "LayerNotFound"),
         InvalidConfigurationException => (ErrorKind.InvalidArgument, "InvalidConfiguration"),
         DataFormatException => (ErrorKind.InvalidData, "DataFormat"),
         ModelFileException => (ErrorKind.InvalidData, "ModelFile"),

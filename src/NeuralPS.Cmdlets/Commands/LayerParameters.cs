@@ -8,6 +8,9 @@ internal sealed class LayerParameters
     public int? Units { get; set; }
     public string? Activation { get; set; }
     public double? Alpha { get; set; }
+    public double? Beta { get; set; }
+    public double? Threshold { get; set; }
+    public int? Axis { get; set; }
     public bool? NoBias { get; set; }
     public double? Rate { get; set; }
     public int? Filters { get; set; }
@@ -38,6 +41,9 @@ internal sealed class LayerParameters
         if (Units is not null) yield return "Units";
         if (Activation is not null) yield return "Activation";
         if (Alpha is not null) yield return "Alpha";
+        if (Beta is not null) yield return "Beta";
+        if (Threshold is not null) yield return "Threshold";
+        if (Axis is not null) yield return "Axis";
         if (NoBias is not null) yield return "NoBias";
         if (Rate is not null) yield return "Rate";
         if (Filters is not null) yield return "Filters";

@@ -23,7 +23,7 @@ internal static class LayerSpecBuilder
     /// <summary>Activation names -Activation accepts (case-insensitive); "Linear" means "None".</summary>
     public static readonly IReadOnlyList<string> ActivationNames = new[]
     {
-        "None", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU",
+        "None", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "GELU", "GELUTanh", "ELU", "SELU", "SiLU", "Swish", "Softplus", "HardSigmoid", "HardSwish",
     };
 
     private sealed record Rule(string[] Allowed, string[] Required);
@@ -34,7 +34,7 @@ internal static class LayerSpecBuilder
     private static readonly Dictionary<string, Rule> Rules = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Dense"] = new(new[] { "Units", "Activation", "Alpha", "NoBias" }, new[] { "Units" }),
-        ["Activation"] = new(new[] { "Activation", "Alpha" }, new[] { "Activation" }),
+        ["Activation"] = new(new[] { "Activation", "Alpha", "Beta", "Threshold", "Axis" }, new[] { "Activation" }),
         ["Dropout"] = new(new[] { "Rate" }, new[] { "Rate" }),
         ["Flatten"] = new(Array.Empty<string>(), Array.Empty<string>()),
         ["Conv2d"] = new(new[] { "Filters", "KernelSize", "Stride", "Padding", "Dilation", "Groups", "NoBias", "Activation", "Alpha" }, new[] { "Filters", "KernelSize" }),
@@ -175,11 +175,33 @@ internal static class LayerSpecBuilder
         }
         if (p.Alpha is { } alpha)
         {
-            if (!string.Equals(activation, nameof(ActivationKind.LeakyReLU), StringComparison.Ordinal))
-                throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Alpha is the LeakyReLU slope; use it with -Activation LeakyReLU.");
+            if (activation is not (nameof(ActivationKind.LeakyReLU) or nameof(ActivationKind.ELU)))
+                throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Alpha is the LeakyReLU slope or ELU's alpha; use it with -Activation LeakyReLU or ELU.");
             if (!double.IsFinite(alpha) || alpha < 0)
                 throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Alpha must be a finite number ≥ 0 but is {Num(alpha)}.");
             spec.Set("alpha", alpha);
+        }
+        if ((p.Beta is not null || p.Threshold is not null) && activation != nameof(ActivationKind.Softplus))
+            throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Beta and -Threshold are Softplus' settings; use them with -Activation Softplus.");
+        if (p.Beta is { } beta)
+        {
+            if (!double.IsFinite(beta) || beta <= 0)
+                throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Beta must be a finite number greater than 0 but is {Num(beta)}.");
+            spec.Set("beta", beta);
+        }
+        if (p.Threshold is { } threshold)
+        {
+            if (!double.IsFinite(threshold))
+                throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Threshold must be a finite number but is {Num(threshold)}.");
+            spec.Set("threshold", threshold);
+        }
+        if (p.Axis is { } axis)
+        {
+            if (activation != nameof(ActivationKind.Softmax))
+                throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Axis is Softmax's dimension; use it with -Activation Softmax.");
+            if (axis == 0)
+                throw new InvalidConfigurationException($"Add-Layer {spec.Type}: -Axis 0 is the batch; Softmax takes 1 … rank (the sample's dimensions) or -1 for the last.");
+            spec.Set("axis", (long)axis);
         }
     }
 
@@ -188,6 +210,7 @@ internal static class LayerSpecBuilder
     {
         string n = (name ?? string.Empty).Trim();
         if (n.Equals("Linear", StringComparison.OrdinalIgnoreCase) || n.Length == 0) return nameof(ActivationKind.None);
+        if (n.Equals("Swish", StringComparison.OrdinalIgnoreCase)) return nameof(ActivationKind.SiLU);
         foreach (var kind in Enum.GetNames<ActivationKind>())
             if (kind.Equals(n, StringComparison.OrdinalIgnoreCase)) return kind;
         throw new InvalidConfigurationException($"Unknown activation '{name}'. Known: {string.Join(", ", ActivationNames)}.");

@@ -6,7 +6,8 @@ namespace NeuralPS.Cmdlets.Formatting;
 
 /// <summary>The Keras-style summary a network prints as (NeuralPS.format.ps1xml calls
 /// <see cref="Format"/>): a header line, one row per layer — Name, Type, Output Shape, Param # and
-/// the layer's own details — and the total.</summary>
+/// the layer's own details — and the total. When a layer is frozen (Lock-Layer) the table gets a Frozen column
+/// and the total says how many parameters train, as Keras' trainable / non-trainable counts.</summary>
 public static class NetworkSummaryText
 {
     public static string Format(Network network)
@@ -14,13 +15,19 @@ public static class NetworkSummaryText
         ArgumentNullException.ThrowIfNull(network);
         var inv = CultureInfo.InvariantCulture;
         var rows = network.Summary();
-        string[] head = { "Name", "Type", "Output Shape", "Param #", "Details" };
+        bool anyFrozen = rows.Any(r => r.Frozen);
+        string[] head = anyFrozen ? new[] { "Name", "Type", "Output Shape", "Param #", "Details", "Frozen" } : new[] { "Name", "Type", "Output Shape", "Param #", "Details" };
         var cells = new List<string[]>(rows.Count + 1)
         {
-            new[] { "(input)", "Input", network.InputShape.ToString(), "0", string.Empty },
+            anyFrozen ? new[] { "(input)", "Input", network.InputShape.ToString(), "0", string.Empty, string.Empty }
+                : new[] { "(input)", "Input", network.InputShape.ToString(), "0", string.Empty },
         };
         foreach (var r in rows)
-            cells.Add(new[] { r.Name, r.Type, r.OutputShape.ToString(), r.Parameters.ToString("N0", inv), r.Details ?? string.Empty });
+        {
+            var row = new List<string> { r.Name, r.Type, r.OutputShape.ToString(), r.Parameters.ToString("N0", inv), r.Details ?? string.Empty };
+            if (anyFrozen) row.Add(r.Frozen ? "frozen" : string.Empty);
+            cells.Add(row.ToArray());
+        }
 
         var width = new int[head.Length];
         for (int c = 0; c < head.Length; c++)
@@ -38,6 +45,11 @@ public static class NetworkSummaryText
         foreach (var row in cells) AppendRow(sb, row, width);
         AppendRule(sb, width, '=');
         sb.Append(inv, $"Total params: {network.ParameterCount:N0}");
+        if (anyFrozen)
+        {
+            long trainable = network.Layers.Sum(l => (long)l.TrainableParameters.Sum(p => (long)p.Value.Size));
+            sb.Append(inv, $" (trainable {trainable:N0}, frozen {network.ParameterCount - trainable:N0})");
+        }
         if (network.ClassNames is { Count: > 0 } classes)
         {
             sb.AppendLine();

@@ -72,7 +72,7 @@ public sealed partial class CpuBackend
         CheckConv(g, outputGradient, "dy", g.OutputSize);
         if (scratch.Size < outputGradient.Size)
             throw new ShapeMismatchException($"Conv2d backward scratch has {scratch.Size} values but dy has {outputGradient.Size}.");
-        if (activation is ActivationKind.GELU or ActivationKind.Softmax || (activation == ActivationKind.LeakyReLU && !(activationAlpha > 0f)))
+        if (activation == ActivationKind.Softmax || IBackend.ActivationNeedsInput(activation, activationAlpha))
             throw new InvalidConfigurationException($"Conv2dBackward takes act′ from the output, which {activation} (alpha {activationAlpha}) does not allow; use ActivationBackward with the pre-activation first.");
         bool fusedFilter = dx is null && ConvDirect.Applies(g) && g.Batch > 0
             && activation is ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU;

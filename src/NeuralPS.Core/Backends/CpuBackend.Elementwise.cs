@@ -11,40 +11,20 @@ namespace NeuralPS.Core.Backends;
 // loops it has no single call for.
 public sealed partial class CpuBackend
 {
-    public void ActivationForward(Tensor x, Tensor y, ActivationKind activation, float alpha = 0.01f)
+    public void ActivationForward(Tensor x, Tensor y, ActivationKind activation, float alpha = 0.01f, float beta = 1f, float threshold = 20f)
     {
         SameSize(x, y, "activation input", "activation output");
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span;
-        switch (activation)
+        if (activation == ActivationKind.Softmax)
         {
-            case ActivationKind.None:
-                if (!ReferenceEquals(x, y)) xs.CopyTo(ys);
-                break;
-            case ActivationKind.ReLU:
-                TensorPrimitives.Max(xs, 0f, ys);
-                break;
-            case ActivationKind.LeakyReLU:
-                ElementwiseKernels.LeakyRelu(xs, ys, alpha);
-                break;
-            case ActivationKind.Sigmoid:
-                TensorPrimitives.Sigmoid(xs, ys);
-                break;
-            case ActivationKind.Tanh:
-                TensorPrimitives.Tanh(xs, ys);
-                break;
-            case ActivationKind.GELU:
-                ElementwiseKernels.Gelu(xs, ys);
-                break;
-            case ActivationKind.Softmax:
-                Softmax(x, y);
-                break;
-            default:
-                throw new InvalidConfigurationException($"Unknown activation {activation}.");
+            Softmax(x, y);
+            return;
         }
+        if (!ActivationKernels.IsElementwise(activation))
+            throw new InvalidConfigurationException($"Unknown activation {activation}.");
+        ActivationKernels.Forward(activation, x.Span, y.Span, alpha, beta, threshold);
     }
 
-    public void ActivationBackward(Tensor? x, Tensor y, Tensor dy, Tensor dx, ActivationKind activation, float alpha = 0.01f)
+    public void ActivationBackward(Tensor? x, Tensor y, Tensor dy, Tensor dx, ActivationKind activation, float alpha = 0.01f, float beta = 1f, float threshold = 20f)
     {
         SameSize(y, dy, "activation output", "output gradient");
         SameSize(y, dx, "activation output", "input gradient");
@@ -72,9 +52,6 @@ public sealed partial class CpuBackend
             case ActivationKind.Tanh:
                 ElementwiseKernels.TanhBackward(ys, dys, dxs);
                 break;
-            case ActivationKind.GELU:
-                ElementwiseKernels.GeluBackward(x!.Span, dys, dxs);
-                break;
             case ActivationKind.Softmax:
             {
                 int cols = LastDimension(y);
@@ -83,7 +60,10 @@ public sealed partial class CpuBackend
                 break;
             }
             default:
-                throw new InvalidConfigurationException($"Unknown activation {activation}.");
+                if (!ActivationKernels.IsElementwise(activation))
+                    throw new InvalidConfigurationException($"Unknown activation {activation}.");
+                ActivationKernels.BackwardFromInput(activation, x!.Span, dys, dxs, alpha, beta, threshold);
+                break;
         }
     }
 
@@ -95,6 +75,106 @@ public sealed partial class CpuBackend
         Span<float> ys = y.Span;
         for (int r = 0; r < xs.Length; r += cols)
             ElementwiseKernels.SoftmaxRow(xs.Slice(r, cols), ys.Slice(r, cols));
+    }
+
+    public void Softmax(Tensor x, Tensor y, int axis)
+    {
+        SameSize(x, y, "softmax input", "softmax output");
+        var (outer, n, inner) = SoftmaxAxis(x.Shape, axis);
+        if (inner == 1)
+        {
+            Softmax(x, y);
+            return;
+        }
+        ReadOnlySpan<float> xs = x.Span;
+        Span<float> ys = y.Span;
+        // Along a strided axis the n slices of one block are whole rows of length inner, so every step is a
+        // vectorised pass over a row: max, exp(x − max), sum, scale.
+        float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(2 * inner);
+        try
+        {
+            Span<float> max = rented.AsSpan(0, inner), sum = rented.AsSpan(inner, inner);
+            int block = n * inner;
+            for (int o = 0; o < outer; o++)
+            {
+                int b = o * block;
+                xs.Slice(b, inner).CopyTo(max);
+                for (int k = 1; k < n; k++) TensorPrimitives.Max(max, xs.Slice(b + k * inner, inner), max);
+                sum.Clear();
+                for (int k = 0; k < n; k++)
+                {
+                    var yk = ys.Slice(b + k * inner, inner);
+                    TensorPrimitives.Subtract(xs.Slice(b + k * inner, inner), max, yk);
+                    TensorPrimitives.Exp(yk, yk);
+                    TensorPrimitives.Add(sum, yk, sum);
+                }
+                for (int k = 0; k < n; k++)
+                {
+                    var yk = ys.Slice(b + k * inner, inner);
+                    TensorPrimitives.Divide(yk, sum, yk);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int axis)
+    {
+        SameSize(y, dy, "softmax output", "output gradient");
+        SameSize(y, dx, "softmax output", "input gradient");
+        var (outer, n, inner) = SoftmaxAxis(y.Shape, axis);
+        ReadOnlySpan<float> ys = y.Span, dys = dy.Span;
+        Span<float> dxs = dx.Span;
+        if (inner == 1)
+        {
+            for (int r = 0; r < ys.Length; r += n)
+                ElementwiseKernels.SoftmaxBackwardRow(ys.Slice(r, n), dys.Slice(r, n), dxs.Slice(r, n));
+            return;
+        }
+        float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(2 * inner);
+        try
+        {
+            Span<float> dot = rented.AsSpan(0, inner), prod = rented.AsSpan(inner, inner);
+            int block = n * inner;
+            for (int o = 0; o < outer; o++)
+            {
+                int b = o * block;
+                dot.Clear();
+                for (int k = 0; k < n; k++)
+                {
+                    TensorPrimitives.Multiply(dys.Slice(b + k * inner, inner), ys.Slice(b + k * inner, inner), prod);
+                    TensorPrimitives.Add(dot, prod, dot);
+                }
+                for (int k = 0; k < n; k++)
+                {
+                    var dxk = dxs.Slice(b + k * inner, inner);
+                    TensorPrimitives.Subtract(dys.Slice(b + k * inner, inner), dot, dxk);
+                    TensorPrimitives.Multiply(dxk, ys.Slice(b + k * inner, inner), dxk);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    // (elements before the axis, the axis' length, elements after it) for an axis of the full shape.
+    private static (int Outer, int N, int Inner) SoftmaxAxis(Shape shape, int axis)
+    {
+        int rank = shape.Rank;
+        int a = axis < 0 ? axis + rank : axis;
+        if (rank == 0 || a < 0 || a >= rank)
+            throw new ShapeMismatchException($"Softmax axis {axis} is outside the dimensions of {shape}.");
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= shape[i];
+        for (int i = a + 1; i < rank; i++) inner *= shape[i];
+        int n = shape[a];
+        if (n == 0) throw new ShapeMismatchException($"Softmax over an empty axis {axis} of {shape}.");
+        return (outer, n, inner);
     }
 
     public double SoftmaxCrossEntropy(Tensor logits, ReadOnlySpan<int> labels, Tensor? dLogits)

@@ -8,17 +8,27 @@ namespace NeuralPS.Core.Backends;
 public partial interface IBackend
 {
     /// <summary>y = act(x). Element-wise for every kind except <see cref="ActivationKind.Softmax"/>,
-    /// which is row-wise over the last dimension. x and y have the same size; y may be x.</summary>
-    void ActivationForward(Tensor x, Tensor y, ActivationKind activation, float alpha = 0.01f);
+    /// which is row-wise over the last dimension. x and y have the same size; y may be x.
+    /// alpha: LeakyReLU's slope, ELU's α; beta and threshold: Softplus' (see <see cref="ActivationKind"/>).</summary>
+    void ActivationForward(Tensor x, Tensor y, ActivationKind activation, float alpha = 0.01f, float beta = 1f, float threshold = 20f);
 
     /// <summary>dx = dy ⊙ act′ (Softmax: the Jacobian-vector product y ⊙ (dy − Σ dy·y) per row).
     /// The derivative is taken from the output y where that is exact (ReLU, LeakyReLU with alpha &gt; 0,
-    /// Sigmoid, Tanh, Softmax) and from the input x otherwise (GELU, LeakyReLU with alpha ≤ 0);
+    /// Sigmoid, Tanh, Softmax) and from the input x otherwise (both GELUs, ELU, SELU, SiLU, Softplus,
+    /// HardSigmoid, HardSwish, LeakyReLU with alpha ≤ 0);
     /// x may be null only when <see cref="ActivationNeedsInput"/> is false. dx may be dy.</summary>
-    void ActivationBackward(Tensor? x, Tensor y, Tensor dy, Tensor dx, ActivationKind activation, float alpha = 0.01f);
+    void ActivationBackward(Tensor? x, Tensor y, Tensor dy, Tensor dx, ActivationKind activation, float alpha = 0.01f, float beta = 1f, float threshold = 20f);
 
     /// <summary>Row-wise softmax over the last dimension, stabilised by subtracting the row maximum. y may be x.</summary>
     void Softmax(Tensor x, Tensor y);
+
+    /// <summary>Softmax over dimension <paramref name="axis"/> of x's shape (batch included, as torch.softmax(x, dim)
+    /// and ONNX Softmax(axis) for opset ≥ 13; negative counts from the end), stabilised by the maximum along
+    /// that axis. y may be x.</summary>
+    void Softmax(Tensor x, Tensor y, int axis);
+
+    /// <summary>The softmax Jacobian-vector product along <paramref name="axis"/>: dx = y ⊙ (dy − Σ_axis dy·y). dx may be dy.</summary>
+    void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int axis);
 
     /// <summary>Mean over the batch of −log softmax(logits)[label], computed from the logits by
     /// log-sum-exp (no overflow for any finite logit). logits [batch, classes], labels [batch].
@@ -54,6 +64,11 @@ public partial interface IBackend
     void Copy(Tensor source, Tensor destination);
 
     /// <summary>True when <see cref="ActivationBackward"/> needs the activation's input, not only its output.</summary>
-    static bool ActivationNeedsInput(ActivationKind activation, float alpha) =>
-        activation == ActivationKind.GELU || (activation == ActivationKind.LeakyReLU && !(alpha > 0f));
+    static bool ActivationNeedsInput(ActivationKind activation, float alpha) => activation switch
+    {
+        ActivationKind.LeakyReLU => !(alpha > 0f),
+        ActivationKind.GELU or ActivationKind.GELUTanh or ActivationKind.ELU or ActivationKind.SELU or ActivationKind.SiLU
+            or ActivationKind.Softplus or ActivationKind.HardSigmoid or ActivationKind.HardSwish => true,
+        _ => false,
+    };
 }

@@ -73,13 +73,13 @@ public sealed class BatchNorm : Layer
             throw new ShapeMismatchException($"Layer '{Name}' (BatchNorm) expects input {InputShape} per sample but got {input.Shape}.");
         var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
         _input = input;
-        if (context.Training && context.BatchStatistics is { } sync)
+        if (context.Training && !Frozen && context.BatchStatistics is { } sync)
         {
             SynchronisedForward(input, y, sync);
             _synchronised = sync;
             _statisticsSaved = true;
         }
-        else if (context.Training)
+        else if (context.Training && !Frozen)
         {
             _synchronised = null;
             context.Backend.BatchNormForwardTraining(input, _gamma!.Value, _beta!.Value, y, _runningMean!, _runningVariance!,
@@ -88,6 +88,8 @@ public sealed class BatchNorm : Layer
         }
         else
         {
+            // inference, or a frozen layer in training (it keeps and uses its running statistics)
+            _synchronised = null;
             context.Backend.BatchNormForwardInference(input, _gamma!.Value, _beta!.Value, _runningMean!, _runningVariance!, y, (float)Epsilon);
             _statisticsSaved = false;
         }
@@ -97,6 +99,7 @@ public sealed class BatchNorm : Layer
     // dy [N, C, ...] -> dgamma, dbeta [C], dx [N, C, ...]
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
+        if (Frozen) return FrozenBackward(outputGradient, context, needInputGradient);
         if (_input is null || !_statisticsSaved)
             throw new InvalidOperationException($"Layer '{Name}' (BatchNorm): Backward needs a training-mode Forward first.");
         // The input gradient is always computed: it costs one pass and the backend call produces it with dgamma/dbeta.
@@ -210,6 +213,20 @@ public sealed class BatchNorm : Layer
                 }
             }
         }
+    }
+
+    private Tensor? _zeros; // [C], the zero mean and shift of the frozen backward
+
+    // Frozen: the forward normalised with the running statistics, an affine map per channel, so
+    // dx = dy·γ/√(running variance + ε), which is the inference forward applied to dy with zero mean and shift.
+    private Tensor? FrozenBackward(Tensor outputGradient, LayerContext context, bool needInputGradient)
+    {
+        if (_input is null) throw new InvalidOperationException($"Layer '{Name}' (BatchNorm): Backward before Forward.");
+        if (!needInputGradient) return null;
+        var dx = BatchBuffer.Ensure(ref _inputGradient, _input.Rows, InputShape);
+        _zeros ??= new Tensor(_gamma!.Value.Shape);
+        context.Backend.BatchNormForwardInference(outputGradient, _gamma!.Value, _zeros, _zeros, _runningVariance!, dx, (float)Epsilon);
+        return dx;
     }
 
     public override LayerSpec ToSpec() => new LayerSpec(Type, Name).Set("momentum", Momentum).Set("epsilon", Epsilon);

@@ -24,7 +24,7 @@ public sealed class Conv2d : Layer
 
     public Conv2d(int filters, int[] kernelSize, int[]? stride = null, PaddingMode padding = PaddingMode.Valid, int[]? paddingSize = null,
         int[]? dilation = null, int groups = 1, bool useBias = true, ActivationKind activation = ActivationKind.None,
-        float alpha = 0.01f, string? name = null) : base(name)
+        float? alpha = null, string? name = null) : base(name)
     {
         if (filters <= 0) throw new InvalidConfigurationException($"Conv2d filters must be positive (got {filters}).");
         if (groups <= 0) throw new InvalidConfigurationException($"Conv2d groups must be positive (got {groups}).");
@@ -40,7 +40,7 @@ public sealed class Conv2d : Layer
         Groups = groups;
         UseBias = useBias;
         Activation = activation;
-        Alpha = alpha;
+        Alpha = alpha ?? ActivationNames.DefaultAlpha(activation);
     }
 
     public Conv2d(int filters, int kernelSize, int stride = 1, PaddingMode padding = PaddingMode.Valid,
@@ -90,7 +90,8 @@ public sealed class Conv2d : Layer
         EnsureBuilt();
         int fanIn = _geometry.PatchSize, fanOut = _geometry.GroupFilters * _geometry.KernelArea;
         var w = _weight!.Value.Span;
-        if (Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU)
+        if (Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.GELUTanh
+            or ActivationKind.ELU or ActivationKind.SiLU or ActivationKind.HardSwish or ActivationKind.SELU)
         {
             double std = Math.Sqrt(2.0 / fanIn);
             for (int i = 0; i < w.Length; i++) w[i] = (float)(random.NextGaussian() * std);
@@ -142,6 +143,19 @@ public sealed class Conv2d : Layer
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
         var g = _geometry.WithBatch(_input.Rows);
         var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
+        if (Frozen)
+        {
+            // No filter-gradient GEMM and no bias reduction: dz = dy ⊙ act′, then only dx (backward data).
+            if (dx is null) return null;
+            var dzFrozen = outputGradient;
+            if (Activation != ActivationKind.None)
+            {
+                dzFrozen = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
+                context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, dzFrozen, Activation, Alpha);
+            }
+            context.Backend.Conv2dBackwardData(dzFrozen, _weight!.Value, dx, g);
+            return dx;
+        }
         if (!StoresPreActivation)
         {
             // act' from the output, all in one backend call (the CPU backend folds it into the kernels
@@ -170,7 +184,7 @@ public sealed class Conv2d : Layer
             .Set("activation", Activation.ToString());
         if (Padding == PaddingMode.Explicit) spec.Set("paddingSize", (int[])PaddingSize.Clone());
         else spec.Set("padding", Padding.ToString());
-        if (Activation == ActivationKind.LeakyReLU) spec.Set("alpha", (double)Alpha);
+        if (ActivationNames.UsesAlpha(Activation)) spec.Set("alpha", (double)Alpha);
         return spec;
     }
 
@@ -186,7 +200,7 @@ public sealed class Conv2d : Layer
             spec.GetInt("groups", 1),
             spec.GetBool("useBias", true),
             ReadActivation(spec),
-            (float)spec.GetDouble("alpha", 0.01),
+            (float)spec.GetDouble("alpha", ActivationNames.DefaultAlpha(ReadActivation(spec))),
             spec.Name);
     }
 
@@ -200,7 +214,7 @@ public sealed class Conv2d : Layer
             if (Dilation[0] != 1 || Dilation[1] != 1) parts.Add($"dilation {Dilation[0]}x{Dilation[1]}");
             if (Groups != 1) parts.Add($"groups {Groups}");
             if (!UseBias) parts.Add("no bias");
-            if (Activation != ActivationKind.None) parts.Add(Activation.ToString());
+            if (Activation != ActivationKind.None) parts.Add(ActivationNames.Describe(Activation, Alpha));
             return string.Join(", ", parts);
         }
     }

@@ -7,9 +7,9 @@ namespace NeuralPS.Core.Layers;
 /// Shapes: x (B, in) — or a sequence (B, T, in), the same weights applied at every step, y (B, T, out) — W (out, in) — PyTorch layout, so weights map 1:1 to torch and ONNX Gemm(transB=1) —
 /// b (out,), y (B, out).
 /// The bias and an element-wise activation are fused into the GEMM's epilogue (one pass over y).
-/// Initialisation (bias zero): He normal, std = √(2 / ((1 + α²)·in)), for ReLU, LeakyReLU and GELU, which
-/// keeps activations' variance constant through rectifiers; Glorot uniform, limit √(6 / (in + out)),
-/// for None, Sigmoid, Tanh and Softmax.</summary>
+/// Initialisation (bias zero): He normal, std = √(2 / ((1 + α²)·in)), for ReLU, LeakyReLU, both GELUs, ELU, SiLU
+/// and HardSwish, which keeps activations' variance constant through rectifiers; LeCun normal for SELU; Glorot
+/// uniform, limit √(6 / (in + out)), for None, Sigmoid, Tanh, Softplus, HardSigmoid and Softmax.</summary>
 public sealed class Dense : Layer, IFusableOutputActivation
 {
     private readonly Parameter[] _parameters;
@@ -20,16 +20,16 @@ public sealed class Dense : Layer, IFusableOutputActivation
     private Tensor? _dPre;     // dz (B, out)
     private Tensor? _dInput;   // dx (B, in)
 
-    public Dense(int units, ActivationKind activation = ActivationKind.None, bool useBias = true, float alpha = 0.01f, string? name = null)
+    public Dense(int units, ActivationKind activation = ActivationKind.None, bool useBias = true, float? alpha = null, string? name = null)
         : base(name)
     {
         if (units <= 0) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: units must be positive but is {units}.");
-        if (!float.IsFinite(alpha)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: alpha must be a finite number.");
+        if (alpha is { } a && !float.IsFinite(a)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: alpha must be a finite number.");
         if (!Enum.IsDefined(activation)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: unknown activation {activation}.");
         Units = units;
         Activation = activation;
         UseBias = useBias;
-        Alpha = alpha;
+        Alpha = alpha ?? ActivationNames.DefaultAlpha(activation);
         _parameters = new Parameter[useBias ? 2 : 1];
     }
 
@@ -38,7 +38,7 @@ public sealed class Dense : Layer, IFusableOutputActivation
     public ActivationKind Activation { get; }
     public bool UseBias { get; }
 
-    /// <summary>Negative slope of LeakyReLU.</summary>
+    /// <summary>Negative slope of LeakyReLU; ELU's α.</summary>
     public float Alpha { get; }
 
     public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
@@ -47,8 +47,7 @@ public sealed class Dense : Layer, IFusableOutputActivation
     public override IReadOnlyList<Parameter> Parameters => _weight is null ? Array.Empty<Parameter>() : _parameters;
 
     public override string Details =>
-        $"{Units} units" + (Activation == ActivationKind.None ? "" : $", {Activation}") +
-        (Activation == ActivationKind.LeakyReLU ? $" (alpha {Alpha:G})" : "") + (UseBias ? "" : ", no bias");
+        $"{Units} units" + (Activation == ActivationKind.None ? "" : $", {ActivationNames.Describe(Activation, Alpha)}") + (UseBias ? "" : ", no bias");
 
     protected override Shape Configure(Shape inputShape)
     {
@@ -81,25 +80,7 @@ public sealed class Dense : Layer, IFusableOutputActivation
     {
         EnsureBuilt();
         int fanIn = Features, fanOut = Units;
-        Span<float> w = Weight.Value.Span;
-        switch (Activation)
-        {
-            case ActivationKind.ReLU:
-            case ActivationKind.LeakyReLU:
-            case ActivationKind.GELU:
-            {
-                double slope = Activation == ActivationKind.LeakyReLU ? Alpha : 0;
-                double std = Math.Sqrt(2.0 / ((1 + slope * slope) * fanIn));
-                for (int i = 0; i < w.Length; i++) w[i] = (float)(random.NextGaussian() * std);
-                break;
-            }
-            default:
-            {
-                double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
-                for (int i = 0; i < w.Length; i++) w[i] = (float)((random.NextDouble() * 2 - 1) * limit);
-                break;
-            }
-        }
+        ActivationNames.InitializeWeights(Weight.Value.Span, Activation, Alpha, fanIn, fanOut, random);
         _bias?.Value.Clear();
     }
 
@@ -138,6 +119,7 @@ public sealed class Dense : Layer, IFusableOutputActivation
         var y = _output ?? throw new InvalidOperationException($"Layer '{Name}': Backward before Forward.");
         if (outputGradient.Size != y.Size)
             throw new ShapeMismatchException($"Layer '{Name}' (Dense): output gradient {outputGradient.Shape} does not match its output {y.Shape}.");
+        if (Frozen && !needInputGradient) return null;
         Tensor dz = outputGradient;
         if (Activation != ActivationKind.None)
         {
@@ -154,6 +136,12 @@ public sealed class Dense : Layer, IFusableOutputActivation
     {
         var x = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward before Forward.");
         Tensor? dx = needInputGradient ? BatchBuffer.Ensure(ref _dInput, x.Rows, InputShape) : null;
+        if (Frozen)
+        {
+            // No dW GEMM and no bias reduction: only dx = dz·W (B, out)·(out, in), which earlier layers need.
+            if (dx is not null) context.Backend.Gemm(preActivationGradient, false, Weight.Value, false, dx);
+            return dx;
+        }
         context.Backend.DenseBackward(x, Weight.Value, preActivationGradient, Weight.Gradient, _bias?.Gradient, dx);
         return dx;
     }
@@ -176,7 +164,7 @@ public sealed class Dense : Layer, IFusableOutputActivation
         spec.GetInt("units"),
         ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name),
         spec.GetBool("useBias", true),
-        (float)spec.GetDouble("alpha", 0.01),
+        (float)spec.GetDouble("alpha", ActivationNames.DefaultAlpha(ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name))),
         string.IsNullOrEmpty(spec.Name) ? null : spec.Name);
 
     private static string NameSuffix(string? name) => string.IsNullOrEmpty(name) ? "" : $" '{name}'";

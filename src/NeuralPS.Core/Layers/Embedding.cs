@@ -76,7 +76,7 @@ public sealed class Embedding : Layer
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
         var x = _input ?? throw new InvalidOperationException($"Layer '{Name}' (Embedding): Backward before Forward.");
-        context.Backend.EmbeddingBackward(x, outputGradient, Weight.Gradient, PaddingIndex);
+        if (!Frozen) context.Backend.EmbeddingBackward(x, outputGradient, Weight.Gradient, PaddingIndex);
         if (!needInputGradient) return null;
         var dx = BatchBuffer.Ensure(ref _inputGradient, x.Rows, InputShape);
         dx.Clear();

@@ -25,6 +25,42 @@ public abstract class Layer
     /// <summary>Trainable parameters, in a fixed order (the order of the model file and the optimizer state).</summary>
     public virtual IReadOnlyList<Parameter> Parameters => Array.Empty<Parameter>();
 
+    /// <summary>A frozen layer keeps its weights during training (transfer learning: Keras' trainable = False,
+    /// PyTorch's requires_grad_(False)): the optimizer does not bind its parameters, so their values and optimizer
+    /// state stay bit-unchanged, and Backward computes no parameter gradients for it (its gradient tensors are not
+    /// written), only the input gradient, which earlier trainable layers need; a frozen prefix of the network gets
+    /// no Backward at all. A frozen BatchNorm also normalises with its running statistics and leaves them as they
+    /// are (Keras' behaviour). Saved in the model file.</summary>
+    public bool Frozen
+    {
+        get => _frozen;
+        set
+        {
+            _frozen = value;
+            OnFrozenChanged(value);
+        }
+    }
+
+    private bool _frozen;
+
+    /// <summary>Container layers pass the flag on to the layers they hold.</summary>
+    protected virtual void OnFrozenChanged(bool frozen) { }
+
+    /// <summary>The parameters training updates: none when frozen, else <see cref="Parameters"/> (a container lists
+    /// those of its unfrozen inner layers).</summary>
+    public virtual IReadOnlyList<Parameter> TrainableParameters => Frozen ? Array.Empty<Parameter>() : Parameters;
+
+    /// <summary>True when training changes something in this layer, so Backward must reach it.</summary>
+    public virtual bool HasTrainableParameters => !Frozen && Parameters.Count > 0;
+
+    /// <summary><see cref="ToSpec"/> plus what every layer shares (the frozen flag): what the model file stores.</summary>
+    public LayerSpec Describe()
+    {
+        var spec = ToSpec();
+        if (Frozen) spec.Set("frozen", true);
+        return spec;
+    }
+
     /// <summary>Non-trainable persistent tensors (BatchNorm running statistics), saved with the weights.</summary>
     public virtual IReadOnlyList<(string Name, Tensor Value)> Buffers => Array.Empty<(string, Tensor)>();
 

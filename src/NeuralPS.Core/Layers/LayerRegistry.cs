@@ -33,6 +33,8 @@ public static class LayerRegistry
     {
         if (!Factories.TryGetValue(spec.Type, out var factory))
             throw new ModelFileException($"Unknown layer type '{spec.Type}' (layer '{spec.Name}'). Known types: {string.Join(", ", Factories.Keys.Order())}.");
-        return factory(spec);
+        var layer = factory(spec);
+        layer.Frozen = spec.GetBool("frozen", false);
+        return layer;
     }
 }

@@ -21,7 +21,7 @@ public sealed class Residual : Layer
     private (string, Tensor)[] _buffers = Array.Empty<(string, Tensor)>();
     private Tensor? _output, _preActivation, _sumGradient, _inputGradient;
 
-    public Residual(IEnumerable<Layer> layers, ActivationKind activation = ActivationKind.None, float alpha = 0.01f, string? name = null)
+    public Residual(IEnumerable<Layer> layers, ActivationKind activation = ActivationKind.None, float? alpha = null, string? name = null)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(layers);
@@ -32,7 +32,7 @@ public sealed class Residual : Layer
         if (activation == ActivationKind.Softmax)
             throw new InvalidConfigurationException("A Residual block's final activation must be element-wise (not Softmax).");
         Activation = activation;
-        Alpha = alpha;
+        Alpha = alpha ?? ActivationNames.DefaultAlpha(activation);
     }
 
     public override string Type => "Residual";
@@ -43,6 +43,34 @@ public sealed class Residual : Layer
     public float Alpha { get; }
 
     public override IReadOnlyList<Parameter> Parameters => _parameters;
+
+    protected override void OnFrozenChanged(bool frozen)
+    {
+        foreach (var layer in _inner) layer.Frozen = frozen;
+        if (_projection is not null) _projection.Frozen = frozen;
+    }
+
+    public override IReadOnlyList<Parameter> TrainableParameters
+    {
+        get
+        {
+            if (Frozen) return Array.Empty<Parameter>();
+            var list = new List<Parameter>();
+            foreach (var layer in _inner) list.AddRange(layer.TrainableParameters);
+            if (_projection is not null) list.AddRange(_projection.TrainableParameters);
+            return list;
+        }
+    }
+
+    public override bool HasTrainableParameters
+    {
+        get
+        {
+            if (Frozen) return false;
+            foreach (var layer in _inner) if (layer.HasTrainableParameters) return true;
+            return _projection is not null && _projection.HasTrainableParameters;
+        }
+    }
     public override IReadOnlyList<(string Name, Tensor Value)> Buffers => _buffers;
 
     protected override Shape Configure(Shape input)
@@ -73,6 +101,7 @@ public sealed class Residual : Layer
             _projection = CreateProjection(input, shape);
             _projection.Name = "projection";
             _projection.Build(input, placeholder);
+            _projection.Frozen = Frozen;
             if (_projection.OutputShape != shape)
                 throw ShapeError(input, $"an input whose projection matches the inner output {shape} (the projection gives {_projection.OutputShape})");
         }
@@ -189,8 +218,8 @@ public sealed class Residual : Layer
     public override LayerSpec ToSpec()
     {
         var spec = new LayerSpec(Type, Name).Set("activation", Activation.ToString());
-        if (Activation == ActivationKind.LeakyReLU) spec.Set("alpha", (double)Alpha);
-        foreach (var layer in _inner) spec.Children.Add(layer.ToSpec());
+        if (ActivationNames.UsesAlpha(Activation)) spec.Set("alpha", (double)Alpha);
+        foreach (var layer in _inner) spec.Children.Add(layer.Describe());
         return spec;
     }
 
@@ -199,7 +228,7 @@ public sealed class Residual : Layer
         if (spec.Children.Count == 0)
             throw new ModelFileException($"Residual block '{spec.Name}' has no inner layers.");
         var layers = spec.Children.Select(LayerRegistry.Create).ToList();
-        return new Residual(layers, Conv2d.ReadActivation(spec), (float)spec.GetDouble("alpha", 0.01), spec.Name);
+        return new Residual(layers, Conv2d.ReadActivation(spec), (float)spec.GetDouble("alpha", ActivationNames.DefaultAlpha(Conv2d.ReadActivation(spec))), spec.Name);
     }
 
     public override string Details

@@ -50,7 +50,8 @@ public abstract class Optimizer
     /// <summary>Names of the state tensors each parameter gets ("m", "v"; "velocity"; ...).</summary>
     protected abstract string[] StateNames { get; }
 
-    /// <summary>Attaches the optimizer to a network's parameters, named "layer.parameter".</summary>
+    /// <summary>Attaches the optimizer to a network's trainable parameters (frozen layers' are left out, so their
+    /// values and state are never touched), named "layer.parameter".</summary>
     public void Bind(Network network)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -58,7 +59,7 @@ public abstract class Optimizer
         var names = new List<string>();
         foreach (var layer in network.Layers)
         {
-            foreach (var p in layer.Parameters)
+            foreach (var p in layer.TrainableParameters)
             {
                 ps.Add(p);
                 names.Add($"{layer.Name}.{p.Name}");

@@ -13,13 +13,13 @@ namespace NeuralPS.Core.Serialization;
 /// Layout (little-endian):
 /// <code>
 ///   0  8  magic "NPSMODEL"
-///   8  2  format version (uint16; this build writes 1 and reads ≤ 1)
+///   8  2  format version (uint16; this build writes 2 and reads ≤ 2)
 ///  10  2  flags (uint16, 0)
 ///  12  8  payload length in bytes (uint64)
 ///  20 32  SHA-256 of bytes 0..19 followed by the payload
 ///  52  …  payload: sections, each = tag (4 ASCII bytes) · flags (uint32, bit 0 = required) · length (uint64) · data
 /// </code>
-/// Sections of version 1: ARCH (required: name, seed, input shape, epochs trained, layer specs with
+/// Sections of versions 1 and 2: ARCH (required: name, seed, input shape, epochs trained, layer specs with
 /// children), WGHT (required: per layer, its parameters and buffers: name, shape, float32 data), PREP
 /// (feature preprocessing), CLAS (class names). A reader skips unknown sections unless they are marked
 /// required, so checkpoints (optimizer state, random state) and later additions fit in without a new
@@ -31,8 +31,11 @@ namespace NeuralPS.Core.Serialization;
 /// <see cref="ModelFileException"/> saying what is wrong.</summary>
 public static class ModelFile
 {
-    /// <summary>The format version this build writes (and the newest it reads).</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format version this build writes (and the newest it reads). 2: "GELU" is the exact (erf) form
+    /// and the tanh form is "GELUTanh" (format 1's "GELU" was the tanh form; such files are read as GELUTanh),
+    /// layers may be marked frozen, Activation layers may carry beta, threshold and axis. The container is
+    /// unchanged, so version 1 files load as before.</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>Conventional file extension.</summary>
     public const string Extension = ".npsm";
@@ -191,7 +194,7 @@ public static class ModelFile
         Network network;
         try
         {
-            network = NetworkSections.Decode(mine, name, layerFactory);
+            network = NetworkSections.Decode(mine, name, layerFactory, version);
         }
         catch (OutOfMemoryException e)
         {

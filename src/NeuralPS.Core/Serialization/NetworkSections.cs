@@ -19,7 +19,7 @@ internal static class NetworkSections
         arch.WriteInt32s(network.InputShape.ToArray());
         arch.WriteInt32(network.EpochsTrained);
         arch.WriteInt32(network.Layers.Count);
-        foreach (var layer in network.Layers) LayerSpecCodec.Write(arch, layer.ToSpec());
+        foreach (var layer in network.Layers) LayerSpecCodec.Write(arch, layer.Describe());
         sections.Add(new ModelSection(ModelFile.ArchitectureTag, required: true, arch.ToArray()));
 
         var weights = new ModelBinaryWriter();
@@ -51,6 +51,15 @@ internal static class NetworkSections
         return sections;
     }
 
+    /// <summary>Format 1 had one GELU, the tanh approximation, written "GELU"; since format 2 "GELU" is the exact
+    /// (erf) form and the tanh form is "GELUTanh". A format-1 file keeps computing what it computed.</summary>
+    private static void UpgradeFromFormat1(LayerSpec spec)
+    {
+        if (spec.Settings.TryGetValue("activation", out var a) && a is string name && name.Trim().Equals("GELU", StringComparison.OrdinalIgnoreCase))
+            spec.Set("activation", "GELUTanh");
+        foreach (var child in spec.Children) UpgradeFromFormat1(child);
+    }
+
     private static void WriteTensor(ModelBinaryWriter w, string name, Tensor value)
     {
         w.WriteString(name);
@@ -58,7 +67,7 @@ internal static class NetworkSections
         w.WriteSingles(value.Span);
     }
 
-    public static Network Decode(Dictionary<string, ModelSection> sections, string file, Func<LayerSpec, Layer> layerFactory)
+    public static Network Decode(Dictionary<string, ModelSection> sections, string file, Func<LayerSpec, Layer> layerFactory, int formatVersion = ModelFile.FormatVersion)
     {
         if (!sections.TryGetValue(ModelFile.ArchitectureTag, out var archSection))
             throw new ModelFileException($"Model file '{file}' is corrupt: it has no architecture section ('{ModelFile.ArchitectureTag}').");
@@ -76,6 +85,7 @@ internal static class NetworkSections
         var specs = new LayerSpec[layerCount];
         for (int i = 0; i < layerCount; i++) specs[i] = LayerSpecCodec.Read(arch);
         arch.ExpectEnd();
+        if (formatVersion < 2) foreach (var spec in specs) UpgradeFromFormat1(spec);
 
         // 2. Rebuild the layers (weights are initialised from the seed, then overwritten below).
         Network network;

@@ -19,7 +19,7 @@ public static class ArchitectureComparison
         for (int i = 0; i < expected.Layers.Count; i++)
         {
             Layer a = expected.Layers[i], b = saved.Layers[i];
-            string? d = Compare(a.ToSpec(), b.ToSpec());
+            string? d = Compare(a.Describe(), b.Describe());
             if (d is not null) return $"layer {i + 1}: {d}";
             if (a.OutputShape != b.OutputShape)
                 return $"layer {i + 1} ('{a.Name}') outputs {b.OutputShape} in the checkpoint but {a.OutputShape} here";

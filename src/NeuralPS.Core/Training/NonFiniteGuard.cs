@@ -64,7 +64,8 @@ internal sealed class NonFiniteGuard
         var buffers = new List<Tensor>();
         foreach (var layer in _network.Layers)
         {
-            foreach (var p in layer.Parameters) { parameters.Add(p); owners.Add($"{layer.Name}.{p.Name}"); }
+            // Frozen parameters never change and get no gradients: nothing to guard.
+            foreach (var p in layer.TrainableParameters) { parameters.Add(p); owners.Add($"{layer.Name}.{p.Name}"); }
             foreach (var (_, value) in layer.Buffers) buffers.Add(value);
         }
         _parameters = parameters.ToArray();
@@ -172,7 +173,7 @@ internal sealed class NonFiniteGuard
     {
         var layers = _network.Layers;
         for (int l = layers.Count - 1; l >= 0; l--)
-            foreach (var p in layers[l].Parameters)
+            foreach (var p in layers[l].TrainableParameters)
                 if (!FiniteCheck.AllFinite(p.Gradient.Span)) return layers[l].Name;
         return null;
     }

@@ -81,6 +81,8 @@ public sealed partial class Trainer
     public IEnumerable<EpochResult> Fit(Dataset train, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        if (Network.FirstTrainableLayer < 0 && Network.Layers.Any(l => l.Frozen))
+            throw new InvalidConfigurationException($"Every layer of network '{Network.Name}' that has weights is frozen, so training would change nothing; unfreeze the layers to train (Unlock-Layer).");
         var (trainData, validation) = Prepare(train);
         PrepareUpdates(trainData, validation);
         CheckDistributedData(trainData.Count);
@@ -369,12 +371,14 @@ public sealed partial class Trainer
 
         Tensor? g = loss.Backward();
         int layer = layers.Count - 1;
+        // A frozen prefix gets no backward pass at all; the first trainable layer needs no input gradient.
+        int first = Math.Max(Network.FirstTrainableLayer, 0);
         if (_fusedOutput is not null)
         {
-            g = _fusedOutput.BackwardFromPreActivation(g, _context, needInputGradient: layer > 0);
+            g = _fusedOutput.BackwardFromPreActivation(g, _context, needInputGradient: layer > first);
             layer--;
         }
-        for (; layer >= 0; layer--) g = layers[layer].Backward(g!, _context, needInputGradient: layer > 0);
+        for (; layer >= first; layer--) g = layers[layer].Backward(g!, _context, needInputGradient: layer > first);
         return value;
     }
 

@@ -15,7 +15,8 @@ public class ElementwiseTests
     public static TheoryData<ActivationKind, int> ElementwiseKinds()
     {
         var data = new TheoryData<ActivationKind, int>();
-        foreach (var k in new[] { ActivationKind.None, ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Sigmoid, ActivationKind.Tanh, ActivationKind.GELU })
+        foreach (var k in new[] { ActivationKind.None, ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Sigmoid, ActivationKind.Tanh, ActivationKind.GELU,
+            ActivationKind.GELUTanh, ActivationKind.ELU, ActivationKind.SELU, ActivationKind.SiLU, ActivationKind.Softplus, ActivationKind.HardSigmoid, ActivationKind.HardSwish })
             foreach (int n in new[] { 1, 37, 1003 }) data.Add(k, n);
         return data;
     }

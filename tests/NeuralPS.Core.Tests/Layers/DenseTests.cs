@@ -127,9 +127,11 @@ public class DenseTests
         spec.Set("activation", "relu");
         Assert.Equal(ActivationKind.ReLU, ((Dense)LayerRegistry.Create(spec)).Activation);
         spec.Set("activation", "Swish");
+        Assert.Equal(ActivationKind.SiLU, ((Dense)LayerRegistry.Create(spec)).Activation);
+        spec.Set("activation", "Mish");
         var ex = Assert.Throws<InvalidConfigurationException>(() => LayerRegistry.Create(spec));
-        Assert.Contains("Swish", ex.Message);
-        Assert.Contains("GELU", ex.Message);
+        Assert.Contains("Mish", ex.Message);
+        Assert.Contains("GELUTanh", ex.Message);
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public static class GradientCheck
         /// <summary>Training-mode forward (dropout masks are redrawn from the same seed each time).</summary>
         public bool Training { get; init; } = true;
         public bool CheckInput { get; init; } = true;
+        /// <summary>False for a frozen layer, which computes no parameter gradients.</summary>
+        public bool CheckParameters { get; init; } = true;
         public ulong Seed { get; init; } = 1234;
     }
 
@@ -60,7 +62,7 @@ public static class GradientCheck
             Assert.Equal(input.Size, inputGrad!.Length);
             Probe("input", input, inputGrad, Objective, options, rng, failures);
         }
-        for (int p = 0; p < layer.Parameters.Count; p++)
+        for (int p = 0; options.CheckParameters && p < layer.Parameters.Count; p++)
         {
             var param = layer.Parameters[p];
             Probe(param.Name, param.Value, paramGrads[p], Objective, options, rng, failures);

@@ -161,7 +161,7 @@ internal static unsafe class ConvDirect
                 if (!inlineAct)
                 {
                     var span = new Span<float>(yn, g.OutputSize);
-                    for (int i = 0; i < span.Length; i++) span[i] = CpuActivations.Apply(act, span[i], job->Alpha);
+                    ActivationKernels.Forward(act, span, span, job->Alpha, CpuActivations.DefaultBeta, CpuActivations.DefaultThreshold);
                 }
             }
         }

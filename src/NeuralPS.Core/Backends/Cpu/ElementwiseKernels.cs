@@ -81,7 +81,7 @@ internal static class ElementwiseKernels
 
     /// <summary>GELU (tanh approximation) in chunks: u = √(2/π)(x + 0.044715x³), y = 0.5x(1 + tanh u).
     /// Chunked through a stack buffer so y may be x and tanh runs vectorised in TensorPrimitives.</summary>
-    public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
+    public static void GeluTanh(ReadOnlySpan<float> x, Span<float> y)
     {
         Span<float> s = stackalloc float[Chunk];
         for (int start = 0; start < x.Length; start += Chunk)
@@ -100,8 +100,8 @@ internal static class ElementwiseKernels
         }
     }
 
-    /// <summary>GELU backward: dx = dy·(0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh u.</summary>
-    public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    /// <summary>GELU (tanh) backward: dx = dy·(0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh u.</summary>
+    public static void GeluTanhBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Span<float> t = stackalloc float[Chunk];
         for (int start = 0; start < x.Length; start += Chunk)

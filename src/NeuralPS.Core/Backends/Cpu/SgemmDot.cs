@@ -62,7 +62,7 @@ internal static unsafe class SgemmDot
             SgemmDriver.Merge(sums, 4, m, q, pr->C + i0 * pr->Ldc + j, pr->Ldc, &st,
                 pr->ColumnBias == null ? null : pr->ColumnBias + j, pr->RowBias == null ? null : pr->RowBias + i0);
         }
-        if (pr->Activation is ActivationKind.Sigmoid or ActivationKind.Tanh or ActivationKind.GELU)
+        if (pr->Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
         {
             // Over the same 64-column chunks as the packed path's tiles (parts start at multiples of 64),
             // so results do not depend on the thread count.

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-/// <summary>The activations of a GEMM epilogue that need exp/tanh (Sigmoid, Tanh, GELU), applied over a
+/// <summary>The activations of a GEMM epilogue that need exp/tanh/erf (every kind but None/ReLU/LeakyReLU), applied over a
 /// finished C tile while it is still in L1 (None/ReLU/LeakyReLU are applied in the kernels' registers).
 /// TensorPrimitives' vectorised Sigmoid/Tanh do the transcendental work.</summary>
 internal static unsafe class SgemmEpilogueOps
@@ -32,7 +32,7 @@ internal static unsafe class SgemmEpilogueOps
                     TensorPrimitives.Tanh(row, row);
                 }
                 break;
-            case ActivationKind.GELU:
+            case ActivationKind.GELUTanh:
                 for (int r = 0; r < rows; r++)
                 {
                     for (int j = 0; j < width; j += SgemmWorkspace.ScratchFloats)
@@ -40,6 +40,19 @@ internal static unsafe class SgemmEpilogueOps
                         int w = Math.Min(SgemmWorkspace.ScratchFloats, width - j);
                         Gelu(new Span<float>(c + r * ldc + j, w), new Span<float>(scratch, w));
                     }
+                }
+                break;
+            case ActivationKind.None:
+            case ActivationKind.ReLU:
+            case ActivationKind.LeakyReLU:
+                break;
+            default:
+                // The other element-wise kinds (exact GELU, ELU, SELU, SiLU, Softplus with its defaults,
+                // HardSigmoid, HardSwish): the shared vectorised kernels, row by row in place.
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = new Span<float>(c + r * ldc, width);
+                    ActivationKernels.Forward(kind, row, row, 0.01f, CpuActivations.DefaultBeta, CpuActivations.DefaultThreshold);
                 }
                 break;
         }

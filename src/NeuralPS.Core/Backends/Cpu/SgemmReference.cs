@@ -28,15 +28,6 @@ public static unsafe class SgemmReference
         }
     }
 
-    /// <summary>The element-wise activations in float64 (GELU: tanh approximation).</summary>
-    public static double Activate(ActivationKind kind, double x, double alpha) => kind switch
-    {
-        ActivationKind.None => x,
-        ActivationKind.ReLU => x > 0 ? x : 0,
-        ActivationKind.LeakyReLU => x > 0 ? x : alpha * x,
-        ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-x)),
-        ActivationKind.Tanh => Math.Tanh(x),
-        ActivationKind.GELU => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
-        _ => throw new InvalidConfigurationException($"Activation {kind} is not element-wise."),
-    };
+    /// <summary>The element-wise activations in float64 (<see cref="CpuActivations.Reference"/>).</summary>
+    public static double Activate(ActivationKind kind, double x, double alpha) => CpuActivations.Reference(kind, x, alpha);
 }
