@@ -111,6 +111,34 @@ public sealed class OnnxRuntimeConformanceTests(ITestOutputHelper output)
         AssertMatches(TestModels.BidirectionalGru(), TestModels.SunspotWindows(40), 40, "GRU(bi, last state)");
     }
 
+    /// <summary>The activations PyTorch models use (issue 13): each maps to an ONNX op (SiLU to Sigmoid·x, as PyTorch
+    /// exports it), HardSigmoid with PyTorch's alpha 1/6, and a Softmax over the channel axis of an NCHW tensor.</summary>
+    [Fact]
+    public void PyTorch_activations_and_a_channel_softmax_match_ORT()
+    {
+        var net = new Network("acts", new Shape(1, 28, 28), 6)
+            .Add(new Conv2d(4, new[] { 3, 3 }, new[] { 2, 2 }, PaddingMode.Valid, activation: ActivationKind.ELU, alpha: 0.5f))
+            .Add(new Conv2d(4, new[] { 3, 3 }, new[] { 2, 2 }, PaddingMode.Valid, activation: ActivationKind.SELU))
+            .Add(new Activation(ActivationKind.SiLU))
+            .Add(new Activation(ActivationKind.Softmax, axis: 1))
+            .Add(new Flatten())
+            .Add(new Dense(8, ActivationKind.HardSwish))
+            .Add(new Dense(8, ActivationKind.HardSigmoid))
+            .Add(new Dense(6, ActivationKind.Softplus))
+            .Add(new Dense(5, ActivationKind.GELUTanh))
+            .Add(new Dense(3, ActivationKind.GELU));
+        net.Preprocessor = new NeuralPS.Core.Data.FeaturePreprocessor(null, 1f / 255, null, null);
+        AssertMatches(net, TestModels.FashionImages(16), 16, "ELU, SELU, SiLU, Softmax(axis 1), HardSwish, HardSigmoid, Softplus, GELU tanh and erf");
+    }
+
+    [Fact]
+    public void Softplus_with_a_beta_has_no_onnx_form_and_is_refused_by_name()
+    {
+        var net = new Network("sp", new Shape(3), 1).Add(new Dense(2)).Add(new Activation(ActivationKind.Softplus, name: "soft", beta: 2f));
+        var e = Assert.ThrowsAny<NeuralException>(() => OnnxExporter.Encode(net));
+        Assert.Contains("soft", e.Message);
+    }
+
     [Fact]
     public void Other_layer_forms_match_ORT_pooling_padding_activations_embedding_and_dropout()
     {
@@ -127,7 +155,7 @@ public sealed class OnnxRuntimeConformanceTests(ITestOutputHelper output)
             .Add(new Activation(ActivationKind.GELU))
             .Add(new Dense(3, ActivationKind.Softmax));
         conv.Preprocessor = new NeuralPS.Core.Data.FeaturePreprocessor(null, 1f / 255, null, null);
-        AssertMatches(conv, TestModels.FashionImages(16), 16, "Conv Same/dilated/grouped, AvgPool, MaxPool Same, BN 1d, GELU(tanh)");
+        AssertMatches(conv, TestModels.FashionImages(16), 16, "Conv Same/dilated/grouped, AvgPool, MaxPool Same, BN 1d, GELU (erf)");
 
         var features = new Network("features", new Shape(4), 4)
             .Add(new Residual(new Layer[] { new Dense(8, ActivationKind.ReLU), new Dense(6) }, ActivationKind.Tanh))

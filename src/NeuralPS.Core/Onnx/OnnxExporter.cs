@@ -43,7 +43,7 @@ public static class OnnxExporter
     private static readonly Dictionary<string, LayerWriter> Writers = new(StringComparer.Ordinal)
     {
         ["Dense"] = (g, l, x) => WriteDense(g, (Dense)l, x),
-        ["Activation"] = (g, l, x) => OnnxActivations.Write(g, ((Activation)l).Kind, ((Activation)l).Alpha, x, l.Name, l.Name),
+        ["Activation"] = (g, l, x) => WriteActivation(g, (Activation)l, x),
         ["Conv2d"] = (g, l, x) => WriteConv(g, (Conv2d)l, x),
         ["MaxPool2d"] = (g, l, x) => WritePool(g, (Pool2dLayer)l, "MaxPool", x),
         ["AvgPool2d"] = (g, l, x) => WritePool(g, (Pool2dLayer)l, "AveragePool", x),
@@ -263,6 +263,18 @@ public static class OnnxExporter
                 y = g.Node("Add", dense.Name + "/bias", new[] { y, g.Floats(dense.Name + ".bias", b.Value.Span, units) }, dense.Name + "_linear");
         }
         return OnnxActivations.Write(g, dense.Activation, dense.Alpha, y, dense.Name + "/activation", dense.Name);
+    }
+
+    private static string WriteActivation(OnnxGraphBuilder g, Activation a, string x)
+    {
+        if (a.Kind == ActivationKind.Softplus && (a.Beta != 1f || a.Threshold != 20f))
+            throw new InvalidConfigurationException($"Layer '{a.Name}': Softplus with beta {a.Beta:G} and threshold {a.Threshold:G} has no ONNX op (ONNX's Softplus is beta 1); export it with beta 1 and threshold 20.");
+        if (a.Kind == ActivationKind.Softmax && a.Axis != -1)
+        {
+            g.RequireOpset(13);
+            return g.Node("Softmax", a.Name, new[] { x }, a.Name, Attr("axis", (long)a.Axis));
+        }
+        return OnnxActivations.Write(g, a.Kind, a.Alpha, x, a.Name, a.Name);
     }
 
     private static string WriteConv(OnnxGraphBuilder g, Conv2d conv, string x)

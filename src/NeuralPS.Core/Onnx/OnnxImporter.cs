@@ -54,7 +54,7 @@ internal sealed class OnnxImporter
     };
 
     /// <summary>The op types that import (for messages and the coverage table).</summary>
-    public static IEnumerable<string> OpTypes => Ops.Keys.Concat(OnnxActivations.All.Select(a => a.OpType)).Append("Add").Append("Constant").Order();
+    public static IEnumerable<string> OpTypes => Ops.Keys.Concat(OnnxActivations.All.Select(a => a.OpType)).Append("Add").Append("Constant").Distinct().Order();
 
     public OnnxImporter(ModelProto model, string source)
     {
@@ -382,7 +382,7 @@ internal sealed class OnnxImporter
         try
         {
             if (Ops.TryGetValue(node.OpType, out var import)) return import(this, net, node, input, depth);
-            if (OnnxActivations.TryGet(node.OpType, out var activation)) return ImportActivation(net, node, activation);
+            if (OnnxActivations.TryGet(node, out var activation)) return ImportActivation(net, node, activation);
         }
         catch (NeuralException e) when (e is not ModelFileException)
         {
@@ -422,7 +422,7 @@ internal sealed class OnnxImporter
     private (ActivationKind Kind, float Alpha, NodeProto Node)? FusableActivation(Network net, string value, bool elementwiseOnly)
     {
         var next = Single(value);
-        if (next is null || !OnnxActivations.TryGet(next.OpType, out var entry)) return null;
+        if (next is null || !OnnxActivations.TryGet(next, out var entry)) return null;
         if (elementwiseOnly && entry.Kind == ActivationKind.Softmax) return null;
         var (refusal, alpha) = entry.Read(next);
         if (refusal is not null) return null;
@@ -441,7 +441,15 @@ internal sealed class OnnxImporter
         var (refusal, alpha) = entry.Read(node);
         if (refusal is not null) throw Fail(node, $"does not import: {refusal}");
         if (entry.Kind == ActivationKind.Softmax && !SoftmaxOverLastAxis(node, net.OutputShape.Rank + 1))
-            throw Fail(node, $"is a Softmax over axis {OnnxAttributes.Int(node, "axis", -1)} of a rank-{net.OutputShape.Rank + 1} tensor; NeuralPS' Softmax is over the last axis");
+        {
+            // Softmax over another axis (PyTorch's dim=1 on NCHW): the Activation layer's Axis.
+            long axis = OnnxAttributes.Int(node, "axis", -1);
+            int rank = net.OutputShape.Rank + 1;
+            if (axis < 0) axis += rank;
+            if (axis <= 0 || axis >= rank) throw Fail(node, $"is a Softmax over axis {OnnxAttributes.Int(node, "axis", -1)} of a rank-{rank} tensor; NeuralPS takes a Softmax over a sample's axes, not the batch's");
+            net.Add(new Activation(ActivationKind.Softmax, null, LayerName(net, node), axis: (int)axis));
+            return Finish(node);
+        }
         net.Add(new Activation(entry.Kind, alpha, LayerName(net, node)));
         return Finish(node);
     }
