@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Layers;
 using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets.Commands;
@@ -97,13 +98,38 @@ internal sealed class TrainingCommand : IRecordSink
                 ?? throw new DataFormatException("Record 1 has no properties; pipe objects with feature properties and a label property.");
             _notices.Add($"No -LabelProperty given: using the last property, '{label}', as the label.");
         }
-        return new RecordConverter(new RecordConverterOptions
+        var options = new RecordConverterOptions
         {
             LabelColumn = label,
             FeatureColumns = _settings.FeatureProperties,
             Task = _settings.Task,
             Name = "records",
-        });
+        };
+        if (_network.Layers.Count > 0 && _network.Layers[0] is TextVectorization text)
+        {
+            options.TextColumn = TextProperty(first, label);
+            options.FeatureColumns = null;
+            options.Text = new TextSettings(text.Split, text.SequenceLength, text.MaxTokens);
+            _notices.Add($"Network '{_network.Name}' starts with TextVectorization: property '{options.TextColumn}' is the text; its vocabulary is fitted on the training records only.");
+        }
+        return new RecordConverter(options);
+    }
+
+    /// <summary>The one property a text network reads: -FeatureProperty (a single name), else the record's
+    /// only property besides the label.</summary>
+    private string TextProperty(RecordView first, string label)
+    {
+        if (_settings.FeatureProperties is { } given)
+        {
+            if (given.Count != 1)
+                throw new InvalidConfigurationException($"Network '{_network.Name}' starts with TextVectorization and reads one text property, but -FeatureProperty names {given.Count}: {string.Join(", ", given)}.");
+            return given[0];
+        }
+        var others = first.Keys.Where(k => !string.Equals(k, label, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (others.Count == 1) return others[0];
+        throw new InvalidConfigurationException(others.Count == 0
+            ? $"Record 1 has no property besides the label '{label}'; a text network needs a text property."
+            : $"Network '{_network.Name}' starts with TextVectorization and reads one text property, but the records have {others.Count} besides the label '{label}' ({string.Join(", ", others)}); name the text with -FeatureProperty.");
     }
 
     /// <summary>Trains; reports to <paramref name="sink"/> on the calling thread; returns the history.
@@ -111,6 +137,8 @@ internal sealed class TrainingCommand : IRecordSink
     public IReadOnlyList<TrainingHistoryEntry> Run(ITrainingSink sink, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        if (_network.Layers.Count == 0)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' has no layers; add some with Add-Layer before training.");
         foreach (var n in _notices) sink.Verbose(n);
         var (train, validation) = BuildDatasets(sink);
         AdoptEncoding(train);
