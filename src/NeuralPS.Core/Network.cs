@@ -57,6 +57,10 @@ public sealed class Network
 
     private FeaturePreprocessor? _preprocessor;
 
+    /// <summary>For a forecasting network trained on a series: the series' properties, window, horizon and
+    /// scaling (fitted on the training steps). Null for other networks.</summary>
+    public SeriesPreprocessor? Series { get; set; }
+
     /// <summary>Class names for classification (index = class id); null for regression.</summary>
     public IReadOnlyList<string>? ClassNames { get; set; }
 

@@ -22,6 +22,7 @@ internal sealed class TrainingCommand : IRecordSink
     private readonly ITrainingEngine _engine;
     private readonly List<string> _notices = new();
     private RecordConverter? _converter;
+    private SeriesInput? _series;
     private Dataset? _dataset;
     private long _records;
 
@@ -56,6 +57,8 @@ internal sealed class TrainingCommand : IRecordSink
         if (_dataset is not null)
             throw new InvalidConfigurationException("Invoke-Training got a dataset and then records; give one dataset or records, not both.");
         _records++;
+        if (_settings.IsSeries(_network))
+            return (_series ??= new SeriesInput(_settings.SeriesProperties ?? _network.Series?.Properties)).Add(record);
         _converter ??= CreateConverter(record);
         return _converter.TryAdd(record, out var error, $"Record {_records}") ? null : error;
     }
@@ -64,6 +67,8 @@ internal sealed class TrainingCommand : IRecordSink
     public void AddDataset(Dataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        if (_settings.IsSeries(_network))
+            throw new InvalidConfigurationException($"Invoke-Training forecasts a series here (-SeriesProperty, -Horizon, or a network trained on a series): pipe its steps (Import-Csv rows or numbers), not dataset '{dataset.Name}'.");
         if (_converter is not null)
             throw new InvalidConfigurationException("Invoke-Training got records and then a dataset; give one dataset or records, not both.");
         if (_dataset is not null)
@@ -212,6 +217,10 @@ internal sealed class TrainingCommand : IRecordSink
         var random = NeuralRandom.Derive(_settings.Options.Seed ?? _network.Seed, "split");
         Dataset train;
         Dataset? validation = null;
+        if (_series is not null)
+        {
+            return BuildSeries(sink);
+        }
         if (_dataset is not null)
         {
             train = _dataset; // a -ValidationSplit is left to the trainer
@@ -251,6 +260,49 @@ internal sealed class TrainingCommand : IRecordSink
             }
             validation = converter.ToDataset();
         }
+        return (train, validation);
+    }
+
+    /// <summary>Series mode: windows of the network's input length over the series, targets -Horizon steps
+    /// ahead (and the network's further outputs the steps after), a validation part that is the end of the
+    /// series in time order, and scaling fitted on the steps before it only.</summary>
+    private (Dataset Train, Dataset? Validation) BuildSeries(ITrainingSink sink)
+    {
+        var series = _series!;
+        if (series.Steps == 0) throw new DataFormatException("Invoke-Training has no series to train on: no step could be read.");
+        var properties = series.Properties!;
+        int features = properties.Count;
+        var input = _network.InputShape;
+        if (input[0] * features != input.Size)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' takes input {input}, which is not a window of steps of {features} value(s) ({string.Join(", ", properties)}); create it with -InputShape window,{features} (e.g. -InputShape 12,{features}).");
+        int window = input[0], outputs = _network.OutputShape.Size;
+        int horizon = _settings.Horizon ?? _network.Series?.Horizon ?? 1;
+        if (_network.Series is { } existing && (existing.Horizon != horizon || !existing.Properties.SequenceEqual(properties, StringComparer.OrdinalIgnoreCase)))
+            throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on the series {string.Join(", ", existing.Properties)} with horizon {existing.Horizon}; continue with the same series and horizon.");
+        if (_settings.ValidationDataset is not null || _settings.ValidationRecords is not null)
+            throw new InvalidConfigurationException("A series is validated on its own last part: use -ValidationSplit (the end of the series, in time order), not -ValidationData.");
+        double split = _settings.Options.ValidationSplit;
+        int steps = series.Steps, lead = window - 1 + horizon;
+        int splitStep = split > 0 ? (int)Math.Floor((1 - split) * steps) : steps;
+        if (splitStep - lead - (outputs - 1) < 1)
+            throw new DataFormatException($"The series has {steps} steps; training on the first {splitStep} leaves no window of {window} steps with {outputs} target(s) {horizon} step(s) ahead (it needs at least {window + horizon + outputs - 1}).");
+        var pre = _network.Series ?? SeriesPreprocessor.Fit(series.Values[..(splitStep * features)], properties, window, horizon);
+        var all = pre.LabelledWindows(series.Values, outputs, "series");
+        int trainCount = splitStep - lead - (outputs - 1);
+        var trainRows = Enumerable.Range(0, trainCount).ToArray();
+        Dataset train = all.Subset(trainRows).WithSampleShape(input);
+        Dataset? validation = null;
+        if (split > 0)
+        {
+            int first = Math.Max(0, splitStep - lead);
+            if (first >= all.Count)
+                throw new DataFormatException($"A validation split of {split} leaves no window whose target is in the last {steps - splitStep} of the series' {steps} steps.");
+            validation = all.Subset(Enumerable.Range(first, all.Count - first).ToArray()).WithSampleShape(input);
+        }
+        _network.Series = pre;
+        sink.Verbose($"Series of {steps} steps ({string.Join(", ", properties)}; '{properties[0]}' is forecast): each window of {window} steps forecasts {(outputs == 1 ? $"the step {horizon} after it" : $"{outputs} steps from the {horizon}. after it")}; " +
+                     $"{train.Count} training windows (steps 1-{splitStep}, scaling fitted on them only)" +
+                     (validation is not null ? $", {validation.Count} validation windows with targets after step {splitStep} (time order kept)." : "."));
         return (train, validation);
     }
 
