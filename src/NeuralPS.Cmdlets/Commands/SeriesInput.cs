@@ -14,6 +14,7 @@ internal sealed class SeriesInput
 
     private readonly List<float> _values = new();
     private readonly List<object> _sources = new();
+    private readonly List<double> _targets = new();  // the first property's values as given (not rounded to float32)
     private string[]? _properties;
     private long _seen;
 
@@ -28,6 +29,9 @@ internal sealed class SeriesInput
     public IReadOnlyList<string>? Properties => _properties;
     public int Steps => _sources.Count;
     public ReadOnlySpan<float> Values => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);
+
+    /// <summary>The target (first property) of each accepted step, as given.</summary>
+    public IReadOnlyList<double> Targets => _targets;
 
     /// <summary>What the user piped in for each accepted step (0-based step → input object).</summary>
     public IReadOnlyList<object> Sources => _sources;
@@ -44,6 +48,7 @@ internal sealed class SeriesInput
             _properties = keys;
         }
         Span<float> step = _properties.Length <= 256 ? stackalloc float[_properties.Length] : new float[_properties.Length];
+        double target = 0;
         for (int f = 0; f < _properties.Length; f++)
         {
             string name = _properties[f];
@@ -52,7 +57,9 @@ internal sealed class SeriesInput
             if (RecordValue.IsMissing(value) || !RecordValue.TryGetNumber(value, out double x) || !RecordValue.FitsFloat32(x) || !double.IsFinite(x))
                 return new RecordError(number, name, value, $"Step {number}: property '{name}' = {RecordValue.Describe(value)} is not a finite number; it is left out of the series.");
             step[f] = (float)x;
+            if (f == 0) target = x;
         }
+        _targets.Add(target);
         foreach (float v in step) _values.Add(v);
         _sources.Add(record.Source);
         return null;
@@ -92,14 +99,13 @@ internal sealed class SeriesForecastCommand : IRecordSink
         var windows = _series.InputWindows(_input.Values, "series").WithSampleShape(_network.InputShape);
         var predictor = new Core.Metrics.Predictor(_network, Core.Backends.BackendRegistry.Select(_backend));
         var raw = predictor.PredictOutputs(windows.Features);
-        int outputs = Outputs, features = _series.Features;
-        var values = _input.Values.ToArray();
+        int outputs = Outputs;
         for (int i = 0; i < windows.Count; i++)
         {
             var forecast = new double[outputs];
             for (int k = 0; k < outputs; k++) forecast[k] = _series.InverseTarget(raw[i * outputs + k]);
             int step = i + _series.Window - 1 + _series.Horizon; // 0-based step of the first target
-            double? actual = step < _input.Steps ? values[step * features] : null;
+            double? actual = step < _input.Steps ? _input.Targets[step] : null;
             yield return new SeriesForecast(step + 1, outputs == 1 ? forecast[0] : forecast, actual);
         }
     }
