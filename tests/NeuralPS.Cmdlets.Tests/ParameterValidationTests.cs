@@ -76,7 +76,6 @@ public sealed class ParameterValidationTests
         { "Add-Layer", "SequenceLength", 0 },
         { "Add-Layer", "Split", "Sentence" },
         { "Invoke-Training", "Horizon", 0 },
-        { "Invoke-Training", "SeriesProperty", new string[0] },
         { "Invoke-Training", "Epochs", 0 },
         { "Invoke-Training", "BatchSize", 0 },
         { "Invoke-Training", "LearningRate", 0.0 },
