@@ -78,6 +78,7 @@ $measure = $test | Measure-Model -Network $model
 $measure | Out-Host
 
 # 4. New raw text.
-$samples | ForEach-Object { [pscustomobject]@{ $text = $_ } } | Invoke-Prediction -Network $model | Format-Table -Wrap | Out-Host
+$samples | ForEach-Object { [pscustomobject]@{ $text = $_ } } | Invoke-Prediction -Network $model |
+    Select-Object PredictedLabel, Probability, $text | Format-Table -Wrap | Out-Host
 'Test accuracy: {0:P1} ({1} epochs, {2:F2} s per epoch, vocabulary {3} ids)' -f $measure.Accuracy, $settings.Epochs,
     ($clock.Elapsed.TotalSeconds / $settings.Epochs), $model.Layers[0].Vocabulary.VocabularySize
