@@ -2,7 +2,7 @@
 # NeuralPS vs the references (PyTorch 1.13 CPU at its best thread setting, ONNX Runtime 1.30, OpenBLAS)
 # on this machine, interleaved in ONE run so clock drift and the neighbours' load hit both sides alike.
 #
-#   bench/compare.sh [--quick] [--no-install] [--no-build] [--only gemm,mlp,infer,cnn,conv] [--reference-only]
+#   bench/compare.sh [--quick] [--no-install] [--no-build] [--only gemm,mlp,infer,cnn,conv,rnn] [--reference-only]
 #
 # Prints a table (values, ratio NeuralPS/reference, the issue's target) with the machine's load, and
 # writes one JSON line per workload and metric to bench/results/latest.jsonl, e.g.
@@ -15,7 +15,7 @@
 # --reference-only: only the PyTorch / ONNX Runtime steps (records the reference side on its own).
 set -uo pipefail
 
-QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv" REFONLY=0
+QUICK=0 INSTALL=1 BUILD=1 ONLY="gemm,mlp,infer,cnn,conv,rnn" REFONLY=0
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -121,10 +121,12 @@ if ((QUICK)); then
   MLP_NP=(--epochs 1 --max-batches 200 --warmup 40); MLP_PT=(--max-batches 200 --warmup 40)
   CNN_NP=(--epochs 1 --max-batches 40 --warmup 10); CNN_PT=(--max-batches 40 --warmup 10)
   SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick) STEP_TIMEOUT=150
+  RNN=(--samples 256 --epochs 2 --seconds 0.5)
 else
   MLP_NP=(--epochs 5); MLP_PT=(--epochs 5)
   CNN_NP=(--epochs 1); CNN_PT=(--epochs 1)
   SWEEP=() INFER_S=2 PROBE_S=0.6 QFLAG=() STEP_TIMEOUT=1200
+  RNN=(--samples 1024 --epochs 3 --seconds 2)
 fi
 
 echo "measuring ($( ((QUICK)) && echo quick || echo full ) run; NeuralPS then the reference, workload by workload):" >&2
@@ -152,6 +154,22 @@ fi
 if wants cnn; then
   step np-cnn "${NPS[@]}" cnn --batch 64 "${CNN_NP[@]}"
   step pt-cnn "$PY" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model cnn --batch 64 "${CNN_PT[@]}"
+fi
+
+# Recurrent training (issue 12): LSTM and GRU, batch 64, 100 steps, 128 units, 2 layers, and a character-level
+# LSTM (64 token ids -> Embedding 32 -> 1 layer of 256 units over 100 steps). PyTorch runs at 1 and 2 threads,
+# each in its own process; the report keeps its faster setting per workload.
+if wants rnn; then
+  for w in "lstm" "gru" "lstm --vocabulary 64 --layers 1 --units 256"; do
+    read -r cell extra <<<"$w"
+    tag=$cell; [[ -n $extra ]] && tag=char$cell
+    # shellcheck disable=SC2086
+    step np-$tag "${NPS[@]}" $cell "${RNN[@]}" $extra
+    for t in 1 2; do
+      # shellcheck disable=SC2086
+      step pt-$tag-t$t env OMP_NUM_THREADS=$t "$PY" "$REF/rnn_bench.py" $cell --threads $t "${RNN[@]}" $extra
+    done
+  done
 fi
 
 # Conv forward/backward GFLOP/s for the seed CNN's two conv shapes (the conv helper's command).

@@ -4,61 +4,61 @@
     Forecasting a real series with a recurrent network from the shell: next year's sunspot number from the
     previous 12 years (data/sunspots: yearly means 1700-2008, public domain, NOAA NGDC via statsmodels).
 .DESCRIPTION
-    Each record holds a window of 12 consecutive years (Year01 .. Year12, oldest first) and the value of the
-    following year (Next). The network's -InputShape 12,1 lays each record's 12 numbers out as 12 time steps
-    of one feature, a GRU reads them in order, and a Dense layer gives the forecast. The split respects time:
-    the model learns from the windows whose target year is before 1947 and is tested on 1947-2008, and the
-    feature scaling Invoke-Training fits comes from the training rows only. The forecast is compared with
-    persistence (next year = this year).
+    The rows of Import-Csv are the series, one year per row. Invoke-Training -SeriesProperty SUNACTIVITY
+    cuts it into sliding windows of the network's input length (-InputShape 12,1: 12 years of one value),
+    each forecasting the value -Horizon years after its last year (and, with -Outputs k, the k-1 years after
+    that). -ValidationSplit 0.2 holds out the end of the series in time order (the windows whose targets are
+    1947-2008); the scaling is fitted on the training years only and saved with the model, so Measure-Model
+    and Invoke-Prediction take the raw rows and answer in sunspot numbers. The forecast is compared with
+    persistence (next year = this year), and the last window's forecast is the year after the data.
 .EXAMPLE
     pwsh ./examples/sunspots-forecast.ps1
+.EXAMPLE
+    pwsh ./examples/sunspots-forecast.ps1 -Outputs 3     # 1, 2 and 3 years ahead from each window
 #>
 param(
     # The built module (./build.ps1 Build, or: dotnet publish src/NeuralPS.Cmdlets/NeuralPS.Cmdlets.csproj -c Release).
     [string] $ModulePath = (Join-Path $PSScriptRoot '..' 'out' 'NeuralPS'),
     [string] $DataPath = (Join-Path $PSScriptRoot '..' 'data' 'sunspots' 'sunspots.csv'),
     [int] $Window = 12,
+    [int] $Horizon = 1,
+    [int] $Outputs = 1,
     [int] $Epochs = 60,
-    # Targets are learned as value / Scale (Invoke-Training standardises the features, not regression targets).
-    [double] $Scale = 100
+    [string] $ModelFile = (Join-Path ([IO.Path]::GetTempPath()) 'sunspots.npsm')
 )
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module -Name NeuralPS)) { Import-Module $ModulePath }
 
-# 1. The series, and one record per window: Year01..YearNN, then the value that follows.
+# 1. The series: one row per year (YEAR, SUNACTIVITY).
 $years = Import-Csv -Path $DataPath
-$values = [double[]]@($years.SUNACTIVITY)
-$windows = for ($i = $Window; $i -lt $values.Count; $i++) {
-    $row = [ordered]@{ TargetYear = [int]$years[$i].YEAR }
-    for ($k = 0; $k -lt $Window; $k++) { $row['Year{0:D2}' -f ($k + 1)] = $values[$i - $Window + $k] }
-    $row['Next'] = $values[$i]
-    $row['NextScaled'] = $values[$i] / $Scale       # targets are not standardised: keep them near 1
-    [pscustomobject]$row
-}
-$split = [int][math]::Floor(0.8 * $values.Count) - $Window      # first window whose target is in the test years
-$train = $windows[0..($split - 1)]
-$test = $windows[$split..($windows.Count - 1)]
-$features = 1..$Window | ForEach-Object { 'Year{0:D2}' -f $_ }
 
-# 2. A GRU over the 12 steps, one output.
+# 2. A GRU over the 12 steps, one output per forecast year.
 $net = New-NeuralNetwork -Name sunspots -InputShape $Window, 1 -Seed 7 |
     Add-Layer GRU -Units 16 |
-    Add-Layer Dense -Units 1
+    Add-Layer Dense -Units $Outputs
 $net | Out-Host
 
-# 3. Train on the earlier years only (regression on Next / Scale).
-$null = $train | Invoke-Training -Network $net -LabelProperty NextScaled -FeatureProperty $features -Task Regression `
-    -Epochs $Epochs -BatchSize 16 -LearningRate 0.01
+# 3. Train on the windows whose targets are in the first 80 % of the years; the last 20 % validate.
+$null = $years | Invoke-Training -Network $net -SeriesProperty SUNACTIVITY -Horizon $Horizon -ValidationSplit 0.2 `
+    -Epochs $Epochs -BatchSize 16 -LearningRate 0.01 -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Series*' } | Out-Host
+$net | Save-NeuralNetwork -Path $ModelFile -Force
+$model = Import-NeuralNetwork -Path $ModelFile
 
-# 4. Forecast the later years, and compare with persistence.
-$forecast = @($test | Invoke-Prediction -Network $net)
-$model = 0.0; $naive = 0.0
-foreach ($r in $forecast) {
-    $r | Add-Member -NotePropertyName Forecast -NotePropertyValue ($r.PredictedValue * $Scale)
-    $model += ($r.Forecast - $r.Next) * ($r.Forecast - $r.Next)
-    $naive += ($r.$($features[-1]) - $r.Next) * ($r.$($features[-1]) - $r.Next)
+# 4. Measure on the test years: the rows from $Window years before the first test year (its inputs) on.
+$split = [int][math]::Floor(0.8 * $years.Count)
+$testRows = $years[($split - $Window - $Horizon + 1)..($years.Count - 1)]
+$measure = $testRows | Measure-Model -Network $model
+$forecast = @($testRows | Invoke-Prediction -Network $model | Where-Object { $null -ne $_.Actual })
+$naive = 0.0
+foreach ($f in $forecast) {
+    $last = [double]$testRows[$f.Step - 1 - $Horizon].SUNACTIVITY  # the last value the window saw (Step counts the rows piped in)
+    $naive += ($last - $f.Actual) * ($last - $f.Actual)
 }
-$rmse = [math]::Sqrt($model / $forecast.Count)
 $persistence = [math]::Sqrt($naive / $forecast.Count)
-$forecast | Select-Object TargetYear, Next, Forecast -Last 8 | Format-Table | Out-Host
-'Test years {0}-{1}: GRU RMSE {2:F1}, persistence RMSE {3:F1}' -f $test[0].TargetYear, $test[-1].TargetYear, $rmse, $persistence
+$forecast | Select-Object -Last 8 | ForEach-Object {
+    [pscustomobject]@{ Year = $testRows[$_.Step - 1].YEAR; Actual = $_.Actual; Forecast = $_.Forecast } } | Format-Table | Out-Host
+
+# 5. The future: the last window's forecast is for the year after the data.
+$next = $years | Invoke-Prediction -Network $model | Select-Object -Last 1
+'Forecast for {0}: {1}' -f ([int]$years[-1].YEAR + $Horizon), ($next.Forecast | ForEach-Object { '{0:F1}' -f $_ }) -join ', '
+'Test years {0}-{1}: GRU RMSE {2:F1}, persistence RMSE {3:F1}' -f $years[$split].YEAR, $years[-1].YEAR, $measure.RMSE, $persistence

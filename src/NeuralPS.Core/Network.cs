@@ -23,8 +23,16 @@ public sealed class Network
         Seed = seed;
     }
 
+    /// <summary>A network whose first layer decides the input shape (New-NeuralNetwork without -InputShape,
+    /// then Add-Layer TextVectorization: the input is that layer's token ids).</summary>
+    public static Network WithInputFromFirstLayer(string name, ulong seed) =>
+        new(name, new Shape(1), seed) { InputFromFirstLayer = true };
+
     public string Name { get; set; }
-    public Shape InputShape { get; }
+    public Shape InputShape { get; private set; }
+
+    /// <summary>True until the first layer is added to a network made by <see cref="WithInputFromFirstLayer"/>.</summary>
+    public bool InputFromFirstLayer { get; private set; }
 
     /// <summary>Seed of weight initialisation (layer i draws from Derive(Seed, "init", i)).</summary>
     public ulong Seed { get; }
@@ -35,7 +43,23 @@ public sealed class Network
 
     /// <summary>How raw feature rows become the network's input (column names, standardisation, scale).
     /// Null until fitted by training on records, or set by the dataset reader.</summary>
-    public FeaturePreprocessor? Preprocessor { get; set; }
+    public FeaturePreprocessor? Preprocessor
+    {
+        get => _preprocessor;
+        set
+        {
+            _preprocessor = value;
+            // A text network shows (and keeps) the vocabulary fitted for it in its first layer.
+            if (_layers.Count > 0 && _layers[0] is TextVectorization text)
+                text.Vocabulary = value?.Columns?.FirstOrDefault(c => c.Kind == FeatureKind.Text)?.Vectorizer;
+        }
+    }
+
+    private FeaturePreprocessor? _preprocessor;
+
+    /// <summary>For a forecasting network trained on a series: the series' properties, window, horizon and
+    /// scaling (fitted on the training steps). Null for other networks.</summary>
+    public SeriesPreprocessor? Series { get; set; }
 
     /// <summary>Class names for classification (index = class id); null for regression.</summary>
     public IReadOnlyList<string>? ClassNames { get; set; }
@@ -68,6 +92,15 @@ public sealed class Network
     public Network Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        if (layer is TextVectorization && _layers.Count > 0)
+            throw new InvalidConfigurationException($"Network '{Name}': TextVectorization turns a record's text into token ids, so it must be the first layer (the network already has {_layers.Count}).");
+        Shape? firstInput = null;
+        if (InputFromFirstLayer)
+        {
+            if (layer is not TextVectorization text)
+                throw new InvalidConfigurationException($"Network '{Name}' was created without -InputShape, so its first layer must define the input (Add-Layer TextVectorization); give New-NeuralNetwork -InputShape to start with a {layer.Type} layer.");
+            firstInput = text.IdsShape;
+        }
         bool named = !string.IsNullOrEmpty(layer.Name);
         if (named && _names.Contains(layer.Name))
             throw new InvalidConfigurationException($"Network '{Name}' already has a layer named '{layer.Name}'.");
@@ -77,7 +110,7 @@ public sealed class Network
         if (!named) layer.Name = name;
         try
         {
-            layer.Build(OutputShape, NeuralRandom.Derive(Seed, "init", _layers.Count));
+            layer.Build(firstInput ?? OutputShape, NeuralRandom.Derive(Seed, "init", _layers.Count));
         }
         catch
         {
@@ -85,6 +118,11 @@ public sealed class Network
             throw;
         }
         _names.Add(name);
+        if (firstInput is { } input)
+        {
+            InputShape = input;
+            InputFromFirstLayer = false;
+        }
         if (!named) _nextSuffix[stem] = suffix + 1; // only once added: a failed add leaves the name free
         _layers.Add(layer);
         return this;

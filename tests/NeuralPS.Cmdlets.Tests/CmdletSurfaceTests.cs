@@ -146,10 +146,12 @@ public sealed partial class CmdletSurfaceTests
     }
 
     [Fact]
-    public void New_NeuralNetwork_requires_the_input_shape_as_int_array()
+    public void New_NeuralNetwork_takes_the_input_shape_as_int_array_optional_for_text_networks()
     {
+        // Optional since TextVectorization defines a text network's input (NetworkBuilder refuses any other
+        // first layer on a network without one, naming -InputShape).
         var p = CmdletInfo.Get("New-NeuralNetwork").Parameter("InputShape");
-        Assert.True(p.Mandatory);
+        Assert.False(p.Mandatory);
         Assert.Equal(typeof(int[]), p.Property.PropertyType);
         Assert.Equal(0, CmdletInfo.Get("New-NeuralNetwork").Parameter("Name").Position);
     }

@@ -124,11 +124,12 @@ public sealed class NetworkBuilderTests
                 "Residual" => new LayerParameters { Layers = new object?[] { inner } },
                 "SimpleRNN" or "LSTM" or "GRU" => new LayerParameters { Units = 2 },
                 "Embedding" => new LayerParameters { VocabularySize = 5, Dimensions = 2 },
+                "TextVectorization" => new LayerParameters { SequenceLength = 4 },
                 _ => new LayerParameters(),
             };
             var shape = type switch
             {
-                "Dense" or "Embedding" => new[] { 4 },
+                "Dense" or "Embedding" or "TextVectorization" => new[] { 4 },
                 "SimpleRNN" or "LSTM" or "GRU" => new[] { 6, 3 },
                 _ => image,
             };

@@ -80,5 +80,16 @@ Describe 'The examples' {
         $run.ExitCode | Should -Be 0 -Because $run.Output
         ($run.Output -join "`n") -match 'GRU RMSE (\d+\.\d), persistence RMSE (\d+\.\d)' | Should -BeTrue -Because $run.Output
         [double]$Matches[1] | Should -BeLessThan (0.85 * [double]$Matches[2])
+        ($run.Output -join "`n") | Should -Match 'Forecast for 2009: \d+\.\d'
+    }
+
+    It 'examples/text-classification.ps1 -Task Names trains on raw names, reloads the model and classifies new ones' {
+        $model = Join-Path $TestDrive 'names.npsm'
+        $run = Invoke-Pwsh -File (Join-Path $RepoRoot 'examples' 'text-classification.ps1') -ArgumentList '-ModulePath', $ModulePath, '-Task', 'Names', '-Epochs', '3', '-ModelFile', $model
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        ($run.Output -join "`n") -match 'Test accuracy: (\d+\.\d) %' | Should -BeTrue -Because $run.Output
+        [double]$Matches[1] | Should -BeGreaterThan 75      # 58 % of the test names are female
+        $model | Should -Exist
+        ($run.Output -join "`n") | Should -Match 'female\s+[\d.]+\s+Roberta'
     }
 }

@@ -21,7 +21,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     /// <summary>The layer type word.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("Dense", "Activation", "Dropout", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
-        "BatchNorm", "Dropout2d", "Residual", "SimpleRNN", "LSTM", "GRU", "Embedding", IgnoreCase = true)]
+        "BatchNorm", "Dropout2d", "Residual", "SimpleRNN", "LSTM", "GRU", "Embedding", "TextVectorization", IgnoreCase = true)]
     public string Type { get; set; } = string.Empty;
 
     /// <summary>The network to extend (usually from the pipeline).</summary>
@@ -154,6 +154,21 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int PaddingIndex { get; set; }
 
+    /// <summary>TextVectorization: the most token ids, counting padding (0) and out-of-vocabulary (1) (default 20000).</summary>
+    [Parameter]
+    [ValidateRange(3, TextVectorization.MaxVocabulary)]
+    public int MaxTokens { get; set; }
+
+    /// <summary>TextVectorization: token ids per text; longer texts are cut, shorter ones padded with 0.</summary>
+    [Parameter]
+    [ValidateRange(1, TextVectorization.MaxSequenceLength)]
+    public int SequenceLength { get; set; }
+
+    /// <summary>TextVectorization: tokens are words (default) or characters.</summary>
+    [Parameter]
+    [ValidateSet("Word", "Character", IgnoreCase = true)]
+    public string? Split { get; set; }
+
     /// <summary>Layer name, unique within the network (default: type_N, e.g. dense_1).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -240,6 +255,9 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
             VocabularySize = Has(nameof(VocabularySize)) ? VocabularySize : null,
             Dimensions = Has(nameof(Dimensions)) ? Dimensions : null,
             PaddingIndex = Has(nameof(PaddingIndex)) ? PaddingIndex : null,
+            MaxTokens = Has(nameof(MaxTokens)) ? MaxTokens : null,
+            SequenceLength = Has(nameof(SequenceLength)) ? SequenceLength : null,
+            Split = Split,
         };
     }
 }

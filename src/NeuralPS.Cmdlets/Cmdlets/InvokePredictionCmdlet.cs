@@ -37,13 +37,17 @@ public sealed class InvokePredictionCmdlet : NeuralCmdlet
     public SwitchParameter IncludeProbabilities { get; set; }
 
     private PredictionCommand? _command;
+    private SeriesForecastCommand? _series;
     private bool _saidLayout;
+
+    private protected override bool AcceptsNumbers => Network?.Series is not null;
 
     protected override void BeginProcessing()
     {
         try
         {
-            _command = new PredictionCommand(Network!, BatchSize, IncludeProbabilities.IsPresent);
+            if (Network!.Series is not null) _series = new SeriesForecastCommand(Network);
+            else _command = new PredictionCommand(Network!, BatchSize, IncludeProbabilities.IsPresent);
         }
         catch (NeuralException e)
         {
@@ -53,6 +57,11 @@ public sealed class InvokePredictionCmdlet : NeuralCmdlet
 
     protected override void ProcessRecord()
     {
+        if (_series is not null)
+        {
+            CollectInput(InputObject, _series);
+            return;
+        }
         foreach (var item in ExpandInput(InputObject))
         {
             try
@@ -81,6 +90,11 @@ public sealed class InvokePredictionCmdlet : NeuralCmdlet
     {
         try
         {
+            if (_series is not null)
+            {
+                foreach (var f in _series.Forecasts()) WriteObject(f);
+                return;
+            }
             Emit(_command!.Flush());
         }
         catch (Exception e) when (e is NeuralException or ArgumentException)

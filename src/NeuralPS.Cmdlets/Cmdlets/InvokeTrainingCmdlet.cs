@@ -201,8 +201,20 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int ChecksumEvery { get; set; }
+    /// <summary>Forecasting: the properties whose values make each step of a series (the first is forecast).
+    /// Each input record (an Import-Csv row) is one step, in order; numbers on the pipeline need no property.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? SeriesProperty { get; set; }
+
+    /// <summary>Forecasting: how many steps after each window of the series its forecast is (default 1).</summary>
+    [Parameter]
+    [ValidateRange(1, NeuralPS.Core.Data.SeriesPreprocessor.MaxHorizon)]
+    public int Horizon { get; set; }
 
     private TrainingCommand? _command;
+
+    private protected override bool AcceptsNumbers => SeriesProperty is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Horizon)) || Network?.Series is not null;
     private CancellationTokenSource? _stop;
 
     protected override void BeginProcessing()
@@ -260,6 +272,8 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
                 ValidationDataset = validationDataset,
                 ValidationRecords = validationRecords,
                 ClassWeight = UnwrapClassWeight(ClassWeight),
+                SeriesProperties = SeriesProperty,
+                Horizon = bound.ContainsKey(nameof(Horizon)) ? Horizon : null,
                 Backend = Backend.ToLowerInvariant(),
             });
         }

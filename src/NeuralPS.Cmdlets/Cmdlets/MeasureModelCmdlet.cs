@@ -34,12 +34,16 @@ public sealed class MeasureModelCmdlet : NeuralCmdlet
     public int BatchSize { get; set; } = ModelEvaluator.DefaultBatchSize;
 
     private EvaluationCommand? _command;
+    private SeriesForecastCommand? _series;
+
+    private protected override bool AcceptsNumbers => Network?.Series is not null;
 
     protected override void BeginProcessing()
     {
         try
         {
-            _command = new EvaluationCommand(Network!, LabelProperty, BatchSize);
+            if (Network!.Series is not null) _series = new SeriesForecastCommand(Network);
+            else _command = new EvaluationCommand(Network!, LabelProperty, BatchSize);
         }
         catch (NeuralException e)
         {
@@ -47,13 +51,13 @@ public sealed class MeasureModelCmdlet : NeuralCmdlet
         }
     }
 
-    protected override void ProcessRecord() => CollectInput(InputObject, _command!);
+    protected override void ProcessRecord() => CollectInput(InputObject, (IRecordSink?)_series ?? _command!);
 
     protected override void EndProcessing()
     {
         try
         {
-            var report = _command!.Run(WriteVerbose);
+            EvaluationReport report = _series is not null ? _series.Measure() : _command!.Run(WriteVerbose);
             var output = PSObject.AsPSObject(report);
             foreach (var (name, value) in EvaluationCommand.ExtraProperties(report))
                 output.Properties.Add(new PSNoteProperty(name, value));

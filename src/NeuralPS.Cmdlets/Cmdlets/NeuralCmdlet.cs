@@ -191,6 +191,9 @@ public abstract class NeuralCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>True when bare numbers on the pipeline are steps of a series (forecasting).</summary>
+    private protected virtual bool AcceptsNumbers => false;
+
     private protected static bool IsEnumerableData(object? value) =>
         value is IEnumerable and not string and not IDictionary;
     /// <summary>Turns one pipeline input into what the engine reads: a dataset object (Dataset passes
@@ -206,6 +209,10 @@ public abstract class NeuralCmdlet : PSCmdlet
                 yield break;
             case IDictionary dictionary:
                 yield return RecordView.FromDictionary(dictionary, input!, Unwrap);
+                yield break;
+            case ValueType when AcceptsNumbers && item is not bool and not char:
+                // A series on the pipeline: each number is one step.
+                yield return new RecordView(input!).Add(SeriesInput.NumberProperty, item);
                 yield break;
             case string or ValueType:
                 WriteNonTerminatingError(

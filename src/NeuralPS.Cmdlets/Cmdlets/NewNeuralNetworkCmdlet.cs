@@ -15,8 +15,9 @@ public sealed class NewNeuralNetworkCmdlet : NeuralCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "network";
 
-    /// <summary>Shape of one sample without the batch: 4 for four features, 1,28,28 for one 28×28 channel.</summary>
-    [Parameter(Mandatory = true)]
+    /// <summary>Shape of one sample without the batch: 4 for four features, 1,28,28 for one 28×28 channel.
+    /// Leave it out for a text network: its first layer, TextVectorization, defines the input.</summary>
+    [Parameter]
     [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
     [ValidateCount(1, 8)]
@@ -31,7 +32,9 @@ public sealed class NewNeuralNetworkCmdlet : NeuralCmdlet
         ulong? seed = MyInvocation.BoundParameters.ContainsKey(nameof(Seed)) ? Seed : null;
         try
         {
-            WriteObject(NetworkBuilder.Create(Name, InputShape, seed));
+            WriteObject(MyInvocation.BoundParameters.ContainsKey(nameof(InputShape))
+                ? NetworkBuilder.Create(Name, InputShape, seed)
+                : NetworkBuilder.CreateForFirstLayer(Name, seed));
         }
         catch (Exception e) when (e is NeuralException or ArgumentException)
         {

@@ -31,6 +31,9 @@ internal sealed class LayerParameters
     public int? VocabularySize { get; set; }
     public int? Dimensions { get; set; }
     public int? PaddingIndex { get; set; }
+    public int? MaxTokens { get; set; }
+    public int? SequenceLength { get; set; }
+    public string? Split { get; set; }
 
     /// <summary>What the Residual -Layers script block wrote (expected: layer specs from Add-Layer).</summary>
     public IReadOnlyList<object?>? Layers { get; set; }
@@ -62,5 +65,8 @@ internal sealed class LayerParameters
         if (VocabularySize is not null) yield return "VocabularySize";
         if (Dimensions is not null) yield return "Dimensions";
         if (PaddingIndex is not null) yield return "PaddingIndex";
+        if (MaxTokens is not null) yield return "MaxTokens";
+        if (SequenceLength is not null) yield return "SequenceLength";
+        if (Split is not null) yield return "Split";
     }
 }

@@ -17,7 +17,7 @@ internal static class LayerSpecBuilder
     public static readonly IReadOnlyList<string> LayerTypes = new[]
     {
         "Dense", "Activation", "Dropout", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
-        "BatchNorm", "Dropout2d", "Residual", "SimpleRNN", "LSTM", "GRU", "Embedding",
+        "BatchNorm", "Dropout2d", "Residual", "SimpleRNN", "LSTM", "GRU", "Embedding", "TextVectorization",
     };
 
     /// <summary>Activation names -Activation accepts (case-insensitive); "Linear" means "None".</summary>
@@ -47,7 +47,10 @@ internal static class LayerSpecBuilder
         ["SimpleRNN"] = new(Recurrent, new[] { "Units" }),
         ["LSTM"] = new(Recurrent, new[] { "Units" }),
         ["GRU"] = new(Recurrent, new[] { "Units" }),
-        ["Embedding"] = new(new[] { "VocabularySize", "Dimensions", "PaddingIndex" }, new[] { "VocabularySize", "Dimensions" }),
+        // Without -VocabularySize an Embedding takes the ids of the TextVectorization before it (NetworkBuilder).
+        ["Embedding"] = new(new[] { "VocabularySize", "Dimensions", "PaddingIndex" }, new[] { "Dimensions" }),
+        // Without -SequenceLength the length is the network's -InputShape (NetworkBuilder).
+        ["TextVectorization"] = new(new[] { "MaxTokens", "SequenceLength", "Split" }, Array.Empty<string>()),
     };
 
     /// <summary>The canonical spelling of a layer type word ("conv2d" → "Conv2d").</summary>
@@ -139,28 +142,39 @@ internal static class LayerSpecBuilder
                 if (p.NoBias is not null) spec.Set("useBias", !p.NoBias.Value);
                 break;
             case "Embedding":
-                spec.Set("vocabularySize", (long)Positive(p.VocabularySize!.Value, "VocabularySize"));
+                if (p.VocabularySize is { } vocabulary) spec.Set("vocabularySize", (long)Positive(vocabulary, "VocabularySize"));
                 spec.Set("dimensions", (long)Positive(p.Dimensions!.Value, "Dimensions"));
                 if (p.PaddingIndex is { } pad)
                 {
-                    if (pad < 0 || pad >= p.VocabularySize.Value)
-                        throw new InvalidConfigurationException($"Add-Layer Embedding: -PaddingIndex is a token id and must be in [0, {p.VocabularySize.Value - 1}] but is {pad}.");
+                    if (pad < 0 || (p.VocabularySize is { } v && pad >= v))
+                        throw new InvalidConfigurationException($"Add-Layer Embedding: -PaddingIndex is a token id and must be in [0, {(p.VocabularySize ?? int.MaxValue) - 1}] but is {pad}.");
                     spec.Set("paddingIndex", (long)pad);
                 }
+                break;
+            case "TextVectorization":
+                spec.Set("maxTokens", (long)(p.MaxTokens ?? DefaultMaxTokens));
+                if (p.SequenceLength is { } length) spec.Set("sequenceLength", (long)Positive(length, "SequenceLength"));
+                spec.Set("split", TextVectorization.SplitWord(TextVectorization.ParseSplit(p.Split ?? "Word")));
+                if (p.MaxTokens is { } max && (max < 3 || max > TextVectorization.MaxVocabulary))
+                    throw new InvalidConfigurationException($"Add-Layer TextVectorization: -MaxTokens counts padding (id 0), out-of-vocabulary (id 1) and the tokens, so it must be in [3, {TextVectorization.MaxVocabulary:N0}] but is {max}.");
                 break;
             // Flatten, GlobalAvgPool2d: no settings.
         }
         return spec;
     }
 
+    /// <summary>TextVectorization's vocabulary cap when -MaxTokens is not given (Keras' usual 20,000).</summary>
+    public const int DefaultMaxTokens = 20000;
+
     private static string Example(string type) => type switch
     {
+        "TextVectorization" => " (e.g. Add-Layer TextVectorization -MaxTokens 20000 -SequenceLength 200 -Split Word)",
         "Dense" => " (e.g. Add-Layer Dense -Units 64 -Activation ReLU)",
         "Activation" => " (e.g. Add-Layer Activation -Activation ReLU)",
         "Dropout" or "Dropout2d" => $" (e.g. Add-Layer {type} -Rate 0.25)",
         "Conv2d" => " (e.g. Add-Layer Conv2d -Filters 32 -KernelSize 3 -Activation ReLU)",
         "SimpleRNN" or "LSTM" or "GRU" => $" (e.g. Add-Layer {type} -Units 64 -ReturnSequences)",
-        "Embedding" => " (e.g. Add-Layer Embedding -VocabularySize 5000 -Dimensions 32 -PaddingIndex 0)",
+        "Embedding" => " (e.g. Add-Layer Embedding -VocabularySize 5000 -Dimensions 32 -PaddingIndex 0, or after TextVectorization: Add-Layer Embedding -Dimensions 32)",
         "Residual" => " (e.g. Add-Layer Residual -Layers { Add-Layer Conv2d -Filters 32 -KernelSize 3 -Padding Same; Add-Layer BatchNorm })",
         _ => string.Empty,
     };

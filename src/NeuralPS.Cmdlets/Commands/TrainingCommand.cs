@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Layers;
 using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets.Commands;
@@ -21,6 +22,7 @@ internal sealed class TrainingCommand : IRecordSink
     private readonly ITrainingEngine _engine;
     private readonly List<string> _notices = new();
     private RecordConverter? _converter;
+    private SeriesInput? _series;
     private Dataset? _dataset;
     private long _records;
 
@@ -55,6 +57,8 @@ internal sealed class TrainingCommand : IRecordSink
         if (_dataset is not null)
             throw new InvalidConfigurationException("Invoke-Training got a dataset and then records; give one dataset or records, not both.");
         _records++;
+        if (_settings.IsSeries(_network))
+            return (_series ??= new SeriesInput(_settings.SeriesProperties ?? _network.Series?.Properties)).Add(record);
         _converter ??= CreateConverter(record);
         return _converter.TryAdd(record, out var error, $"Record {_records}") ? null : error;
     }
@@ -63,6 +67,8 @@ internal sealed class TrainingCommand : IRecordSink
     public void AddDataset(Dataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        if (_settings.IsSeries(_network))
+            throw new InvalidConfigurationException($"Invoke-Training forecasts a series here (-SeriesProperty, -Horizon, or a network trained on a series): pipe its steps (Import-Csv rows or numbers), not dataset '{dataset.Name}'.");
         if (_converter is not null)
             throw new InvalidConfigurationException("Invoke-Training got records and then a dataset; give one dataset or records, not both.");
         if (_dataset is not null)
@@ -97,13 +103,38 @@ internal sealed class TrainingCommand : IRecordSink
                 ?? throw new DataFormatException("Record 1 has no properties; pipe objects with feature properties and a label property.");
             _notices.Add($"No -LabelProperty given: using the last property, '{label}', as the label.");
         }
-        return new RecordConverter(new RecordConverterOptions
+        var options = new RecordConverterOptions
         {
             LabelColumn = label,
             FeatureColumns = _settings.FeatureProperties,
             Task = _settings.Task,
             Name = "records",
-        });
+        };
+        if (_network.Layers.Count > 0 && _network.Layers[0] is TextVectorization text)
+        {
+            options.TextColumn = TextProperty(first, label);
+            options.FeatureColumns = null;
+            options.Text = new TextSettings(text.Split, text.SequenceLength, text.MaxTokens);
+            _notices.Add($"Network '{_network.Name}' starts with TextVectorization: property '{options.TextColumn}' is the text; its vocabulary is fitted on the training records only.");
+        }
+        return new RecordConverter(options);
+    }
+
+    /// <summary>The one property a text network reads: -FeatureProperty (a single name), else the record's
+    /// only property besides the label.</summary>
+    private string TextProperty(RecordView first, string label)
+    {
+        if (_settings.FeatureProperties is { } given)
+        {
+            if (given.Count != 1)
+                throw new InvalidConfigurationException($"Network '{_network.Name}' starts with TextVectorization and reads one text property, but -FeatureProperty names {given.Count}: {string.Join(", ", given)}.");
+            return given[0];
+        }
+        var others = first.Keys.Where(k => !string.Equals(k, label, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (others.Count == 1) return others[0];
+        throw new InvalidConfigurationException(others.Count == 0
+            ? $"Record 1 has no property besides the label '{label}'; a text network needs a text property."
+            : $"Network '{_network.Name}' starts with TextVectorization and reads one text property, but the records have {others.Count} besides the label '{label}' ({string.Join(", ", others)}); name the text with -FeatureProperty.");
     }
 
     /// <summary>Trains; reports to <paramref name="sink"/> on the calling thread; returns the history.
@@ -111,6 +142,8 @@ internal sealed class TrainingCommand : IRecordSink
     public IReadOnlyList<TrainingHistoryEntry> Run(ITrainingSink sink, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        if (_network.Layers.Count == 0)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' has no layers; add some with Add-Layer before training.");
         if (_settings.Options.Distributed is { Communicator.Rank: > 0 }) sink = SilentSink.Instance; // rank 0 speaks for the job
         foreach (var n in _notices) sink.Verbose(n);
         var (train, validation) = BuildDatasets(sink);
@@ -197,6 +230,10 @@ internal sealed class TrainingCommand : IRecordSink
         var random = NeuralRandom.Derive(_settings.Options.Seed ?? _network.Seed, "split");
         Dataset train;
         Dataset? validation = null;
+        if (_series is not null)
+        {
+            return BuildSeries(sink);
+        }
         if (_dataset is not null)
         {
             train = _dataset; // a -ValidationSplit is left to the trainer
@@ -236,6 +273,49 @@ internal sealed class TrainingCommand : IRecordSink
             }
             validation = converter.ToDataset();
         }
+        return (train, validation);
+    }
+
+    /// <summary>Series mode: windows of the network's input length over the series, targets -Horizon steps
+    /// ahead (and the network's further outputs the steps after), a validation part that is the end of the
+    /// series in time order, and scaling fitted on the steps before it only.</summary>
+    private (Dataset Train, Dataset? Validation) BuildSeries(ITrainingSink sink)
+    {
+        var series = _series!;
+        if (series.Steps == 0) throw new DataFormatException("Invoke-Training has no series to train on: no step could be read.");
+        var properties = series.Properties!;
+        int features = properties.Count;
+        var input = _network.InputShape;
+        if (input[0] * features != input.Size)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' takes input {input}, which is not a window of steps of {features} value(s) ({string.Join(", ", properties)}); create it with -InputShape window,{features} (e.g. -InputShape 12,{features}).");
+        int window = input[0], outputs = _network.OutputShape.Size;
+        int horizon = _settings.Horizon ?? _network.Series?.Horizon ?? 1;
+        if (_network.Series is { } existing && (existing.Horizon != horizon || !existing.Properties.SequenceEqual(properties, StringComparer.OrdinalIgnoreCase)))
+            throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on the series {string.Join(", ", existing.Properties)} with horizon {existing.Horizon}; continue with the same series and horizon.");
+        if (_settings.ValidationDataset is not null || _settings.ValidationRecords is not null)
+            throw new InvalidConfigurationException("A series is validated on its own last part: use -ValidationSplit (the end of the series, in time order), not -ValidationData.");
+        double split = _settings.Options.ValidationSplit;
+        int steps = series.Steps, lead = window - 1 + horizon;
+        int splitStep = split > 0 ? (int)Math.Floor((1 - split) * steps) : steps;
+        if (splitStep - lead - (outputs - 1) < 1)
+            throw new DataFormatException($"The series has {steps} steps; training on the first {splitStep} leaves no window of {window} steps with {outputs} target(s) {horizon} step(s) ahead (it needs at least {window + horizon + outputs - 1}).");
+        var pre = _network.Series ?? SeriesPreprocessor.Fit(series.Values[..(splitStep * features)], properties, window, horizon);
+        var all = pre.LabelledWindows(series.Values, outputs, "series");
+        int trainCount = splitStep - lead - (outputs - 1);
+        var trainRows = Enumerable.Range(0, trainCount).ToArray();
+        Dataset train = all.Subset(trainRows).WithSampleShape(input);
+        Dataset? validation = null;
+        if (split > 0)
+        {
+            int first = Math.Max(0, splitStep - lead);
+            if (first >= all.Count)
+                throw new DataFormatException($"A validation split of {split} leaves no window whose target is in the last {steps - splitStep} of the series' {steps} steps.");
+            validation = all.Subset(Enumerable.Range(first, all.Count - first).ToArray()).WithSampleShape(input);
+        }
+        _network.Series = pre;
+        sink.Verbose($"Series of {steps} steps ({string.Join(", ", properties)}; '{properties[0]}' is forecast): each window of {window} steps forecasts {(outputs == 1 ? $"the step {horizon} after it" : $"{outputs} steps from the {horizon}. after it")}; " +
+                     $"{train.Count} training windows (steps 1-{splitStep}, scaling fitted on them only)" +
+                     (validation is not null ? $", {validation.Count} validation windows with targets after step {splitStep} (time order kept)." : "."));
         return (train, validation);
     }
 

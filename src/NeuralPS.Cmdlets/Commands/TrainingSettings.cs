@@ -25,6 +25,15 @@ internal sealed class TrainingSettings
     /// <summary>-ClassWeight as given: 'Balanced', numbers per class, or a class-name → weight map (see <see cref="ClassWeightParser"/>).</summary>
     public object? ClassWeight { get; init; }
 
+    /// <summary>-SeriesProperty: train a forecaster on the series of these properties (the first is the target).</summary>
+    public IReadOnlyList<string>? SeriesProperties { get; init; }
+
+    /// <summary>-Horizon: how many steps after a window its (first) forecast is; series mode when given.</summary>
+    public int? Horizon { get; init; }
+
+    /// <summary>True when the input is a series to forecast (either series parameter, or a network trained on one).</summary>
+    public bool IsSeries(NeuralPS.Core.Network network) => SeriesProperties is not null || Horizon is not null || network.Series is not null;
+
     /// <summary>"auto", "cpu", "cuda".</summary>
     public string Backend { get; init; } = "auto";
 }

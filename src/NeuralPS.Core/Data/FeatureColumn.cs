@@ -30,17 +30,32 @@ public sealed class FeatureColumn
         Categories = categories.ToArray();
     }
 
+    /// <summary>A text column read with <paramref name="vectorizer"/> (its fitted vocabulary).</summary>
+    public FeatureColumn(string name, TextVectorizer vectorizer)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(vectorizer);
+        Name = name;
+        Kind = FeatureKind.Text;
+        Vectorizer = vectorizer;
+    }
+
     public string Name { get; }
     public FeatureKind Kind { get; }
 
     /// <summary>Categories in one-hot order (null for numeric columns).</summary>
     public IReadOnlyList<string>? Categories { get; }
 
+    /// <summary>How a text column becomes token ids (null for numeric and categorical columns).</summary>
+    public TextVectorizer? Vectorizer { get; }
+
     /// <summary>Number of network inputs this column produces.</summary>
-    public int Width => Categories?.Count ?? 1;
+    public int Width => Vectorizer?.SequenceLength ?? Categories?.Count ?? 1;
 
-    /// <summary>Names of the inputs this column produces: "Name" or "Name=category" per category.</summary>
-    public IEnumerable<string> InputNames => Categories is null ? new[] { Name } : Categories.Select(c => $"{Name}={c}");
+    /// <summary>Names of the inputs this column produces: "Name", "Name=category" per category, or "Name[i]" per token position.</summary>
+    public IEnumerable<string> InputNames => Vectorizer is { } v ? Enumerable.Range(1, v.SequenceLength).Select(i => $"{Name}[{i}]")
+        : Categories is null ? new[] { Name } : Categories.Select(c => $"{Name}={c}");
 
-    public override string ToString() => Categories is null ? Name : $"{Name} (categories: {string.Join(", ", Categories)})";
+    public override string ToString() => Vectorizer is { } v ? $"{Name} (text: {v.VocabularySize:N0} ids, {v.SequenceLength} steps)"
+        : Categories is null ? Name : $"{Name} (categories: {string.Join(", ", Categories)})";
 }

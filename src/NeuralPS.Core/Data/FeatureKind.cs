@@ -8,4 +8,8 @@ public enum FeatureKind
 
     /// <summary>One input per category seen in training (one-hot, 1 for the row's category, else 0).</summary>
     Categorical,
+
+    /// <summary>Text: SequenceLength inputs, the token ids of a vocabulary fitted on the training records
+    /// (<see cref="TextVectorizer"/>); not standardised.</summary>
+    Text,
 }

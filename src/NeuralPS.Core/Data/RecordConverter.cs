@@ -41,6 +41,8 @@ public sealed class RecordConverter
     // Accepted records. Training mode keeps raw values; model mode keeps encoded, preprocessed inputs.
     private readonly List<double> _numbers = new();
     private readonly List<string> _categories = new();
+    private readonly List<string> _texts = new();       // training mode: the text column's raw values
+    private readonly string? _textColumn;
     private readonly List<float> _encoded = new();
     private readonly List<string> _labelTexts = new();
     private readonly List<double> _labelNumbers = new();
@@ -55,6 +57,17 @@ public sealed class RecordConverter
         _options = options ?? new RecordConverterOptions();
         _labelColumn = string.IsNullOrWhiteSpace(_options.LabelColumn) ? null : _options.LabelColumn.Trim();
         _forcedCategorical = new HashSet<string>(_options.CategoricalColumns ?? Array.Empty<string>(), StringComparer.OrdinalIgnoreCase);
+        if (!string.IsNullOrWhiteSpace(_options.TextColumn))
+        {
+            _textColumn = _options.TextColumn.Trim();
+            if (_options.Text is null) throw new InvalidConfigurationException($"Text column '{_textColumn}' needs text settings (split, sequence length, vocabulary cap).");
+            if (_options.FeatureColumns is { } features && !(features.Count == 1 && string.Equals(features[0], _textColumn, StringComparison.OrdinalIgnoreCase)))
+                throw new InvalidConfigurationException($"A text network reads one text property, '{_textColumn}', but the feature properties are {string.Join(", ", features)}.");
+            if (_labelColumn is not null && string.Equals(_textColumn, _labelColumn, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidConfigurationException($"Property '{_textColumn}' cannot be both the text and the label.");
+            _options = _options.Clone();
+            _options.FeatureColumns = new[] { _textColumn };
+        }
         if (_options.FeatureColumns is { } given)
         {
             if (given.Count == 0) throw new InvalidConfigurationException("FeatureColumns is empty; give at least one column or leave it unset to use all but the label.");
@@ -237,7 +250,12 @@ public sealed class RecordConverter
                 error = new RecordError(number, column.Name, value, $"{where}: property '{column.Name}' is empty.");
                 return false;
             }
-            if (column.Kind == FeatureKind.Numeric)
+            if (column.Kind == FeatureKind.Text)
+            {
+                column.Vectorizer!.Transform(RecordValue.ToText(value), destination.Slice(k, column.Width));
+                k += column.Width;
+            }
+            else if (column.Kind == FeatureKind.Numeric)
             {
                 if (!RecordValue.TryGetNumber(value, out double x))
                 {
@@ -301,7 +319,8 @@ public sealed class RecordConverter
         if (kinds is null)
         {
             kinds = new bool[names.Length];
-            for (int j = 0; j < names.Length; j++) kinds[j] = _forcedCategorical.Contains(names[j]) || !RecordValue.TryGetNumber(values[j], out _);
+            // The text column is never numeric (it skips the number checks below, as categories do).
+            for (int j = 0; j < names.Length; j++) kinds[j] = IsText(names[j]) || _forcedCategorical.Contains(names[j]) || !RecordValue.TryGetNumber(values[j], out _);
         }
         for (int j = 0; j < names.Length; j++)
         {
@@ -349,7 +368,8 @@ public sealed class RecordConverter
         _isCategorical ??= kinds;
         for (int j = 0; j < names.Length; j++)
         {
-            if (kinds[j]) _categories.Add(RecordValue.ToText(values[j]));
+            if (IsText(names[j])) _texts.Add(RecordValue.ToText(values[j]));
+            else if (kinds[j]) _categories.Add(RecordValue.ToText(values[j]));
             else
             {
                 RecordValue.TryGetNumber(values[j], out double x);
@@ -361,6 +381,8 @@ public sealed class RecordConverter
         error = null;
         return true;
     }
+
+    private bool IsText(string column) => _textColumn is not null && string.Equals(column, _textColumn, StringComparison.OrdinalIgnoreCase);
 
     private bool ReadLabel(IReadOnlyDictionary<string, object?> record, long number, string where, out object? raw, out RecordError? error)
     {
@@ -445,13 +467,23 @@ public sealed class RecordConverter
         int n = _accepted;
         string[] names = _columnNames!;
         bool[] categorical = _isCategorical!;
-        int numericCount = categorical.Count(c => !c), categoricalCount = names.Length - numericCount;
+        int textCount = names.Count(IsText);
+        int numericCount = categorical.Count(c => !c), categoricalCount = names.Length - numericCount - textCount;
 
-        // Categories per categorical column, sorted ordinally (stable across runs and machines).
+        // Categories per categorical column, sorted ordinally (stable across runs and machines); the text
+        // column's vocabulary from the training records only.
         var columns = new FeatureColumn[names.Length];
         var categoryIndex = new Dictionary<string, int>?[names.Length];
         for (int j = 0, cj = 0; j < names.Length; j++)
         {
+            if (IsText(names[j]))
+            {
+                var text = _options.Text!;
+                var fitTexts = new string[fitRows.Length];
+                for (int i = 0; i < fitRows.Length; i++) fitTexts[i] = _texts[fitRows[i]];
+                columns[j] = new FeatureColumn(names[j], TextVectorizer.Fit(fitTexts, text.Split, text.SequenceLength, text.MaxTokens));
+                continue;
+            }
             if (!categorical[j]) { columns[j] = new FeatureColumn(names[j]); continue; }
             var set = new SortedSet<string>(StringComparer.Ordinal);
             for (int i = 0; i < n; i++) set.Add(_categories[i * categoricalCount + cj]);
@@ -469,7 +501,12 @@ public sealed class RecordConverter
             int k = i * width;
             for (int j = 0, nj = 0, cj = 0; j < names.Length; j++)
             {
-                if (!categorical[j]) raw[k++] = (float)_numbers[i * numericCount + nj++];
+                if (columns[j].Vectorizer is { } vectorizer)
+                {
+                    vectorizer.Transform(_texts[i], raw.AsSpan(k, columns[j].Width));
+                    k += columns[j].Width;
+                }
+                else if (!categorical[j]) raw[k++] = (float)_numbers[i * numericCount + nj++];
                 else
                 {
                     int hit = categoryIndex[j]![_categories[i * categoricalCount + cj++]];
@@ -529,6 +566,11 @@ public sealed class RecordConverter
         for (int j = 0, cj = 0; j < columns.Length; j++)
         {
             string name = columns[j].Name, first = RecordValue.Describe(_firstValues?[j]);
+            if (columns[j].Vectorizer is { } v)
+            {
+                _notices.Add(new ConversionNotice(false, $"Column '{name}' is text: {(v.Mode == TextTokens.Words ? "words" : "characters")}, a vocabulary of {v.VocabularySize:N0} ids (of at most {v.MaxTokens:N0}) fitted on the training records, {v.SequenceLength} ids per text (padded with 0 or cut; 1 = not in the vocabulary)."));
+                continue;
+            }
             if (!categorical[j])
             {
                 _notices.Add(new ConversionNotice(false, $"Column '{name}' is numeric (its first value, {first}, is a number)."));

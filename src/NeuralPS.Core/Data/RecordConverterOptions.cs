@@ -14,6 +14,13 @@ public sealed class RecordConverterOptions
     /// listed is numeric when its value in the first accepted record is a number, else categorical.</summary>
     public IReadOnlyList<string>? CategoricalColumns { get; set; }
 
+    /// <summary>The column that holds text (read with a vocabulary fitted on the training records, see
+    /// <see cref="Text"/>); it must be the only feature column. Null = no text.</summary>
+    public string? TextColumn { get; set; }
+
+    /// <summary>How the text column becomes token ids (required with <see cref="TextColumn"/>).</summary>
+    public TextSettings? Text { get; set; }
+
     /// <summary>Classification, regression, or decided from the labels (see <see cref="LearningTask.Auto"/>).</summary>
     public LearningTask Task { get; set; } = LearningTask.Auto;
 
@@ -27,3 +34,7 @@ public sealed class RecordConverterOptions
 
     public RecordConverterOptions Clone() => (RecordConverterOptions)MemberwiseClone();
 }
+
+/// <summary>How a text column is vectorised: split into words or characters, at most
+/// <paramref name="MaxTokens"/> ids, <paramref name="SequenceLength"/> ids per text.</summary>
+public sealed record TextSettings(TextTokens Split, int SequenceLength, int MaxTokens);

@@ -57,7 +57,7 @@ public static class RecordValue
     public static string FormatNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>Short quoted form of a value for error messages.</summary>
-    internal static string Describe(object? value)
+    public static string Describe(object? value)
     {
         if (value is null) return "null";
         string text = value as string ?? ToText(value);

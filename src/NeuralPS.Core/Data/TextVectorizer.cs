@@ -58,6 +58,27 @@ public sealed class TextVectorizer
         return new TextVectorizer(mode, sequenceLength, maxTokens, tokens);
     }
 
+    /// <summary>A vectorizer with a given vocabulary (the model file's): the tokens in id order from id 2,
+    /// each non-empty and listed once, at most <paramref name="maxTokens"/> − 2 of them.</summary>
+    public static TextVectorizer FromVocabulary(TextTokens mode, int sequenceLength, int maxTokens, IReadOnlyList<string> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (!Enum.IsDefined(mode)) throw new InvalidConfigurationException($"Unknown text split {(int)mode}.");
+        if (sequenceLength < 1 || sequenceLength > Layers.TextVectorization.MaxSequenceLength)
+            throw new InvalidConfigurationException($"The sequence length must be in [1, {Layers.TextVectorization.MaxSequenceLength:N0}], not {sequenceLength}.");
+        if (maxTokens < 3 || maxTokens > Layers.TextVectorization.MaxVocabulary)
+            throw new InvalidConfigurationException($"The vocabulary cap must be in [3, {Layers.TextVectorization.MaxVocabulary:N0}], not {maxTokens}.");
+        if (tokens.Count > maxTokens - 2)
+            throw new InvalidConfigurationException($"The vocabulary lists {tokens.Count:N0} tokens, more than its cap of {maxTokens:N0} ids (less padding and out-of-vocabulary) allows.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in tokens)
+        {
+            if (string.IsNullOrEmpty(t)) throw new InvalidConfigurationException("The vocabulary lists an empty token.");
+            if (!seen.Add(t)) throw new InvalidConfigurationException($"The vocabulary lists token '{t}' twice.");
+        }
+        return new TextVectorizer(mode, sequenceLength, maxTokens, tokens.ToArray());
+    }
+
     /// <summary>The id of a token (1 when it is not in the vocabulary).</summary>
     public int IdOf(string token) => _ids.TryGetValue(token, out int id) ? id : OutOfVocabularyId;
 

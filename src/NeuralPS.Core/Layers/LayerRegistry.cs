@@ -23,6 +23,7 @@ public static class LayerRegistry
         ["LSTM"] = LSTM.FromSpec,
         ["GRU"] = GRU.FromSpec,
         ["Embedding"] = Embedding.FromSpec,
+        ["TextVectorization"] = TextVectorization.FromSpec,
     };
 
     public static IReadOnlyCollection<string> TypeNames => Factories.Keys;

@@ -46,6 +46,18 @@ public sealed class Predictor
         return results;
     }
 
+    /// <summary>The network's raw outputs for preprocessed features [N, ..InputShape], row-major [N, outputs]
+    /// (a forecasting network's scaled forecasts).</summary>
+    public float[] PredictOutputs(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        int outputs = Network.OutputShape.Size;
+        var values = new float[(long)features.Rows * outputs];
+        BatchInference.Run(Network, features, _backend, BatchSize, (start, output) =>
+            output.Data.AsSpan(0, output.Rows * outputs).CopyTo(values.AsSpan(start * outputs)));
+        return values;
+    }
+
     /// <summary>Predictions for a dataset's (already preprocessed) features.</summary>
     public IReadOnlyList<Prediction> Predict(Dataset data)
     {

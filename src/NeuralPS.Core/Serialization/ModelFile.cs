@@ -21,7 +21,9 @@ namespace NeuralPS.Core.Serialization;
 /// </code>
 /// Sections of versions 1 and 2: ARCH (required: name, seed, input shape, epochs trained, layer specs with
 /// children), WGHT (required: per layer, its parameters and buffers: name, shape, float32 data), PREP
-/// (feature preprocessing), CLAS (class names). A reader skips unknown sections unless they are marked
+/// (feature preprocessing), CLAS (class names), SERI (a forecasting network's series: properties, window,
+/// horizon, scaling; written only for such networks and marked required, so a NeuralPS that predates it
+/// refuses the file instead of forecasting in the wrong units). A reader skips unknown sections unless they are marked
 /// required, so checkpoints (optimizer state, random state) and later additions fit in without a new
 /// version; a required section it does not know means the file needs a newer NeuralPS.
 ///
@@ -44,13 +46,14 @@ public static class ModelFile
     public const string WeightsTag = "WGHT";
     public const string PreprocessorTag = "PREP";
     public const string ClassNamesTag = "CLAS";
+    public const string SeriesTag = "SERI";
 
     internal static ReadOnlySpan<byte> Magic => "NPSMODEL"u8;
     internal const int HeaderSize = 52;
     private const int HashedHeaderBytes = 20;
     private const uint RequiredFlag = 1;
 
-    private static readonly string[] ModelTags = { ArchitectureTag, WeightsTag, PreprocessorTag, ClassNamesTag };
+    private static readonly string[] ModelTags = { ArchitectureTag, WeightsTag, PreprocessorTag, ClassNamesTag, SeriesTag };
 
     // ---------------------------------------------------------------- save
 

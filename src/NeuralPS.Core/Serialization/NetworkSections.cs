@@ -42,6 +42,17 @@ internal static class NetworkSections
             PreprocessorCodec.Write(w, pre);
             sections.Add(new ModelSection(ModelFile.PreprocessorTag, required: true, w.ToArray()));
         }
+        if (network.Series is { } series)
+        {
+            var w = new ModelBinaryWriter();
+            w.WriteStrings(series.Properties);
+            w.WriteInt32(series.Window);
+            w.WriteInt32(series.Horizon);
+            w.WriteInt32(series.Features);
+            foreach (var m in series.Mean) w.WriteDouble(m);
+            foreach (var sd in series.StandardDeviation) w.WriteDouble(sd);
+            sections.Add(new ModelSection(ModelFile.SeriesTag, required: true, w.ToArray()));
+        }
         if (network.ClassNames is { } classes)
         {
             var w = new ModelBinaryWriter();
@@ -156,6 +167,30 @@ internal static class NetworkSections
             var classes = r.ReadStrings("the class names");
             r.ExpectEnd();
             network.ClassNames = classes;
+        }
+        if (sections.TryGetValue(ModelFile.SeriesTag, out var seri))
+        {
+            var r = seri.OpenReader($"Model file '{file}'");
+            var properties = r.ReadStrings("the series properties");
+            int window = r.ReadInt32("the series window");
+            int horizon = r.ReadInt32("the series horizon");
+            int features = r.ReadCount("the series scaling", 16);
+            if (features != properties.Length) throw r.Error($"the series has {properties.Length} properties but {features} scaling statistics");
+            var mean = new double[features];
+            var std = new double[features];
+            for (int f = 0; f < features; f++) mean[f] = r.ReadDouble("a series mean");
+            for (int f = 0; f < features; f++) std[f] = r.ReadDouble("a series standard deviation");
+            r.ExpectEnd();
+            if (window < 1 || (long)window * features != network.InputShape.Size || network.InputShape[0] != window)
+                throw r.Error($"the series' window of {window} steps of {features} properties does not fill the network's input {network.InputShape}");
+            try
+            {
+                network.Series = new Data.SeriesPreprocessor(properties, window, horizon, mean, std);
+            }
+            catch (InvalidConfigurationException e)
+            {
+                throw r.Error($"the series settings are invalid: {e.Message}");
+            }
         }
         network.EpochsTrained = epochs;
         Validate(network, file);

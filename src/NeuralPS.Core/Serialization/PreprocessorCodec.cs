@@ -6,7 +6,7 @@ namespace NeuralPS.Core.Serialization;
 /// record columns (numeric or categorical with categories) and the label column name.</summary>
 internal static class PreprocessorCodec
 {
-    private const byte KindNumeric = 0, KindCategorical = 1;
+    private const byte KindNumeric = 0, KindCategorical = 1, KindText = 2;
 
     public static void Write(ModelBinaryWriter w, FeaturePreprocessor p)
     {
@@ -26,8 +26,16 @@ internal static class PreprocessorCodec
             foreach (var c in p.Columns)
             {
                 w.WriteString(c.Name);
-                w.WriteByte(c.Kind == FeatureKind.Categorical ? KindCategorical : KindNumeric);
+                w.WriteByte(c.Kind switch { FeatureKind.Categorical => KindCategorical, FeatureKind.Text => KindText, _ => KindNumeric });
                 if (c.Kind == FeatureKind.Categorical) w.WriteStrings(c.Categories!);
+                if (c.Vectorizer is { } v)
+                {
+                    // Text (written only by models with a TextVectorization layer, so older files never hold it).
+                    w.WriteByte((byte)v.Mode);
+                    w.WriteInt32(v.SequenceLength);
+                    w.WriteInt32(v.MaxTokens);
+                    w.WriteStrings(v.Tokens);
+                }
             }
         }
         w.WriteBool(p.LabelName is not null);
@@ -56,6 +64,7 @@ internal static class PreprocessorCodec
                 {
                     KindNumeric => Guard(r, () => new FeatureColumn(name)),
                     KindCategorical => Guard(r, () => new FeatureColumn(name, r.ReadStrings($"the categories of column '{name}'"))),
+                    KindText => ReadText(r, name),
                     _ => throw r.Error($"column '{name}' has unknown kind {kind}"),
                 };
             }
@@ -71,6 +80,22 @@ internal static class PreprocessorCodec
                 throw r.Error("the feature names do not match the record columns");
             return p;
         });
+    }
+
+    // The vocabulary's size is checked against the bytes that remain before anything is allocated
+    // (ReadStrings: 4 bytes per token at least), and the cap and sequence length against their limits.
+    private static FeatureColumn ReadText(ModelBinaryReader r, string name)
+    {
+        byte mode = r.ReadByte($"the split of text column '{name}'");
+        int sequenceLength = r.ReadInt32($"the sequence length of text column '{name}'");
+        int maxTokens = r.ReadInt32($"the vocabulary cap of text column '{name}'");
+        if (mode > (byte)TextTokens.Characters) throw r.Error($"text column '{name}' has unknown split {mode}");
+        if (sequenceLength < 1 || sequenceLength > Layers.TextVectorization.MaxSequenceLength)
+            throw r.Error($"text column '{name}' has sequence length {sequenceLength}, outside [1, {Layers.TextVectorization.MaxSequenceLength:N0}]");
+        if (maxTokens < 3 || maxTokens > Layers.TextVectorization.MaxVocabulary)
+            throw r.Error($"text column '{name}' has a vocabulary cap of {maxTokens}, outside [3, {Layers.TextVectorization.MaxVocabulary:N0}]");
+        var tokens = r.ReadStrings($"the vocabulary of text column '{name}'");
+        return Guard(r, () => new FeatureColumn(name, TextVectorizer.FromVocabulary((TextTokens)mode, sequenceLength, maxTokens, tokens)));
     }
 
     private static T Guard<T>(ModelBinaryReader r, Func<T> build)

@@ -1,0 +1,120 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Text and series as a user meets them: records with a text property train a classifier whose vocabulary is
+# saved with it, so a reloaded model reads raw text; a series from Import-Csv rows or numbers on the pipeline
+# trains a forecaster whose scaling is saved with it, so forecasts come back in the series' units.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $Names = @(Import-Csv -Path (Join-Path $RepoRoot 'data' 'first-names' 'first-names.csv'))
+    # Every fourth name, then every fifth of those is a test name (about 1,600 training and 400 test names).
+    $Sample = for ($i = 0; $i -lt $Names.Count; $i += 4) { $Names[$i] }
+    $NameTest = for ($i = 0; $i -lt $Sample.Count; $i += 5) { $Sample[$i] }
+    $NameTrain = for ($i = 0; $i -lt $Sample.Count; $i++) { if ($i % 5) { $Sample[$i] } }
+    $Sunspots = @(Import-Csv -Path (Join-Path $RepoRoot 'data' 'sunspots' 'sunspots.csv'))
+
+    function New-NameNetwork {
+        New-NeuralNetwork -Name names -Seed 1 |
+            Add-Layer TextVectorization -MaxTokens 64 -SequenceLength 12 -Split Character |
+            Add-Layer Embedding -Dimensions 8 |
+            Add-Layer GRU -Units 32 -MaskZeroSteps |
+            Add-Layer Dense -Units 2
+    }
+}
+
+Describe 'A text classifier from raw text records' {
+    It 'trains on names, saves, reloads and predicts raw text the same way' {
+        $net = New-NameNetwork
+        $net.InputShape.ToString() | Should -Be '(12,)'
+        $net.Layers[1].VocabularySize | Should -Be 64
+        $null = $NameTrain | Invoke-Training -Network $net -LabelProperty Sex -Epochs 6 -BatchSize 32 -LearningRate 0.005
+        $net.Layers[0].Vocabulary.VocabularySize | Should -BeGreaterThan 20
+        $path = Join-Path $TestDrive 'names.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        $model = Import-NeuralNetwork -Path $path
+        $model.Layers[0].Vocabulary.Tokens | Should -Be $net.Layers[0].Vocabulary.Tokens
+        ($NameTest | Measure-Model -Network $model).Accuracy | Should -BeGreaterThan 0.7   # 58 % are female
+        $raw = 'Marianne', 'Bartholomew' | ForEach-Object { [pscustomobject]@{ Name = $_ } }
+        $before = $raw | Invoke-Prediction -Network $net | ForEach-Object { '{0}:{1:R}' -f $_.PredictedLabel, $_.Probability }
+        $after = $raw | Invoke-Prediction -Network $model | ForEach-Object { '{0}:{1:R}' -f $_.PredictedLabel, $_.Probability }
+        $after | Should -Be $before
+        ($raw | Invoke-Prediction -Network $model).PredictedLabel | Should -Be 'female', 'male'
+    }
+
+    It 'fits the vocabulary on the training records only, not on the validation split' {
+        $rows = 1..40 | ForEach-Object { [pscustomobject]@{ Text = "common word$_"; Label = ('a', 'b')[$_ % 2] } }
+        $net = New-NeuralNetwork -Name words -Seed 2 |
+            Add-Layer TextVectorization -MaxTokens 1000 -SequenceLength 4 |
+            Add-Layer Embedding -Dimensions 4 | Add-Layer LSTM -Units 4 -MaskZeroSteps | Add-Layer Dense -Units 2
+        $null = $rows | Invoke-Training -Network $net -ValidationSplit 0.25 -Epochs 1
+        $tokens = $net.Layers[0].Vocabulary.Tokens
+        $tokens | Should -Contain 'common'
+        $tokens.Count | Should -Be 31        # 'common' and the 30 training records' own words; none of the 10 held out
+    }
+
+    It 'refuses text records with several properties besides the label, naming them' {
+        $net = New-NameNetwork
+        $err = { [pscustomobject]@{ First = 'Ann'; Middle = 'Lee'; Sex = 'female' } | Invoke-Training -Network $net -LabelProperty Sex -Epochs 1 } |
+            Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*First, Middle*-FeatureProperty*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'says TextVectorization must come first' {
+        $err = { New-NeuralNetwork -InputShape 4 | Add-Layer Dense -Units 4 | Add-Layer TextVectorization -SequenceLength 4 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*first layer*'
+        $err = { New-NeuralNetwork | Add-Layer Dense -Units 4 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*-InputShape*'
+    }
+}
+
+Describe 'Forecasting a series' {
+    It 'forecasts sunspots from Import-Csv rows in sunspot numbers, after a save and reload' {
+        $net = New-NeuralNetwork -Name sunspots -InputShape 12, 1 -Seed 7 | Add-Layer GRU -Units 16 | Add-Layer Dense -Units 1
+        $verbose = $Sunspots | Invoke-Training -Network $net -SeriesProperty SUNACTIVITY -ValidationSplit 0.2 -Epochs 30 -BatchSize 16 -LearningRate 0.01 -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+        $verbose | Should -Contain ($verbose | Where-Object { $_ -like 'Series of 309 steps*235 training windows (steps 1-247, scaling fitted on them only), 62 validation windows with targets after step 247*' })
+        $path = Join-Path $TestDrive 'sunspots.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        $model = Import-NeuralNetwork -Path $path
+        $model.Series.Properties | Should -Be 'SUNACTIVITY'
+        $test = $Sunspots[235..308]            # 12 years of inputs, then the 62 test years 1947-2008
+        $report = $test | Measure-Model -Network $model
+        $report.Count | Should -Be 62
+        $report.RMSE | Should -BeLessThan 30   # persistence (next year = this year) scores 33.3
+        $forecasts = @($test | Invoke-Prediction -Network $model)
+        $forecasts.Count | Should -Be 63       # every window; the last forecasts 2009
+        $forecasts[0].Step | Should -Be 13
+        $forecasts[0].Actual | Should -Be ([double]$Sunspots[247].SUNACTIVITY)
+        $forecasts[-1].Actual | Should -BeNullOrEmpty
+        $forecasts[-1].Step | Should -Be 75
+        $forecasts[-1].Forecast | Should -BeGreaterThan -50
+    }
+
+    It 'takes numbers on the pipeline and forecasts several steps ahead' {
+        $wave = 0..299 | ForEach-Object { 10 + 5 * [math]::Sin($_ / 4) }
+        $net = New-NeuralNetwork -Name wave -InputShape 16 -Seed 3 | Add-Layer Dense -Units 32 -Activation Tanh | Add-Layer Dense -Units 3
+        $null = $wave | Invoke-Training -Network $net -Horizon 2 -Epochs 40 -BatchSize 16 -LearningRate 0.01
+        $net.Series.Horizon | Should -Be 2
+        $out = @($wave[0..39] | Invoke-Prediction -Network $net)
+        $out.Count | Should -Be 25
+        $out[0].Step | Should -Be 18                          # window 1..16, first target 2 steps after its last
+        $out[0].Forecast.Count | Should -Be 3
+        [math]::Abs($out[0].Forecast[0] - $wave[18 - 1]) | Should -BeLessThan 1.5
+        ($wave[0..99] | Measure-Model -Network $net).RMSE | Should -BeLessThan 1.5
+    }
+
+    It 'reports a step that is not a number, naming it, and goes on' {
+        $net = New-NeuralNetwork -Name s -InputShape 4 -Seed 1 | Add-Layer Dense -Units 1
+        $rows = 1..30 | ForEach-Object { [pscustomobject]@{ V = if ($_ -eq 7) { 'n/a' } else { $_ } } }
+        $null = $rows | Invoke-Training -Network $net -SeriesProperty V -Epochs 1 -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad.Count | Should -Be 1
+        $bad[0].Exception.Message | Should -BeLike "*Step 7*'V'*'n/a'*"
+        $bad[0].TargetObject.V | Should -Be 'n/a'
+    }
+
+    It 'refuses a network whose input is not a window of the series' {
+        $net = New-NeuralNetwork -Name s -InputShape 6, 2 -Seed 1 | Add-Layer GRU -Units 2 | Add-Layer Dense -Units 1
+        $err = { 1..50 | Invoke-Training -Network $net -Horizon 1 -Epochs 1 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*-InputShape window,1*'
+    }
+}
