@@ -16,7 +16,7 @@ public sealed class RoundTripTests
     private static Network RoundTrip(Network net) => OnnxReader.Load(OnnxExporter.Encode(net), "roundtrip.onnx");
 
     /// <summary>The activations added for PyTorch models come back as the same layers with the same outputs
-    /// (SiLU is left out: it is written as Sigmoid·x, which the importer does not fold back yet).</summary>
+    /// (SiLU is written as Sigmoid·x and read back as an Activation SiLU layer: see the SiLU test).</summary>
     [Fact]
     public void PyTorch_activations_and_a_channel_softmax_round_trip_bit_identically()
     {
@@ -32,6 +32,20 @@ public sealed class RoundTripTests
             .Add(new Dense(3, ActivationKind.GELU));
         var rng = new NeuralRandom(8);
         AssertIdentical(net, Enumerable.Range(0, 3 * 162).Select(_ => (float)rng.NextGaussian()).ToArray(), 3);
+    }
+
+    /// <summary>SiLU goes out as Mul(x, Sigmoid(x)), PyTorch's form, and comes back as one SiLU activation layer
+    /// with bit-identical outputs.</summary>
+    [Fact]
+    public void SiLU_written_as_sigmoid_times_x_comes_back_as_SiLU()
+    {
+        var net = new Network("silu", new Shape(4), 2).Add(new Dense(6)).Add(new Activation(ActivationKind.SiLU)).Add(new Dense(2));
+        var back = RoundTrip(net);
+        Assert.Contains(back.Layers, l => l is Activation { Kind: ActivationKind.SiLU });
+        var x = new Tensor(3, 4);
+        for (int i = 0; i < x.Size; i++) x[i] = (float)Math.Cos(i);
+        var ctx = new LayerContext(NeuralPS.Core.Backends.CpuBackend.Instance, training: false);
+        Assert.Equal(net.Forward(x, ctx).ToArray(), back.Forward(x, ctx).ToArray());
     }
 
     private static void AssertIdentical(Network net, float[] raw, int batch)

@@ -318,6 +318,17 @@ internal sealed class OnnxImporter
 
     private List<NodeProto> Consumers(string value) => _consumers.TryGetValue(value, out var list) ? list : new List<NodeProto>();
 
+    /// <summary>x read by a Sigmoid and by a Mul of x and that Sigmoid's output (read by nothing else): SiLU.</summary>
+    private (NodeProto Sigmoid, NodeProto Mul)? SiluPattern(string x, NodeProto a, NodeProto b)
+    {
+        var (sigmoid, mul) = a.OpType == "Sigmoid" ? (a, b) : (b, a);
+        if (sigmoid.OpType != "Sigmoid" || mul.OpType != "Mul" || sigmoid.Input.Count != 1 || sigmoid.Input[0] != x
+            || sigmoid.Output.Count != 1 || mul.Input.Count != 2) return null;
+        string s = sigmoid.Output[0];
+        bool operands = mul.Input[0] == x && mul.Input[1] == s || mul.Input[0] == s && mul.Input[1] == x;
+        return operands && Single(s) == mul ? (sigmoid, mul) : null;
+    }
+
     private NodeProto? Single(string value)
     {
         var list = Consumers(value);
@@ -358,6 +369,14 @@ internal sealed class OnnxImporter
             if (next.Count == 1)
             {
                 value = Match(net, next[0], value, depth);
+            }
+            else if (next.Count == 2 && SiluPattern(value, next[0], next[1]) is var (sigmoid, mul))
+            {
+                // SiLU as PyTorch writes it: Mul(x, Sigmoid(x)).
+                if (_done.Contains(sigmoid) || _done.Contains(mul)) throw Fail(mul, "is reached twice (the graph has a cycle)");
+                _done.Add(sigmoid);
+                net.Add(new Activation(ActivationKind.SiLU, null, LayerName(net, mul)));
+                value = Finish(mul);
             }
             else if (next.Count == 2)
             {
