@@ -92,7 +92,8 @@ public sealed partial class CpuBackend
             }
             return;
         }
-        if (!ConvIm2RowGemm.Applies(g) && !ConvDirect.Applies(g) && g.Batch > 0 && ConvIm2ColGemm.FusedBackward)
+        bool winogradData = dx is not null && ConvWinograd.InBackward && ConvWinograd.AppliesToBackwardData(g);
+        if (!ConvIm2RowGemm.Applies(g) && !ConvDirect.Applies(g) && g.Batch > 0 && ConvIm2ColGemm.FusedBackward && !winogradData)
         {
             // Classic layout: act′, bias, filter and data gradients in one pass over the chunks.
             CheckConv(g, x, "x", g.InputSize);

@@ -51,12 +51,23 @@ public sealed class ConvZeroAllocationTests
         int[] indices = Enumerable.Range(0, batch).Select(i => (i * 37) % n).ToArray();
         trainer.GatherBatch(data, indices);
         trainer.TrainBatch(batch, out _, out _);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        // Up to three rounds of 5 steps; one must allocate nothing. A per-step allocation shows in every round and
+        // still fails; a one-time growth caused by a neighbouring test (the shared thread team grown when another
+        // class raises the thread count, a scratch buffer first claimed by this thread: seen once as 168 bytes in a
+        // full CI run) does not.
+        var seen = new List<long>();
+        for (int round = 0; round < 3; round++)
         {
-            trainer.GatherBatch(data, indices);
-            trainer.TrainBatch(batch, out _, out _);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                trainer.GatherBatch(data, indices);
+                trainer.TrainBatch(batch, out _, out _);
+            }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) return;
+            seen.Add(allocated);
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Fail($"every round of 5 steps allocated: {string.Join(", ", seen)} bytes");
     }
 }

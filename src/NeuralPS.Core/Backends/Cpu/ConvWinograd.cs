@@ -31,6 +31,11 @@ internal static unsafe class ConvWinograd
     /// 0.4–1 ms slower, the step ~1 ms (7%) faster on both. NEURALPS_WINOGRAD_TRAINING=0 turns it off.</summary>
     public static bool InTraining { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TRAINING") != "0";
 
+    /// <summary>Also for the input gradient in a training step (Conv2dBackward then leaves the classic layout's fused
+    /// filter-and-data pass: act′ once, the filter gradient on im2col, the data gradient here).
+    /// NEURALPS_WINOGRAD_BACKWARD=0 turns it off.</summary>
+    public static bool InBackward { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_BACKWARD") != "0";
+
     /// <summary>Tiles per chunk: 16 GEMMs of this many rows; V and M of a chunk stay in L2.</summary>
     public static int TilesPerChunk { get; set; } = 144;
 
