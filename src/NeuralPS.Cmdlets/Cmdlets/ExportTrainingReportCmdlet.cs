@@ -12,21 +12,9 @@ namespace NeuralPS.Cmdlets;
 /// overwritten only with -Force; the file is written to a temporary name and renamed.</summary>
 [Cmdlet(VerbsData.Export, "TrainingReport", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
+public sealed class ExportTrainingReportCmdlet : FileWriteCmdlet
 {
     private readonly List<TrainingHistoryEntry> _history = new();
-
-    /// <summary>The HTML file to write.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = string.Empty;
-
-    /// <summary>The HTML file to write, taken literally (no wildcard characters).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string LiteralPath { get; set; } = string.Empty;
 
     /// <summary>The trained network (its summary goes into the report).</summary>
     [Parameter(Mandatory = true)]
@@ -44,14 +32,6 @@ public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
     [ValidateNotNull]
     public TrainingHistoryEntry[]? InputObject { get; set; }
 
-    /// <summary>Overwrite an existing file.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Write the report file (FileInfo) to the pipeline.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     protected override void ProcessRecord()
     {
         if (InputObject is not null) _history.AddRange(InputObject.Where(h => h is not null));
@@ -59,12 +39,8 @@ public sealed class ExportTrainingReportCmdlet : NeuralCmdlet
 
     protected override void EndProcessing()
     {
-        if (DistributedSession.FollowerRank is int rank and > 0)
-        {
-            WriteVerbose($"Rank {rank} of a distributed run: rank 0 writes the training report.");
-            return;
-        }
-        var plan = PlanFileWrite(Path, LiteralPath, Force.IsPresent);
+        if (LeftToRankZero("the training report")) return;
+        var plan = PlanFile();
         string html;
         try
         {
