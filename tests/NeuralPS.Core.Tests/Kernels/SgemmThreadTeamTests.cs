@@ -71,6 +71,55 @@ public sealed unsafe class SgemmThreadTeamTests
         EveryPartRunsExactlyOnce();
     }
 
+    private static int s_callerThread, s_workerParts;
+
+    // Throws on a worker only. The calling thread's part waits (up to 2 ms) until a worker has entered one, then
+    // returns at once, so the caller is already waiting for the last part while the worker's exception unwinds:
+    // the window in which a failure recorded too late is missed.
+    private static void ThrowOnAWorker(void* state, int part)
+    {
+        if (Environment.CurrentManagedThreadId == s_callerThread)
+        {
+            int seen = *(int*)state;
+            long end = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 500;
+            while (Volatile.Read(ref s_workerParts) == seen && System.Diagnostics.Stopwatch.GetTimestamp() < end) Thread.SpinWait(10);
+            return;
+        }
+        Interlocked.Increment(ref s_workerParts);
+        throw new InvalidDataException($"part {part} failed on a worker");
+    }
+
+    [Fact]
+    public void ExceptionOnAWorker_IsNeverLost_AndNeverLeaksIntoTheNextJob()
+    {
+        // A worker once recorded its exception after counting the part as done, so the caller could return
+        // true without it (seen in a full run) and the late write could fail the next, healthy job.
+        s_callerThread = Environment.CurrentManagedThreadId;
+        int failedOnAWorker = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            int before = Volatile.Read(ref s_workerParts);
+            Exception? thrown = null;
+            try { Team.TryRun(&ThrowOnAWorker, &before, 2); }
+            catch (InvalidOperationException e) { thrown = e; }
+            bool workerRan = Volatile.Read(ref s_workerParts) != before;
+            Assert.Equal(workerRan, thrown is not null);
+            if (thrown is not null)
+            {
+                Assert.IsType<InvalidDataException>(thrown.InnerException);
+                failedOnAWorker++;
+            }
+            var perPart = new int[4];
+            fixed (int* p = perPart)
+            {
+                var c = new Counts { PerPart = p };
+                Assert.True(Team.TryRun(&Count, &c, 4)); // throws if a stale failure leaked into this job
+            }
+            Assert.Equal(new[] { 1, 1, 1, 1 }, perPart);
+        }
+        Assert.True(failedOnAWorker > 0, "no worker ever claimed a part; the test proved nothing");
+    }
+
     [Fact]
     public void ConcurrentCallers_AllGetTheirWorkDone()
     {

@@ -22,7 +22,17 @@ internal static class ActivationKernels
     private const float SeluScale = (float)CpuActivations.SeluScale;
 
     /// <summary>True for the kinds <see cref="Forward"/> handles (every element-wise kind).</summary>
-    public static bool IsElementwise(ActivationKind kind) => kind != ActivationKind.Softmax && Enum.IsDefined(kind);
+    public static bool IsElementwise(ActivationKind kind) => kind != ActivationKind.Softmax && IsKnown(kind);
+
+    /// <summary>True for a declared <see cref="ActivationKind"/> (the kinds are 0 .. <see cref="LastKind"/> without gaps;
+    /// a test holds that). A range check, not Enum.IsDefined: this runs on every activation call of a training step, and
+    /// Enum.IsDefined reads the enum's metadata through the type's shared reflection cache, which another thread that
+    /// formats or parses the same enum can replace, so a call then allocates (seen: 168-1440 bytes per 5 steps of the
+    /// residual network in ConvZeroAllocationTests when another test class ran beside it).</summary>
+    public static bool IsKnown(ActivationKind kind) => (uint)kind <= (uint)LastKind;
+
+    /// <summary>The highest declared kind.</summary>
+    internal const ActivationKind LastKind = ActivationKind.HardSwish;
 
     /// <summary>y = act(x) for an element-wise kind; y may be x.</summary>
     public static void Forward(ActivationKind kind, ReadOnlySpan<float> x, Span<float> y, float alpha, float beta, float threshold)

@@ -92,15 +92,13 @@ internal sealed unsafe class ThreadTeam
             int helpers = Math.Min(parts - 1, _workers.Length);
             for (int w = 0; w < helpers; w++) _workers[w].WakeIfSleeping();
 
-            Exception? mine = null;
-            try { RunParts(id); }
-            catch (Exception e) { mine = e; }
+            RunParts(id);
 
             var spin = new SpinWait();
             while (Volatile.Read(ref _done) != parts) spin.SpinOnce(sleep1Threshold: -1);
             _job = null;
             _state = null;
-            var failure = mine ?? _failure;
+            var failure = Volatile.Read(ref _failure);
             if (failure is not null) throw new InvalidOperationException("A parallel kernel part failed.", failure);
             return true;
         }
@@ -123,6 +121,13 @@ internal sealed unsafe class ThreadTeam
             try
             {
                 _job(_state, part);
+            }
+            catch (Exception e)
+            {
+                // Recorded before the part counts as done: the caller reads _failure once every part is done, so
+                // a failure recorded after the increment (as the worker loop once did) could be missed by this job
+                // and then surface in the next one. The first failure wins.
+                Interlocked.CompareExchange(ref _failure, e, null);
             }
             finally
             {
@@ -196,14 +201,7 @@ internal sealed unsafe class ThreadTeam
                     }
                 }
                 seen = job;
-                try
-                {
-                    _team.RunParts(job);
-                }
-                catch (Exception e)
-                {
-                    _team._failure = e;
-                }
+                _team.RunParts(job); // records a part's exception itself
             }
         }
     }
