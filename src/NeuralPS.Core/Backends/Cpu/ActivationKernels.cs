@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
@@ -74,39 +75,71 @@ internal static class ActivationKernels
         }
     }
 
+    // ---------------------------------------------------------------- the one element loop
+
+    /// <summary>An element-wise operation on whole vectors: out = f(x, a, b, c) lane by lane. <see cref="Inputs"/>
+    /// says how many of x, a, b, c it reads (the loop loads no others; they arrive as zero).</summary>
+    private interface IVectorMap
+    {
+        static abstract int Inputs { get; }
+        Vector<float> Apply(Vector<float> x, Vector<float> a, Vector<float> b, Vector<float> c);
+    }
+
+    /// <summary>y[i] = op(x[i], a[i], b[i], c[i]) for every i (the inputs the op reads as long as x; y may alias any
+    /// input at the same offset). The last, partial vector goes through the same vector code on a zero-padded copy,
+    /// so every element is computed exactly as a lane is, whatever the length or alignment; there is no scalar copy
+    /// of any operation to keep in step.</summary>
+    private static void Map<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> y)
+        where TOp : struct, IVectorMap
+    {
+        int n = x.Length, w = Vector<float>.Count, i = 0;
+        if (y.Length < n || (TOp.Inputs > 1 && a.Length < n) || (TOp.Inputs > 2 && b.Length < n) || (TOp.Inputs > 3 && c.Length < n))
+            throw new ArgumentException("Every span must be as long as x.");
+        ref float rx = ref MemoryMarshal.GetReference(x), ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b), rc = ref MemoryMarshal.GetReference(c), ry = ref MemoryMarshal.GetReference(y);
+        for (; i <= n - w; i += w)
+        {
+            nuint at = (nuint)i;
+            var va = TOp.Inputs > 1 ? Vector.LoadUnsafe(ref ra, at) : default;
+            var vb = TOp.Inputs > 2 ? Vector.LoadUnsafe(ref rb, at) : default;
+            var vc = TOp.Inputs > 3 ? Vector.LoadUnsafe(ref rc, at) : default;
+            op.Apply(Vector.LoadUnsafe(ref rx, at), va, vb, vc).StoreUnsafe(ref ry, at);
+        }
+        if (i == n) return;
+        int r = n - i;
+        Span<float> tail = stackalloc float[5 * w];
+        tail.Clear();
+        x.Slice(i, r).CopyTo(tail);
+        if (TOp.Inputs > 1) a.Slice(i, r).CopyTo(tail.Slice(w));
+        if (TOp.Inputs > 2) b.Slice(i, r).CopyTo(tail.Slice(2 * w));
+        if (TOp.Inputs > 3) c.Slice(i, r).CopyTo(tail.Slice(3 * w));
+        var result = tail.Slice(4 * w);
+        op.Apply(new Vector<float>(tail), new Vector<float>(tail.Slice(w)), new Vector<float>(tail.Slice(2 * w)), new Vector<float>(tail.Slice(3 * w))).CopyTo(result);
+        result.Slice(0, r).CopyTo(y.Slice(i));
+    }
+
+    private static void Map<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IVectorMap => Map(op, x, default, default, default, y);
+
+    private static void Map<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> a, Span<float> y) where TOp : struct, IVectorMap => Map(op, x, a, default, default, y);
+
+    private static void Map<TOp>(TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) where TOp : struct, IVectorMap => Map(op, x, a, b, default, y);
+
+    private static Vector<int> Positive(Vector<float> x) => Vector.GreaterThan(x, Vector<float>.Zero);
+
     // ---------------------------------------------------------------- GELU (exact): ½·x·erfc(−x/√2)
 
     // erfc(a) for a = |x|/√2 ≥ 0 is t·exp(−a² + P(t)), t = 1/(1 + a/2); erfc(−x/√2) is that for x ≤ 0, 2 − that for x > 0.
     public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
     {
-        Span<float> tBuf = stackalloc float[Chunk];
         Span<float> eBuf = stackalloc float[Chunk];
         for (int start = 0; start < x.Length; start += Chunk)
         {
             int n = Math.Min(Chunk, x.Length - start);
             var xs = x.Slice(start, n);
-            var t = tBuf.Slice(0, n);
             var e = eBuf.Slice(0, n);
-            ErfcArgument(xs, t, e);
+            Map(new ErfcExponent(), xs, e);
             TensorPrimitives.Exp(e, e);
-            var ys = y.Slice(start, n);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var vx = new Vector<float>(xs.Slice(i));
-                    var ec = new Vector<float>(t.Slice(i)) * new Vector<float>(e.Slice(i));
-                    var erfc = Vector.ConditionalSelect(Vector.GreaterThan(vx, Vector<float>.Zero), new Vector<float>(2f) - ec, ec);
-                    (new Vector<float>(0.5f) * vx * erfc).CopyTo(ys.Slice(i));
-                }
-            }
-            for (; i < n; i++)
-            {
-                float ec = t[i] * e[i];
-                float erfc = xs[i] > 0f ? 2f - ec : ec;
-                ys[i] = 0.5f * xs[i] * erfc;
-            }
+            Map(new GeluFromErfc(), xs, e, y.Slice(start, n));
         }
     }
 
@@ -114,95 +147,82 @@ internal static class ActivationKernels
     // factor of erfc's exponential, so the two exponentials are taken separately.
     public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        Span<float> tBuf = stackalloc float[Chunk];
         Span<float> gBuf = stackalloc float[Chunk];
         Span<float> pBuf = stackalloc float[Chunk];
         for (int start = 0; start < x.Length; start += Chunk)
         {
             int n = Math.Min(Chunk, x.Length - start);
             var xs = x.Slice(start, n);
-            var t = tBuf.Slice(0, n);
             var g = gBuf.Slice(0, n);
             var p = pBuf.Slice(0, n);
-            for (int k = 0; k < n; k++)
-            {
-                float a = MathF.Abs(xs[k]) * InvSqrt2;
-                float tk = 1f / (1f + 0.5f * a);
-                t[k] = tk;
-                g[k] = -a * a;
-                p[k] = ErrorFunction.Polynomial(tk);
-            }
+            Map(new MinusHalfSquare(), xs, g);
+            Map(new ErfcPolynomial(), xs, p);
             TensorPrimitives.Exp(g, g);
             TensorPrimitives.Exp(p, p);
-            var dys = dy.Slice(start, n);
-            var dxs = dx.Slice(start, n);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var half = new Vector<float>(0.5f);
-                var two = new Vector<float>(2f);
-                var c = new Vector<float>(InvSqrt2Pi);
-                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var vx = new Vector<float>(xs.Slice(i));
-                    var vg = new Vector<float>(g.Slice(i));
-                    var ec = new Vector<float>(t.Slice(i)) * vg * new Vector<float>(p.Slice(i));
-                    var cdf = half * Vector.ConditionalSelect(Vector.GreaterThan(vx, Vector<float>.Zero), two - ec, ec);
-                    (new Vector<float>(dys.Slice(i)) * (cdf + vx * c * vg)).CopyTo(dxs.Slice(i));
-                }
-            }
-            for (; i < n; i++)
-            {
-                float ec = t[i] * g[i] * p[i];
-                float cdf = 0.5f * (xs[i] > 0f ? 2f - ec : ec);
-                dxs[i] = dys[i] * (cdf + xs[i] * InvSqrt2Pi * g[i]);
-            }
+            Map(new GeluGradient(), xs, dy.Slice(start, n), p, g, dx.Slice(start, n));
         }
     }
 
-    // t = 1/(1 + a/2) and −a² + P(t), a = |x|/√2, vectorised.
-    private static void ErfcArgument(ReadOnlySpan<float> x, Span<float> t, Span<float> arg)
+    /// <summary>t = 1/(1 + a/2), a = |x|/√2 (recomputed where needed: cheaper than a pass through memory).</summary>
+    private static Vector<float> ErfcT(Vector<float> x) =>
+        Vector<float>.One / (Vector<float>.One + new Vector<float>(0.5f * InvSqrt2) * Vector.Abs(x));
+
+    /// <summary>−a² = −x²/2.</summary>
+    private readonly struct MinusHalfSquare : IVectorMap
     {
-        int i = 0, n = x.Length;
-        if (Vector.IsHardwareAccelerated)
+        public static int Inputs => 1;
+        public Vector<float> Apply(Vector<float> x, Vector<float> a, Vector<float> b, Vector<float> c) => new Vector<float>(-0.5f) * x * x;
+    }
+
+    /// <summary>P(t) of erfc.</summary>
+    private readonly struct ErfcPolynomial : IVectorMap
+    {
+        public static int Inputs => 1;
+        public Vector<float> Apply(Vector<float> x, Vector<float> a, Vector<float> b, Vector<float> c) => Polynomial(ErfcT(x));
+    }
+
+    /// <summary>−a² + P(t).</summary>
+    private readonly struct ErfcExponent : IVectorMap
+    {
+        public static int Inputs => 1;
+        public Vector<float> Apply(Vector<float> x, Vector<float> a, Vector<float> b, Vector<float> c) =>
+            Polynomial(ErfcT(x)) - new Vector<float>(0.5f) * x * x;
+    }
+
+    private static Vector<float> Polynomial(Vector<float> t)
+    {
+        var poly = new Vector<float>(ErrorFunction.C9);
+        poly = poly * t + new Vector<float>(ErrorFunction.C8);
+        poly = poly * t + new Vector<float>(ErrorFunction.C7);
+        poly = poly * t + new Vector<float>(ErrorFunction.C6);
+        poly = poly * t + new Vector<float>(ErrorFunction.C5);
+        poly = poly * t + new Vector<float>(ErrorFunction.C4);
+        poly = poly * t + new Vector<float>(ErrorFunction.C3);
+        poly = poly * t + new Vector<float>(ErrorFunction.C2);
+        poly = poly * t + new Vector<float>(ErrorFunction.C1);
+        return poly * t + new Vector<float>(ErrorFunction.C0);
+    }
+
+    /// <summary>y = ½·x·erfc(−x/√2) from x and e = exp(−a² + P(t)).</summary>
+    private readonly struct GeluFromErfc : IVectorMap
+    {
+        public static int Inputs => 2;
+        public Vector<float> Apply(Vector<float> x, Vector<float> e, Vector<float> b, Vector<float> c)
         {
-            var one = Vector<float>.One;
-            var half = new Vector<float>(0.5f);
-            var s = new Vector<float>(InvSqrt2);
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var a = Vector.Abs(new Vector<float>(x.Slice(i))) * s;
-                var vt = one / (one + half * a);
-                var poly = new Vector<float>(ErrorFunction.C9);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C8);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C7);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C6);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C5);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C4);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C3);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C2);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C1);
-                poly = poly * vt + new Vector<float>(ErrorFunction.C0);
-                vt.CopyTo(t.Slice(i));
-                (poly - a * a).CopyTo(arg.Slice(i));
-            }
+            var ec = ErfcT(x) * e;
+            return new Vector<float>(0.5f) * x * Vector.ConditionalSelect(Positive(x), new Vector<float>(2f) - ec, ec);
         }
-        for (; i < n; i++)
+    }
+
+    /// <summary>dx = dy·(Φ(x) + x·φ(x)) from x, dy, e^P and g = e^(−a²).</summary>
+    private readonly struct GeluGradient : IVectorMap
+    {
+        public static int Inputs => 4;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy, Vector<float> eP, Vector<float> g)
         {
-            float a = MathF.Abs(x[i]) * InvSqrt2;
-            float vt = 1f / (1f + 0.5f * a);
-            float poly = ErrorFunction.C9;
-            poly = poly * vt + ErrorFunction.C8;
-            poly = poly * vt + ErrorFunction.C7;
-            poly = poly * vt + ErrorFunction.C6;
-            poly = poly * vt + ErrorFunction.C5;
-            poly = poly * vt + ErrorFunction.C4;
-            poly = poly * vt + ErrorFunction.C3;
-            poly = poly * vt + ErrorFunction.C2;
-            poly = poly * vt + ErrorFunction.C1;
-            poly = poly * vt + ErrorFunction.C0;
-            t[i] = vt;
-            arg[i] = poly - a * a;
+            var ec = ErfcT(x) * g * eP;
+            var cdf = new Vector<float>(0.5f) * Vector.ConditionalSelect(Positive(x), new Vector<float>(2f) - ec, ec);
+            return dy * (cdf + x * new Vector<float>(InvSqrt2Pi) * g);
         }
     }
 
@@ -218,24 +238,7 @@ internal static class ActivationKernels
             var e = eBuf.Slice(0, n);
             TensorPrimitives.Min(xs, 0f, e);   // e^min(x, 0): the positive side is not used and must not overflow
             TensorPrimitives.Exp(e, e);
-            var ys = y.Slice(start, n);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var va = new Vector<float>(alpha);
-                var vs = new Vector<float>(scale);
-                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var vx = new Vector<float>(xs.Slice(i));
-                    var em1 = ExpM1(vx, new Vector<float>(e.Slice(i)));
-                    (vs * Vector.ConditionalSelect(Vector.GreaterThan(vx, Vector<float>.Zero), vx, va * em1)).CopyTo(ys.Slice(i));
-                }
-            }
-            for (; i < n; i++)
-            {
-                float xi = xs[i];
-                ys[i] = scale * (xi > 0f ? xi : alpha * ExpM1(xi, e[i]));
-            }
+            Map(new EluOp(alpha, scale), xs, e, y.Slice(start, n));
         }
     }
 
@@ -249,21 +252,24 @@ internal static class ActivationKernels
             var e = eBuf.Slice(0, n);
             TensorPrimitives.Min(xs, 0f, e);
             TensorPrimitives.Exp(e, e);
-            var dys = dy.Slice(start, n);
-            var dxs = dx.Slice(start, n);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var vs = new Vector<float>(scale);
-                var vsa = new Vector<float>(scale * alpha);
-                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var slope = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(xs.Slice(i)), Vector<float>.Zero), vs, vsa * new Vector<float>(e.Slice(i)));
-                    (new Vector<float>(dys.Slice(i)) * slope).CopyTo(dxs.Slice(i));
-                }
-            }
-            for (; i < n; i++) dxs[i] = dys[i] * (xs[i] > 0f ? scale : scale * alpha * e[i]);
+            Map(new EluGradient(alpha, scale), xs, dy.Slice(start, n), e, dx.Slice(start, n));
         }
+    }
+
+    /// <summary>scale·(x > 0 ? x : α·expm1(x)) from x and e = e^min(x, 0).</summary>
+    private readonly struct EluOp(float alpha, float scale) : IVectorMap
+    {
+        public static int Inputs => 2;
+        public Vector<float> Apply(Vector<float> x, Vector<float> e, Vector<float> b, Vector<float> c) =>
+            new Vector<float>(scale) * Vector.ConditionalSelect(Positive(x), x, new Vector<float>(alpha) * ExpM1(x, e));
+    }
+
+    /// <summary>dy·(x > 0 ? scale : scale·α·e^x).</summary>
+    private readonly struct EluGradient(float alpha, float scale) : IVectorMap
+    {
+        public static int Inputs => 3;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy, Vector<float> e, Vector<float> c) =>
+            dy * Vector.ConditionalSelect(Positive(x), new Vector<float>(scale), new Vector<float>(scale * alpha) * e);
     }
 
     private const float T2 = 1f / 2, T3 = 1f / 6, T4 = 1f / 24, T5 = 1f / 120, T6 = 1f / 720, T7 = 1f / 5040, T8 = 1f / 40320;
@@ -282,21 +288,6 @@ internal static class ActivationKernels
         p = p * x + Vector<float>.One;
         p *= x;
         return Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<float>(0.5f)), p, e - Vector<float>.One);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ExpM1(float x, float e)
-    {
-        if (!(MathF.Abs(x) < 0.5f)) return e - 1f;
-        float p = T8;
-        p = p * x + T7;
-        p = p * x + T6;
-        p = p * x + T5;
-        p = p * x + T4;
-        p = p * x + T3;
-        p = p * x + T2;
-        p = p * x + 1f;
-        return p * x;
     }
 
     // ---------------------------------------------------------------- SiLU: x·σ(x)
@@ -324,19 +315,15 @@ internal static class ActivationKernels
             var xs = x.Slice(start, n);
             var s = sBuf.Slice(0, n);
             TensorPrimitives.Sigmoid(xs, s);
-            var dys = dy.Slice(start, n);
-            var dxs = dx.Slice(start, n);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var vs = new Vector<float>(s.Slice(i));
-                    (new Vector<float>(dys.Slice(i)) * (vs * (Vector<float>.One + new Vector<float>(xs.Slice(i)) * (Vector<float>.One - vs)))).CopyTo(dxs.Slice(i));
-                }
-            }
-            for (; i < n; i++) dxs[i] = dys[i] * (s[i] * (1f + xs[i] * (1f - s[i])));
+            Map(new SiluGradient(), xs, dy.Slice(start, n), s, dx.Slice(start, n));
         }
+    }
+
+    private readonly struct SiluGradient : IVectorMap
+    {
+        public static int Inputs => 3;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy, Vector<float> s, Vector<float> c) =>
+            dy * (s * (Vector<float>.One + x * (Vector<float>.One - s)));
     }
 
     // ---------------------------------------------------------------- Softplus: β·x > threshold ? x : log(1 + e^(βx))/β
@@ -358,13 +345,7 @@ internal static class ActivationKernels
             TensorPrimitives.Exp(w, w);            // w = e^−|βx| ∈ (0, 1]
             TensorPrimitives.Add(w, 1f, l);
             TensorPrimitives.Log(l, l);            // log(1 + w) as rounded
-            var ys = y.Slice(start, n);
-            for (int i = 0; i < n; i++)
-            {
-                float xi = xs[i], z = beta * xi, wi = w[i], u = 1f + wi;
-                float log1p = u == 1f ? wi : l[i] * wi / (u - 1f);
-                ys[i] = z > threshold ? xi : (MathF.Max(z, 0f) + log1p) / beta;
-            }
+            Map(new SoftplusOp(beta, threshold), xs, w, l, y.Slice(start, n));
         }
     }
 
@@ -379,91 +360,76 @@ internal static class ActivationKernels
             var s = sBuf.Slice(0, n);
             TensorPrimitives.Multiply(xs, beta, s);
             TensorPrimitives.Sigmoid(s, s);
-            var dys = dy.Slice(start, n);
-            var dxs = dx.Slice(start, n);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var vb = new Vector<float>(beta);
-                var vt = new Vector<float>(threshold);
-                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var g = new Vector<float>(dys.Slice(i));
-                    Vector.ConditionalSelect(Vector.GreaterThan(vb * new Vector<float>(xs.Slice(i)), vt), g, g * new Vector<float>(s.Slice(i))).CopyTo(dxs.Slice(i));
-                }
-            }
-            for (; i < n; i++) dxs[i] = beta * xs[i] > threshold ? dys[i] : dys[i] * s[i];
+            Map(new SoftplusGradient(beta, threshold), xs, dy.Slice(start, n), s, dx.Slice(start, n));
         }
+    }
+
+    /// <summary>From x, w = e^−|βx| and l = log(1 + w) as rounded.</summary>
+    private readonly struct SoftplusOp(float beta, float threshold) : IVectorMap
+    {
+        public static int Inputs => 3;
+        public Vector<float> Apply(Vector<float> x, Vector<float> w, Vector<float> l, Vector<float> c)
+        {
+            var z = new Vector<float>(beta) * x;
+            var u = Vector<float>.One + w;
+            // u − 1 is 0 only where u rounded to 1; that lane takes w, so its 0/0 is never used.
+            var log1p = Vector.ConditionalSelect(Vector.Equals(u, Vector<float>.One), w, l * w / (u - Vector<float>.One));
+            return Vector.ConditionalSelect(Vector.GreaterThan(z, new Vector<float>(threshold)), x, (Vector.Max(z, Vector<float>.Zero) + log1p) / new Vector<float>(beta));
+        }
+    }
+
+    private readonly struct SoftplusGradient(float beta, float threshold) : IVectorMap
+    {
+        public static int Inputs => 3;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy, Vector<float> s, Vector<float> c) =>
+            Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(beta) * x, new Vector<float>(threshold)), dy, dy * s);
     }
 
     // ---------------------------------------------------------------- HardSigmoid relu6(x + 3)/6, HardSwish x·relu6(x + 3)/6
 
-    public static void HardSigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var three = new Vector<float>(3f);
-            var six = new Vector<float>(6f);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (Vector.Min(Vector.Max(new Vector<float>(x.Slice(i)) + three, Vector<float>.Zero), six) / six).CopyTo(y.Slice(i));
-        }
-        for (; i < x.Length; i++) y[i] = MathF.Min(MathF.Max(x[i] + 3f, 0f), 6f) / 6f;
-    }
+    public static void HardSigmoid(ReadOnlySpan<float> x, Span<float> y) => Map(new HardSigmoidOp(), x, y);
 
-    public static void HardSigmoidBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var three = new Vector<float>(3f);
-            var six = new Vector<float>(6f);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var vx = new Vector<float>(x.Slice(i));
-                var inside = Vector.BitwiseAnd(Vector.GreaterThan(vx, -three), Vector.LessThan(vx, three));
-                Vector.ConditionalSelect(inside, new Vector<float>(dy.Slice(i)) / six, Vector<float>.Zero).CopyTo(dx.Slice(i));
-            }
-        }
-        for (; i < x.Length; i++) dx[i] = x[i] > -3f && x[i] < 3f ? dy[i] / 6f : 0f;
-    }
+    public static void HardSigmoidBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Map(new HardSigmoidGradient(), x, dy, dx);
 
-    public static void HardSwish(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var three = new Vector<float>(3f);
-            var six = new Vector<float>(6f);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var vx = new Vector<float>(x.Slice(i));
-                (vx * Vector.Min(Vector.Max(vx + three, Vector<float>.Zero), six) / six).CopyTo(y.Slice(i));
-            }
-        }
-        for (; i < x.Length; i++) y[i] = x[i] * MathF.Min(MathF.Max(x[i] + 3f, 0f), 6f) / 6f;
-    }
+    public static void HardSwish(ReadOnlySpan<float> x, Span<float> y) => Map(new HardSwishOp(), x, y);
 
     // PyTorch's hardswish_backward: 0 below −3, dy·(x/3 + ½) on [−3, 3], dy above.
-    public static void HardSwishBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    public static void HardSwishBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Map(new HardSwishGradient(), x, dy, dx);
+
+    private static Vector<float> Relu6Over6(Vector<float> x) =>
+        Vector.Min(Vector.Max(x + new Vector<float>(3f), Vector<float>.Zero), new Vector<float>(6f)) / new Vector<float>(6f);
+
+    private readonly struct HardSigmoidOp : IVectorMap
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        public static int Inputs => 1;
+        public Vector<float> Apply(Vector<float> x, Vector<float> a, Vector<float> b, Vector<float> c) => Relu6Over6(x);
+    }
+
+    private readonly struct HardSwishOp : IVectorMap
+    {
+        public static int Inputs => 1;
+        public Vector<float> Apply(Vector<float> x, Vector<float> a, Vector<float> b, Vector<float> c) => x * Relu6Over6(x);
+    }
+
+    private readonly struct HardSigmoidGradient : IVectorMap
+    {
+        public static int Inputs => 2;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy, Vector<float> b, Vector<float> c)
         {
             var three = new Vector<float>(3f);
-            var half = new Vector<float>(0.5f);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var vx = new Vector<float>(x.Slice(i));
-                var g = new Vector<float>(dy.Slice(i));
-                var middle = Vector.ConditionalSelect(Vector.LessThanOrEqual(vx, three), g * (vx / three + half), g);
-                Vector.ConditionalSelect(Vector.LessThan(vx, -three), Vector<float>.Zero, middle).CopyTo(dx.Slice(i));
-            }
+            var inside = Vector.BitwiseAnd(Vector.GreaterThan(x, -three), Vector.LessThan(x, three));
+            return Vector.ConditionalSelect(inside, dy / new Vector<float>(6f), Vector<float>.Zero);
         }
-        for (; i < x.Length; i++)
+    }
+
+    private readonly struct HardSwishGradient : IVectorMap
+    {
+        public static int Inputs => 2;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy, Vector<float> b, Vector<float> c)
         {
-            float xi = x[i];
-            dx[i] = xi < -3f ? 0f : xi <= 3f ? dy[i] * (xi / 3f + 0.5f) : dy[i];
+            var three = new Vector<float>(3f);
+            var middle = Vector.ConditionalSelect(Vector.LessThanOrEqual(x, three), dy * (x / three + new Vector<float>(0.5f)), dy);
+            return Vector.ConditionalSelect(Vector.LessThan(x, -three), Vector<float>.Zero, middle);
         }
     }
 }
