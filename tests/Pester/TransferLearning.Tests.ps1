@@ -87,6 +87,39 @@ Describe 'Transfer learning from the shell' {
         ($iris.Test | Measure-Model -Network $net).Accuracy | Should -BeGreaterThan 0.8
     }
 
+    It 'gives a new head of another size the classes of the new records, and keeps them through a save' {
+        $iris = Get-IrisSplit
+        $net = New-IrisNetwork -Seed 3
+        $null = $iris.Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 40 -LearningRate 0.01 -Seed 1
+        @($net.ClassNames) | Should -Be @('setosa', 'versicolor', 'virginica')
+        # The same flowers, relabelled into two kinds: a 2-unit head on the frozen body.
+        $twoKinds = { $_ | Select-Object * -ExcludeProperty Species | Select-Object *, @{ n = 'Kind'; e = { if ($_.PetalLength -as [double] -lt 2.5) { 'small' } else { 'large' } } } }
+        $train = @($iris.Train | ForEach-Object { & $twoKinds })
+        $null = $net | Lock-Layer -All | Remove-Layer -Last 1 | Add-Layer Dense -Units 2 -Name head
+        $verbose = $train | Invoke-Training -Network $net -LabelProperty Kind -Epochs 30 -LearningRate 0.05 -Seed 2 -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match 'output layer was replaced'
+        @($net.ClassNames) | Should -Be @('large', 'small')
+        $test = @($iris.Test | ForEach-Object { & $twoKinds })
+        $predictions = @($test | Invoke-Prediction -Network $net)
+        @($predictions.PredictedLabel | Sort-Object -Unique) | Should -Be @('large', 'small')
+        ($test | Measure-Model -Network $net -LabelProperty Kind).Accuracy | Should -BeGreaterThan 0.9
+        $path = Join-Path $TestDrive 'two-kinds.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        @((Import-NeuralNetwork -Path $path).ClassNames) | Should -Be @('large', 'small')
+    }
+
+    It 'refuses a new head with fewer outputs than the new classes, before changing anything' {
+        $iris = Get-IrisSplit
+        $net = New-IrisNetwork -Seed 3
+        $null = $iris.Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 5 -Seed 1
+        $null = $net | Remove-Layer -Last 1 | Add-Layer Dense -Units 2 -Name head
+        $head = Get-Weights $net.Layers[1]
+        $err = { $iris.Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 1 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -Match '2 units.*3 classes'
+        @($net.ClassNames) | Should -Be @('setosa', 'versicolor', 'virginica')
+        Test-Same (Get-Weights $net.Layers[1]) $head | Should -BeTrue
+    }
+
     It 'refuses to train a network whose every layer is frozen' {
         $net = New-IrisNetwork | Lock-Layer -All
         { Get-IrisSplit | ForEach-Object Train | Invoke-Training -Network $net -LabelProperty Species -Epochs 1 } | Should -Throw '*frozen*'

@@ -89,6 +89,13 @@ internal sealed class TrainingCommand : IRecordSink
     private RecordConverter CreateConverter(RecordView first)
     {
         string? label = _settings.LabelProperty ?? _network.Preprocessor?.LabelName;
+        if (ReusesEncoding && RecordConverter.HeadNoLongerMatchesClasses(_network))
+        {
+            // Transfer learning: the output layer was replaced (Remove-Layer + Add-Layer), so the old class names no
+            // longer describe it. The features are read as learned; the classes are fitted from these records.
+            _notices.Add($"Network '{_network.Name}' has {_network.OutputShape.Size} outputs but {_network.ClassNames!.Count} class names from earlier training (the output layer was replaced): the records are read with the learned feature columns, and the classes are taken anew from '{label ?? _network.Preprocessor?.LabelName}'.");
+            return RecordConverter.ForNewClasses(_network, label);
+        }
         if (ReusesEncoding)
         {
             // Continued training: read the records with the encoding the network already learned.
@@ -324,6 +331,16 @@ internal sealed class TrainingCommand : IRecordSink
     private void AdoptEncoding(Dataset train)
     {
         if (_network.Preprocessor is null && train.Preprocessor is not null) _network.Preprocessor = train.Preprocessor;
+        // A replaced output layer (its size no longer matches the class names): the classes of this training data
+        // name it from now on, fitted from the records (ForNewClasses) or the dataset's own.
+        if (RecordConverter.HeadNoLongerMatchesClasses(_network) && train.ClassNames is { } fitted)
+        {
+            int outputs = _network.OutputShape.Size;
+            if (fitted.Count > outputs && !(outputs == 1 && fitted.Count <= 2))
+                throw new InvalidConfigurationException(
+                    $"Network '{_network.Name}' has a new output layer of {outputs} units, but the training data has {fitted.Count} classes ({string.Join(", ", fitted.Take(12))}{(fitted.Count > 12 ? ", …" : "")}); give the output layer {fitted.Count} units.");
+            _network.ClassNames = fitted;
+        }
         if (_network.ClassNames is null && train.ClassNames is not null) _network.ClassNames = train.ClassNames;
     }
 }

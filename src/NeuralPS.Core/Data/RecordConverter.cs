@@ -31,6 +31,7 @@ public sealed class RecordConverter
     private readonly FeaturePreprocessor? _model;
     private readonly IReadOnlyList<string>? _modelClasses;
     private readonly bool _modelHasLabels;
+    private readonly bool _fitClasses; // model mode with a replaced head: features as learned, classes fitted anew
     private readonly Dictionary<string, int>? _modelClassIndex;
     private readonly Dictionary<string, int>? _modelClassIndexIgnoreCase;
 
@@ -82,8 +83,9 @@ public sealed class RecordConverter
         }
     }
 
-    private RecordConverter(FeaturePreprocessor model, IReadOnlyList<string>? classes, string? labelColumn, bool hasLabels, string name)
+    private RecordConverter(FeaturePreprocessor model, IReadOnlyList<string>? classes, string? labelColumn, bool hasLabels, string name, bool fitClasses = false)
     {
+        _fitClasses = fitClasses;
         _options = new RecordConverterOptions { LabelColumn = labelColumn, Name = name };
         _labelColumn = labelColumn;
         _forcedCategorical = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -112,6 +114,27 @@ public sealed class RecordConverter
     /// mapped to the model's classes by name, regression targets read as numbers. <paramref name="labelColumn"/>
     /// defaults to the column the model was trained with.</summary>
     public static RecordConverter ForEvaluation(Network network, string? labelColumn = null) => ForModel(network, labelColumn, hasLabels: true);
+
+    /// <summary>A converter for continued training after the output layer was replaced (transfer learning onto
+    /// other classes): features are encoded as the network learned them, the class labels are fitted anew from
+    /// the records (sorted, as a first training fits them) and <see cref="Dataset.ClassNames"/> of the result
+    /// names them.</summary>
+    public static RecordConverter ForNewClasses(Network network, string? labelColumn = null)
+    {
+        var model = ForModel(network, labelColumn, hasLabels: true);
+        return new RecordConverter(model._model!, null, model._labelColumn, hasLabels: true, network.Name, fitClasses: true);
+    }
+
+    /// <summary>True when <paramref name="network"/>'s class names cannot describe its output any more: it has
+    /// class names, and its last layer gives a different number of scores (the head was replaced; one output for
+    /// two classes is the binary form, not a mismatch).</summary>
+    public static bool HeadNoLongerMatchesClasses(Network network)
+    {
+        if (network.ClassNames is not { Count: > 0 } classes || network.Layers.Count == 0) return false;
+        int outputs = network.OutputShape.Size;
+        return outputs != classes.Count && !(outputs == 1 && classes.Count <= 2);
+    }
+
 
     private static RecordConverter ForModel(Network network, string? labelColumn, bool hasLabels)
     {
@@ -199,7 +222,13 @@ public sealed class RecordConverter
         if (_modelHasLabels)
         {
             if (!ReadLabel(record, number, where, out object? raw, out error)) return false;
-            if (_modelClasses is not null)
+            if (_fitClasses)
+            {
+                // Kept as text and, where it is one, as a number: MapClasses orders them as a first training would.
+                labelText = RecordValue.ToText(raw);
+                if (!RecordValue.TryGetNumber(raw, out labelNumber)) labelNumber = double.NaN;
+            }
+            else if (_modelClasses is not null)
             {
                 // Exact name, then case-insensitive, then the same number written differently ("1.0" for class "1").
                 labelText = RecordValue.ToText(raw);
@@ -445,9 +474,15 @@ public sealed class RecordConverter
         System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_encoded).CopyTo(features.Span);
         int[]? labels = null;
         Tensor? targets = null;
+        IReadOnlyList<string>? classes = _modelClasses;
         if (_modelHasLabels)
         {
-            if (_modelClasses is not null)
+            if (_fitClasses)
+            {
+                (labels, var names) = MapClasses();
+                classes = names;
+            }
+            else if (_modelClasses is not null)
             {
                 labels = new int[n];
                 for (int i = 0; i < n; i++) labels[i] = (int)_labelNumbers[i];
@@ -458,7 +493,7 @@ public sealed class RecordConverter
                 for (int i = 0; i < n; i++) targets[i] = (float)_labelNumbers[i];
             }
         }
-        return new Dataset(features, labels, targets, labels is null ? null : _modelClasses, _options.Name) { Preprocessor = _model };
+        return new Dataset(features, labels, targets, labels is null ? null : classes, _options.Name) { Preprocessor = _model };
     }
 
     private Dataset BuildTrainingMode(ReadOnlySpan<int> fitRows)
@@ -620,7 +655,7 @@ public sealed class RecordConverter
     private int[]? SourceIndices() => Rejected == 0 ? null : _acceptedRecords.ToArray();
 
     /// <summary>Whether the labels are treated as regression targets (see <see cref="LearningTask"/>).</summary>
-    public bool IsRegression => _model is not null ? _modelHasLabels && _modelClasses is null : _labelColumn is not null && _accepted > 0 && DecideRegression();
+    public bool IsRegression => _model is not null ? _modelHasLabels && _modelClasses is null && !_fitClasses : _labelColumn is not null && _accepted > 0 && DecideRegression();
 
     private bool DecideRegression()
     {

@@ -1,3 +1,4 @@
+using NeuralPS.Core.Layers;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Tensors;
 using Xunit;
@@ -226,6 +227,40 @@ public sealed class RecordConverterTests
         Assert.Equal(new[] { -1f, 1f, 0f }, row);
         Assert.False(predict.TryEncode(Row(("color", "blue")), row, out var missing));
         Assert.Equal("Record 2 has no property 'w' (it has: color).", missing!.Message);
+    }
+
+    [Fact]
+    public void New_classes_mode_keeps_the_learned_features_and_fits_the_labels_anew()
+    {
+        var train = Fill(new() { LabelColumn = "kind" },
+            Row(("w", 1.0), ("color", "red"), ("kind", "b")), Row(("w", 3.0), ("color", "blue"), ("kind", "a"))).ToDataset();
+        var net = new Network("m", train.SampleShape, 1) { Preprocessor = train.Preprocessor, ClassNames = train.ClassNames };
+        net.Add(new Dense(2));
+        Assert.False(RecordConverter.HeadNoLongerMatchesClasses(net));
+        net.RemoveLast(1);
+        net.Add(new Dense(3));
+        Assert.True(RecordConverter.HeadNoLongerMatchesClasses(net));
+
+        var c = RecordConverter.ForNewClasses(net, "size");
+        Assert.True(c.TryAdd(Row(("w", 3), ("color", "red"), ("size", "small")), out _));
+        Assert.True(c.TryAdd(Row(("w", 1), ("color", "blue"), ("size", "large")), out _));
+        Assert.True(c.TryAdd(Row(("w", 2), ("color", "blue"), ("size", "medium")), out _));
+        Assert.False(c.TryAdd(Row(("w", 2), ("color", "green"), ("size", "small")), out var badCategory));
+        Assert.Contains("not a category the model was trained with", badCategory!.Message);
+        Assert.False(c.IsRegression);
+        var ds = c.ToDataset();
+        Assert.Equal(new[] { "large", "medium", "small" }, ds.ClassNames);
+        Assert.Equal(new[] { 2, 0, 1 }, ds.ClassLabels);
+        Assert.Equal(new[] { 1f, 0f, 1f, -1f, 1f, 0f, 0f, 1f, 0f }, ds.Features.ToArray()); // the learned scaling and categories
+        Assert.Same(train.Preprocessor, ds.Preprocessor);
+    }
+
+    [Fact]
+    public void A_single_output_for_two_classes_is_the_binary_form_not_a_replaced_head()
+    {
+        var net = new Network("b", new Shape(3), 1) { ClassNames = new[] { "no", "yes" } };
+        net.Add(new Dense(1));
+        Assert.False(RecordConverter.HeadNoLongerMatchesClasses(net));
     }
 
     [Fact]
