@@ -32,6 +32,7 @@ public sealed class PyTorchImportTests(ITestOutputHelper output)
     [InlineData("fashion_resnet", "Conv2d(ReLU) Residual(ReLU) Residual(ReLU) GlobalAvgPool2d Dense")]
     [InlineData("sunspot_lstm", "LSTM Dense")]
     [InlineData("sunspot_gru", "GRU Dense")]
+    [InlineData("iris_gelu", "Dense Activation(GELU) Dense Activation(GELU) Dense")]
     public void A_pytorch_model_imports_and_matches_pytorchs_outputs(string name, string layers)
     {
         var (net, check) = Load(name);
@@ -49,6 +50,7 @@ public sealed class PyTorchImportTests(ITestOutputHelper output)
         Dense d when d.Activation != NeuralPS.Core.Backends.ActivationKind.None => $"Dense({d.Activation})",
         Conv2d c when c.Activation != NeuralPS.Core.Backends.ActivationKind.None => $"Conv2d({c.Activation})",
         Residual r when r.Activation != NeuralPS.Core.Backends.ActivationKind.None => $"Residual({r.Activation})",
+        Activation a => $"Activation({a.Kind})",
         _ => l.Type,
     };
 

@@ -329,6 +329,35 @@ internal sealed class OnnxImporter
         return operands && Single(s) == mul ? (sigmoid, mul) : null;
     }
 
+    /// <summary>The exact GELU as PyTorch (opset &lt; 20) and Keras' exporters write it: Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5),
+    /// x read by the Div and the inner Mul, every intermediate read once (constants on either side of Add and the Muls).
+    /// Returns the nodes in order, the last one's output being GELU(x).</summary>
+    private NodeProto[]? GeluPattern(string x, NodeProto a, NodeProto b)
+    {
+        var (div, mul) = a.OpType == "Div" ? (a, b) : (b, a);
+        if (div.OpType != "Div" || mul.OpType != "Mul" || div.Input.Count != 2 || div.Input[0] != x || div.Output.Count != 1
+            || !IsScalar(div.Input[1], MathF.Sqrt(2f))) return null;
+        if (Single(div.Output[0]) is not { OpType: "Erf" } erf || erf.Input.Count != 1 || erf.Output.Count != 1) return null;
+        if (Single(erf.Output[0]) is not { OpType: "Add" } add || !BinaryWith(add, erf.Output[0], 1f)) return null;
+        if (Single(add.Output[0]) != mul || mul.Input.Count != 2 || mul.Output.Count != 1
+            || !(mul.Input[0] == x && mul.Input[1] == add.Output[0] || mul.Input[1] == x && mul.Input[0] == add.Output[0])) return null;
+        if (Single(mul.Output[0]) is not { OpType: "Mul" } half || !BinaryWith(half, mul.Output[0], 0.5f)) return null;
+        return new[] { div, erf, add, mul, half };
+    }
+
+    // node(value, c) or node(c, value) with c a scalar constant equal to `expected`.
+    private bool BinaryWith(NodeProto node, string value, float expected) =>
+        node.Input.Count == 2 && node.Output.Count == 1 &&
+        (node.Input[0] == value && IsScalar(node.Input[1], expected) || node.Input[1] == value && IsScalar(node.Input[0], expected));
+
+    private bool IsScalar(string name, float expected)
+    {
+        if (!_constants.TryGetValue(name, out var t)) return false;
+        if (t.Dims.Aggregate(1L, (p, d) => p * d) != 1 || (DataType)t.DataType is not (DataType.Float or DataType.Double)) return false;
+        float v = OnnxTensors.Floats(t, $"constant '{name}'")[0];
+        return MathF.Abs(v - expected) <= 1e-6f * MathF.Abs(expected);
+    }
+
     private NodeProto? Single(string value)
     {
         var list = Consumers(value);
@@ -377,6 +406,14 @@ internal sealed class OnnxImporter
                 _done.Add(sigmoid);
                 net.Add(new Activation(ActivationKind.SiLU, null, LayerName(net, mul)));
                 value = Finish(mul);
+            }
+            else if (next.Count == 2 && GeluPattern(value, next[0], next[1]) is { } gelu)
+            {
+                // The exact GELU spelled out in five nodes (PyTorch 1.13 at opset 17): one GELU layer.
+                if (gelu.Any(_done.Contains)) throw Fail(gelu[^1], "is reached twice (the graph has a cycle)");
+                foreach (var n in gelu[..^1]) _done.Add(n);
+                net.Add(new Activation(ActivationKind.GELU, null, LayerName(net, gelu[^1])));
+                value = Finish(gelu[^1]);
             }
             else if (next.Count == 2)
             {

@@ -3,7 +3,7 @@
 
   /usr/bin/python3 tests/Conformance/onnx/make_pytorch_onnx.py [--out tests/Conformance/onnx]
 
-Trains five small models with Debian's PyTorch (python3-torch 1.13, CPU) on the data shipped in data/,
+Trains six small models with Debian's PyTorch (python3-torch 1.13, CPU) on the data shipped in data/,
 exports each with torch.onnx.export (opset 17, dynamic batch axis, eval mode: BatchNorm is folded into the
 convolution before it, as PyTorch's exporter does), and writes beside it the test inputs and PyTorch's
 outputs for them (<name>.check.json: input_shape, input, output_shape, output; float32 values):
@@ -15,6 +15,8 @@ outputs for them (<name>.check.json: input_shape, input, output_shape, output; f
                stride 2 (1x1 stride-2 Conv+BN projection); AdaptiveAvgPool(1), x.view(x.size(0), -1), Linear(16,10)
   sunspot_lstm LSTM(1,16, batch_first) -> h_n[-1] -> Linear(16,1) on 12-year windows of data/sunspots / 100
   sunspot_gru  GRU(1,8, batch_first, bidirectional) -> every step's output -> Linear(16,1) per step
+  iris_gelu    Linear(4,16)+GELU, Linear(16,16)+GELU, Linear(16,3): PyTorch 1.13 writes the exact GELU at opset 17
+               as Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5), which the importer folds back into one GELU
 
 Everything is seeded; the files total well under 1 MB. The torch.onnx exporter needs no `onnx` package.
 """
@@ -184,6 +186,11 @@ def main():
     gru = SequenceGru()
     train(gru, xs, ys.unsqueeze(1).expand(-1, 12, -1), mse, epochs=10, batch=32)
     export(gru, "sunspot_gru", xs[:20], args.out)
+
+    torch.manual_seed(6)
+    gelu = nn.Sequential(nn.Linear(4, 16), nn.GELU(), nn.Linear(16, 16), nn.GELU(), nn.Linear(16, 3))
+    train(gelu, x, y, ce, epochs=120, batch=32)
+    export(gelu, "iris_gelu", x, args.out)
 
 
 if __name__ == "__main__":
