@@ -108,8 +108,14 @@ internal static unsafe class ConvWinograd
     {
         public float* X, Dy, Partials;
         public ConvolutionGeometry G;
-        public int ImagesPerChunk, TilesH, TilesW;
+        public int ImagesPerChunk, ChunksPerItem, TilesH, TilesW;
     }
+
+    /// <summary>Tiles per chunk of the filter gradient (the inner dimension of its 16 K × C GEMMs).</summary>
+    public static int FilterTilesPerChunk { get; set; } = 144;
+
+    /// <summary>Claimed items (runs of chunks with one partial each) per thread in the filter gradient.</summary>
+    public static int ItemsPerThread { get; set; } = 2;
 
     /// <summary>dW (overwritten) of a convolution <see cref="AppliesToBackwardFilter"/> takes, from x and dz (= dy ⊙ act′,
     /// already applied), by the same F(2×2, 3×3): the forward is Y_t = Aᵀ (U ⊙ V_t) A per tile with U = G g Gᵀ, so
@@ -122,17 +128,22 @@ internal static unsafe class ConvWinograd
     {
         int c = g.InputChannels, k = g.Filters;
         int th = (g.OutputHeight + 1) / 2, tw = (g.OutputWidth + 1) / 2, perImage = th * tw;
-        int nb = Math.Clamp(TilesPerChunk / perImage, 1, g.Batch);
+        int nb = Math.Clamp(FilterTilesPerChunk / perImage, 1, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
-        int parts = ConvParallel.PartsFor(chunks, 16L * nb * perImage * k * c);
+        // Items claimed by the threads: runs of `per` chunks accumulated into one partial (in chunk order), about
+        // ItemsPerThread items per thread, so fewer partials to sum than chunks while a descheduled thread's
+        // items can still be taken over. The grouping depends on the configured thread count only.
+        int per = Math.Max(1, chunks / (ItemsPerThread * ConvParallel.Threads));
+        int items = (chunks + per - 1) / per;
+        int parts = ConvParallel.PartsFor(items, 16L * per * nb * perImage * k * c);
         long du = 16L * k * c;
-        var partials = ConvScratch.Partials(chunks * du);
+        var partials = ConvScratch.Partials(items * du);
         fixed (float* pp = partials)
         {
-            var job = new FilterJob { X = x, Dy = dy, Partials = pp, G = g, ImagesPerChunk = nb, TilesH = th, TilesW = tw };
-            ConvParallel.ForEachClaimed(chunks, parts, &BackwardFilterPart, &job);
+            var job = new FilterJob { X = x, Dy = dy, Partials = pp, G = g, ImagesPerChunk = nb, ChunksPerItem = per, TilesH = th, TilesW = tw };
+            ConvParallel.ForEachClaimed(items, parts, &BackwardFilterPart, &job);
             var acc = new Span<float>(pp, (int)du);
-            for (int ch = 1; ch < chunks; ch++)
+            for (int ch = 1; ch < items; ch++)
                 System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + ch * du, (int)du), acc);
             TransformFilterGradient(pp, dw, k, c);
         }
@@ -186,16 +197,22 @@ internal static unsafe class ConvWinograd
         fixed (float* xn = stageBuf, v = vBuf, z = zBuf)
         {
             float* dzn = xn + xnFloats;
-            for (int chunk = start; chunk < end; chunk++)
+            int chunks = (g.Batch + nb - 1) / nb;
+            for (int item = start; item < end; item++)
             {
-                int n0 = chunk * nb, cnt = Math.Min(nb, g.Batch - n0), tiles = cnt * perImage;
-                ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
-                TransformInput<TS, TV>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
-                ConvIm2RowGemm.ToPixelMajor(j->Dy + (long)n0 * g.OutputSize, cnt, k, g.OutputPlane, g.OutputSize, dzn);
-                TransformGradient<TS, TV>(dzn, cnt, g, j->TilesH, j->TilesW, z, zStride);
-                float* dst = j->Partials + chunk * du;
-                for (int xi = 0; xi < 16; xi++)
-                    Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, 0f, dst + xi * (long)k * c, c, default, null, settings);
+                float* dst = j->Partials + item * du;
+                int first = item * j->ChunksPerItem, last = Math.Min(first + j->ChunksPerItem, chunks);
+                for (int chunk = first; chunk < last; chunk++)
+                {
+                    int n0 = chunk * nb, cnt = Math.Min(nb, g.Batch - n0), tiles = cnt * perImage;
+                    ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
+                    TransformInput<TS, TV>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
+                    ConvIm2RowGemm.ToPixelMajor(j->Dy + (long)n0 * g.OutputSize, cnt, k, g.OutputPlane, g.OutputSize, dzn);
+                    TransformGradient<TS, TV>(dzn, cnt, g, j->TilesH, j->TilesW, z, zStride);
+                    float beta = chunk == first ? 0f : 1f;
+                    for (int xi = 0; xi < 16; xi++)
+                        Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, beta, dst + xi * (long)k * c, c, default, null, settings);
+                }
             }
         }
     }
@@ -204,7 +221,7 @@ internal static unsafe class ConvWinograd
     /// the tile's 2×2 channels-last output gradient (zero past the image's last row/column). A partial last vector
     /// of filters spills into the next tile's row (written after it) or the slack.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformGradient<TS, TV>(float* dzn, int images, in ConvolutionGeometry g, int th, int tw, float* z, long zStride)
+    internal static void TransformGradient<TS, TV>(float* dzn, int images, in ConvolutionGeometry g, int th, int tw, float* z, long zStride)
         where TS : struct, ISimd<TV> where TV : unmanaged
     {
         int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes;
@@ -350,7 +367,7 @@ internal static unsafe class ConvWinograd
     /// (2·ty − padTop, 2·tx − padLeft), zero outside the image. A partial last vector of channels spills into
     /// the next tile's row (written after it) or the slack.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput<TS, TV>(float* xn, int images, in ConvolutionGeometry g, int th, int tw, float* v, long vStride)
+    internal static void TransformInput<TS, TV>(float* xn, int images, in ConvolutionGeometry g, int th, int tw, float* v, long vStride)
         where TS : struct, ISimd<TV> where TV : unmanaged
     {
         int h = g.InputHeight, w = g.InputWidth, c = g.InputChannels, lanes = TS.Lanes;
