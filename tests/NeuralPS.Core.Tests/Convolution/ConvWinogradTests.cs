@@ -145,6 +145,16 @@ public class ConvWinogradTests
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 2)));
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 8, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 5, 5, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        Assert.True(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(1, 32, 13, 13, 64, 3, 3)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 32, 9, 9, 32, 3, 3, 2, 2, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 2, 2, 1)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 2)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 8, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        bool saved = ConvWinograd.InFilterGradient;
+        ConvWinograd.InFilterGradient = false;
+        try { Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3))); }
+        finally { ConvWinograd.InFilterGradient = saved; }
     }
 
     /// <summary>With <see cref="ConvWinograd.InTraining"/> off, inference takes Winograd and the training forward
