@@ -21,8 +21,36 @@ internal static unsafe class ConvBreakdown
         fixed (float* px = x, pc = col, pw = w, py = y, pdx = dx, pdw = dw)
         {
             float* xp = px, cp = pc, wp = pw, yp = py, dxp = pdx, dwp = pdw;
+            var gb = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3);
+            var bx = new Tensor(64, 32, 13, 13); var bdy = new Tensor(64, 64, 11, 11); var bdw = new Tensor(64, 32, 3, 3);
+            bx.Span.Fill(0.25f); bdy.Span.Fill(-0.5f);
+            double bflops = 2.0 * gb.Batch * gb.OutputPlane * 64 * gb.PatchSize;
+            Action Filter(bool winograd, int tiles, int perThread) => () =>
+            {
+                bool e = ConvWinograd.InFilterGradient; int t = ConvWinograd.FilterTilesPerChunk, p = ConvWinograd.ItemsPerThread;
+                ConvWinograd.InFilterGradient = winograd; ConvWinograd.FilterTilesPerChunk = tiles; ConvWinograd.ItemsPerThread = perThread;
+                try { CpuBackend.Instance.Conv2dBackwardFilter(bx, bdy, bdw, null, gb); }
+                finally { ConvWinograd.InFilterGradient = e; ConvWinograd.FilterTilesPerChunk = t; ConvWinograd.ItemsPerThread = p; }
+            };
             var items = new (string Name, double Flops, Action Run)[]
             {
+                ("N64 bdata default", bflops, () => CpuBackend.Instance.Conv2dBackwardData(bdy, bdw, bx, gb)),
+                ("N64 bdata wino forced", bflops, () => { ConvWinograd.Force = true; try { CpuBackend.Instance.Conv2dBackwardData(bdy, bdw, bx, gb); } finally { ConvWinograd.Force = false; } }),
+                ("N64 bdata classic", bflops, () => { ConvWinograd.Enabled = false; try { CpuBackend.Instance.Conv2dBackwardData(bdy, bdw, bx, gb); } finally { ConvWinograd.Enabled = true; } }),
+                ("N64 bfilt im2col", bflops, Filter(false, 144, 2)),
+                ("N64 bfilt wino 144/all", bflops, Filter(true, 144, 1000)),
+                ("N64 bfilt wino 144/2", bflops, Filter(true, 144, 2)),
+                ("N64 bfilt wino 72/2", bflops, Filter(true, 72, 2)),
+                ("N64 bfilt wino 36/2", bflops, Filter(true, 36, 2)),
+                ("N64 bfilt wino 288/2", bflops, Filter(true, 288, 2)),
+                ("N64 bfilt wino 72/1", bflops, Filter(true, 72, 1)),
+                ("wino 4img: x to pm", 0, () => ConvIm2RowGemm.ToPixelMajor(xp, 4, 32, 169, g.InputSize, dxp)),
+                ("wino 4img: V", 0, () => ConvWinograd.TransformInput<Simd256, System.Runtime.Intrinsics.Vector256<float>>(dxp, 4, g, 6, 6, cp, 144 * 32 + 32)),
+                ("wino 4img: dy to pm", 0, () => ConvIm2RowGemm.ToPixelMajor(yp, 4, 64, 121, g.OutputSize, dwp)),
+                ("wino 4img: Z", 0, () => ConvWinograd.TransformGradient<Simd256, System.Runtime.Intrinsics.Vector256<float>>(dwp, 4, g, 6, 6, yp, 144 * 64 + 32)),
+                ("wino 4img: 16 gemm", 16 * 2.0 * 64 * 32 * 144, () => { for (int xi = 0; xi < 16; xi++) Sgemm.Multiply(true, false, 64, 32, 144, 1f, yp + xi * (144 * 64 + 32), 64, cp + xi * (144 * 32 + 32), 32, 0f, dxp + xi * 2048, 32, default, null, s1); }),
+                ("wino 4img: 16 gemm NN", 16 * 2.0 * 64 * 32 * 144, () => { for (int xi = 0; xi < 16; xi++) Sgemm.Multiply(false, false, 64, 32, 144, 1f, yp + xi * (144 * 64 + 32), 144, cp + xi * (144 * 32 + 32), 32, 0f, dxp + xi * 2048, 32, default, null, s1); }),
+                ("wino 4img: 16 gemm CtK", 16 * 2.0 * 64 * 32 * 144, () => { for (int xi = 0; xi < 16; xi++) Sgemm.Multiply(true, false, 32, 64, 144, 1f, cp + xi * (144 * 32 + 32), 32, yp + xi * (144 * 64 + 32), 64, 0f, dxp + xi * 2048, 64, default, null, s1); }),
                 ("to pixel-major x", 0, () => ConvIm2RowGemm.ToPixelMajor(xp, images, 32, 169, g.InputSize, dxp)),
                 ("im2row", 0, () => ConvIm2RowGemm.Im2Row(dxp, images, g, cp)),
                 ("row2im", 0, () => ConvIm2RowGemm.Row2Im(cp, images, g, dxp)),
@@ -55,7 +83,7 @@ internal static unsafe class ConvBreakdown
             for (int i = 0; i < items.Length; i++)
             {
                 double us = times[i].OrderBy(t => t).ElementAt(3);
-                Console.Error.WriteLine($"  {items[i].Name,-16} {us,9:F1} µs" + (items[i].Flops > 0 ? $"  {items[i].Flops / us / 1e3,6:F1} GFLOP/s" : ""));
+                Console.Error.WriteLine($"  {items[i].Name,-24} {us,9:F1} µs" + (items[i].Flops > 0 ? $"  {items[i].Flops / us / 1e3,6:F1} GFLOP/s" : ""));
             }
         }
         return 0;

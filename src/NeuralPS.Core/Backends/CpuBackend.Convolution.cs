@@ -59,6 +59,11 @@ public sealed partial class CpuBackend
         fixed (float* pdb = dBias is null ? null : dBias.Data)
         {
             if (ConvDirect.Applies(g) && g.Batch > 0) ConvDirect.BackwardFilter(px, pdy, pdw, g, dbias: pdb);
+            else if (g.Batch > 0 && ConvWinograd.AppliesToBackwardFilter(g))
+            {
+                ConvWinograd.BackwardFilter(px, pdy, pdw, g);
+                if (pdb != null) ConvIm2ColGemm.BiasGradient(pdy, pdb, g.Batch, g.Filters, g.OutputPlane);
+            }
             else if (ConvIm2RowGemm.Applies(g)) ConvIm2RowGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
             else ConvIm2ColGemm.BackwardFilter(px, pdy, pdw, pdb, g, workspace, x);
         }
@@ -93,7 +98,8 @@ public sealed partial class CpuBackend
             return;
         }
         bool winogradData = dx is not null && ConvWinograd.InBackward && ConvWinograd.AppliesToBackwardData(g);
-        if (!ConvIm2RowGemm.Applies(g) && !ConvDirect.Applies(g) && g.Batch > 0 && ConvIm2ColGemm.FusedBackward && !winogradData)
+        bool winogradFilter = g.Batch > 0 && ConvWinograd.AppliesToBackwardFilter(g);
+        if (!ConvIm2RowGemm.Applies(g) && !ConvDirect.Applies(g) && g.Batch > 0 && ConvIm2ColGemm.FusedBackward && !winogradData && !winogradFilter)
         {
             // Classic layout: act′, bias, filter and data gradients in one pass over the chunks.
             CheckConv(g, x, "x", g.InputSize);

@@ -91,6 +91,50 @@ public class ConvWinogradTests
         }
     }
 
+    /// <summary>The Winograd filter gradient (and the bias gradient beside it) against the naive float64 sums, with
+    /// chunks of one tile, of one image and of several images (per-chunk partials summed in order). Tolerance
+    /// 1e-5·(1 + N·OH·OW), ten times tighter than the GEMM paths' filter-gradient test. Also: twice the same
+    /// call gives bit-identical results (deterministic whichever thread took which chunk).</summary>
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void BackwardFilter_MatchesNaive(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
+    {
+        var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
+        int saved = ConvWinograd.TilesPerChunk;
+        ConvWinograd.Force = true;
+        try
+        {
+            Assert.True(ConvWinograd.AppliesToBackwardFilter(g), $"Winograd should take the filter gradient of {g}");
+            var x = GradientCheck.Random(new Shape(n, c, h, w), 16);
+            var dy = GradientCheck.Random(new Shape(n, k, g.OutputHeight, g.OutputWidth), 17);
+            var expectedW = new float[g.WeightSize];
+            var expectedB = new float[k];
+            ConvNaive.BackwardFilter(x.Span, dy.Span, expectedW, expectedB, g);
+            double tol = 1e-5 * (1 + n * g.OutputPlane);
+            foreach (int tiles in new[] { 1, 144, 100000 })
+            {
+                ConvWinograd.TilesPerChunk = tiles;
+                var dw = new Tensor(k, c, 3, 3);
+                var db = new Tensor(k);
+                dw.Fill(float.NaN);
+                db.Fill(float.NaN);
+                CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dw, db, g);
+                for (int i = 0; i < expectedW.Length; i++)
+                    Assert.True(Math.Abs(expectedW[i] - dw[i]) <= tol, $"dW[{i}] ({tiles} tiles per chunk): expected {expectedW[i]}, got {dw[i]}");
+                for (int i = 0; i < k; i++)
+                    Assert.True(Math.Abs(expectedB[i] - db[i]) <= tol, $"dbias[{i}]: expected {expectedB[i]}, got {db[i]}");
+                var again = new Tensor(k, c, 3, 3);
+                CpuBackend.Instance.Conv2dBackwardFilter(x, dy, again, null, g);
+                Assert.Equal(dw.ToArray(), again.ToArray());
+            }
+        }
+        finally
+        {
+            ConvWinograd.TilesPerChunk = saved;
+            ConvWinograd.Force = false;
+        }
+    }
+
     [Fact]
     public void Not_taken_for_strided_dilated_grouped_or_thin_convolutions_or_small_batches()
     {
@@ -101,6 +145,16 @@ public class ConvWinogradTests
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 2)));
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 8, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
         Assert.False(ConvWinograd.Applies(ConvolutionGeometry.Create(1, 32, 9, 9, 32, 5, 5, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        Assert.True(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(1, 32, 13, 13, 64, 3, 3)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 32, 9, 9, 32, 3, 3, 2, 2, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 2, 2, 1)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 32, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 2)));
+        Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(64, 8, 9, 9, 32, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1)));
+        bool saved = ConvWinograd.InFilterGradient;
+        ConvWinograd.InFilterGradient = false;
+        try { Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3))); }
+        finally { ConvWinograd.InFilterGradient = saved; }
     }
 
     /// <summary>With <see cref="ConvWinograd.InTraining"/> off, inference takes Winograd and the training forward

@@ -92,6 +92,176 @@ internal static unsafe class ConvWinograd
         }
     }
 
+    /// <summary>Also for the filter gradient (<see cref="BackwardFilter"/>). NEURALPS_WINOGRAD_FILTER=0 turns it off.</summary>
+    public static bool InFilterGradient { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_FILTER") != "0";
+
+    /// <summary>The filter gradient's GEMMs are K × C with the tiles as their inner dimension, so the panel-width
+    /// rule of <see cref="Applies"/> (about the forward's tiles × K GEMMs) does not apply; the rest does.</summary>
+    public static bool AppliesToBackwardFilter(in ConvolutionGeometry g) =>
+        InFilterGradient && Enabled && ConvIm2RowGemm.Choice == ConvLayoutChoice.Auto && (Simd512.IsSupported || Simd256.IsSupported || Simd128.IsSupported)
+        && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
+        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.Groups == 1
+        && g.InputChannels >= 16 && g.Filters >= 16 && g.Filters <= 4096 && g.OutputHeight >= 2 && g.OutputWidth >= 2
+        && (Force || (long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles);
+
+    private struct FilterJob
+    {
+        public float* X, Dy, Partials;
+        public ConvolutionGeometry G;
+        public int ImagesPerChunk, ChunksPerItem, TilesH, TilesW;
+    }
+
+    /// <summary>Tiles per chunk of the filter gradient (the inner dimension of its 16 K × C GEMMs).</summary>
+    public static int FilterTilesPerChunk { get; set; } = 144;
+
+    /// <summary>Claimed items (runs of chunks with one partial each) per thread in the filter gradient.</summary>
+    public static int ItemsPerThread { get; set; } = 2;
+
+    /// <summary>dW (overwritten) of a convolution <see cref="AppliesToBackwardFilter"/> takes, from x and dz (= dy ⊙ act′,
+    /// already applied), by the same F(2×2, 3×3): the forward is Y_t = Aᵀ (U ⊙ V_t) A per tile with U = G g Gᵀ, so
+    ///   ∂L/∂U = Σ_t (A dY_t Aᵀ) ⊙ V_t,  ∂L/∂g = Gᵀ (∂L/∂U) G,
+    /// i.e. 16 GEMMs per chunk, dU_ξ[K, C] = Z_ξᵀ · V_ξ (Z_ξ[t][k] = (A dY_t Aᵀ)[ξ], the transformed output
+    /// gradient; V_ξ the forward's transformed input tiles), 16·K·C·tiles multiply-adds instead of im2col's
+    /// 36·K·C·tiles, and no patch matrix. Outputs of a tile past the image's edge have dY = 0. One partial dU
+    /// per chunk, summed in chunk order: the result does not depend on which thread took which chunk.</summary>
+    public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)
+    {
+        int c = g.InputChannels, k = g.Filters;
+        int th = (g.OutputHeight + 1) / 2, tw = (g.OutputWidth + 1) / 2, perImage = th * tw;
+        int nb = Math.Clamp(FilterTilesPerChunk / perImage, 1, g.Batch);
+        int chunks = (g.Batch + nb - 1) / nb;
+        // Items claimed by the threads: runs of `per` chunks accumulated into one partial (in chunk order), about
+        // ItemsPerThread items per thread, so fewer partials to sum than chunks while a descheduled thread's
+        // items can still be taken over. The grouping depends on the configured thread count only.
+        int per = Math.Max(1, chunks / (ItemsPerThread * ConvParallel.Threads));
+        int items = (chunks + per - 1) / per;
+        int parts = ConvParallel.PartsFor(items, 16L * per * nb * perImage * k * c);
+        long du = 16L * k * c;
+        var partials = ConvScratch.Partials(items * du);
+        fixed (float* pp = partials)
+        {
+            var job = new FilterJob { X = x, Dy = dy, Partials = pp, G = g, ImagesPerChunk = nb, ChunksPerItem = per, TilesH = th, TilesW = tw };
+            ConvParallel.ForEachClaimed(items, parts, &BackwardFilterPart, &job);
+            var acc = new Span<float>(pp, (int)du);
+            for (int ch = 1; ch < items; ch++)
+                System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + ch * du, (int)du), acc);
+            TransformFilterGradient(pp, dw, k, c);
+        }
+    }
+
+    /// <summary>dW[k, c] = Gᵀ dU[·][k][c] G (3×3 from the 4×4 positions ξ = 4i + j).</summary>
+    private static void TransformFilterGradient(float* du, float* dw, int filters, int channels)
+    {
+        long plane = (long)filters * channels;
+        var t = stackalloc float[12];
+        for (int kc = 0; kc < plane; kc++)
+        {
+            float* s = du + kc;
+            for (int j = 0; j < 4; j++)
+            {
+                float u0 = s[j * plane], u1 = s[(4 + j) * plane], u2 = s[(8 + j) * plane], u3 = s[(12 + j) * plane];
+                t[j] = u0 + 0.5f * (u1 + u2);
+                t[4 + j] = 0.5f * (u1 - u2);
+                t[8 + j] = 0.5f * (u1 + u2) + u3;
+            }
+            float* d = dw + (long)kc * 9;
+            for (int r = 0; r < 3; r++)
+            {
+                float a = t[4 * r], b = t[4 * r + 1], e = t[4 * r + 2], f = t[4 * r + 3];
+                d[3 * r] = a + 0.5f * (b + e);
+                d[3 * r + 1] = 0.5f * (b - e);
+                d[3 * r + 2] = 0.5f * (b + e) + f;
+            }
+        }
+    }
+
+    private static void BackwardFilterPart(void* state, int start, int end, int part)
+    {
+        if (Simd512.IsSupported) BackwardFilterPart<Simd512, Vector512<float>>((FilterJob*)state, start, end);
+        else if (Simd256.IsSupported) BackwardFilterPart<Simd256, Vector256<float>>((FilterJob*)state, start, end);
+        else BackwardFilterPart<Simd128, Vector128<float>>((FilterJob*)state, start, end);
+    }
+
+    private static void BackwardFilterPart<TS, TV>(FilterJob* j, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        var g = j->G;
+        int c = g.InputChannels, k = g.Filters, nb = j->ImagesPerChunk, perImage = j->TilesH * j->TilesW;
+        long vStride = (long)nb * perImage * c + Slack, zStride = (long)nb * perImage * k + Slack;
+        long xnFloats = ((long)nb * g.InputSize + Slack + 15) & ~15L;
+        // xn (channels-last input) and dzn (channels-last output gradient) share the staging buffer.
+        var stageBuf = ConvScratch.Staging(xnFloats + (long)nb * g.OutputSize + Slack);
+        var vBuf = ConvScratch.Columns(16 * vStride);
+        var zBuf = ConvScratch.Output(16 * zStride);
+        var settings = ConvParallel.SingleThread;
+        long du = 16L * k * c;
+        fixed (float* xn = stageBuf, v = vBuf, z = zBuf)
+        {
+            float* dzn = xn + xnFloats;
+            int chunks = (g.Batch + nb - 1) / nb;
+            for (int item = start; item < end; item++)
+            {
+                float* dst = j->Partials + item * du;
+                int first = item * j->ChunksPerItem, last = Math.Min(first + j->ChunksPerItem, chunks);
+                for (int chunk = first; chunk < last; chunk++)
+                {
+                    int n0 = chunk * nb, cnt = Math.Min(nb, g.Batch - n0), tiles = cnt * perImage;
+                    ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
+                    TransformInput<TS, TV>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
+                    ConvIm2RowGemm.ToPixelMajor(j->Dy + (long)n0 * g.OutputSize, cnt, k, g.OutputPlane, g.OutputSize, dzn);
+                    TransformGradient<TS, TV>(dzn, cnt, g, j->TilesH, j->TilesW, z, zStride);
+                    float beta = chunk == first ? 0f : 1f;
+                    for (int xi = 0; xi < 16; xi++)
+                        Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, beta, dst + xi * (long)k * c, c, default, null, settings);
+                }
+            }
+        }
+    }
+
+    /// <summary>Z[ξ][t][k] = (A dY_t Aᵀ)[ξ] for every tile t and filter k, A = [[1, 0], [1, 1], [1, −1], [0, −1]] and dY_t
+    /// the tile's 2×2 channels-last output gradient (zero past the image's last row/column). A partial last vector
+    /// of filters spills into the next tile's row (written after it) or the slack.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void TransformGradient<TS, TV>(float* dzn, int images, in ConvolutionGeometry g, int th, int tw, float* z, long zStride)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes;
+        long t = 0;
+        for (int img = 0; img < images; img++)
+        {
+            float* di = dzn + (long)img * oh * ow * k;
+            for (int ty = 0; ty < th; ty++)
+                for (int tx = 0; tx < tw; tx++, t++)
+                {
+                    int oy = 2 * ty, ox = 2 * tx;
+                    bool right = ox + 1 < ow, below = oy + 1 < oh;
+                    float* p00 = di + ((long)oy * ow + ox) * k;
+                    float* p01 = right ? p00 + k : null;
+                    float* p10 = below ? p00 + (long)ow * k : null;
+                    float* p11 = right && below ? p00 + (long)ow * k + k : null;
+                    float* dst = z + t * k;
+                    for (int k0 = 0; k0 < k; k0 += lanes)
+                    {
+                        TV a = TS.Load(p00 + k0), b = L<TS, TV>(p01, k0), cc = L<TS, TV>(p10, k0), d = L<TS, TV>(p11, k0);
+                        float* o = dst + k0;
+                        // rows of A dY: [a, b], [a + c, b + d], [a − c, b − d], [−c, −d]; each row [p, q] → [p, p + q, p − q, −q]
+                        GradRow<TS, TV>(a, b, o, zStride, 0);
+                        GradRow<TS, TV>(TS.Add(a, cc), TS.Add(b, d), o, zStride, 4);
+                        GradRow<TS, TV>(TS.Subtract(a, cc), TS.Subtract(b, d), o, zStride, 8);
+                        GradRow<TS, TV>(TS.Subtract(TS.Zero, cc), TS.Subtract(TS.Zero, d), o, zStride, 12);
+                    }
+                }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradRow<TS, TV>(TV p, TV q, float* o, long stride, int xi0) where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        TS.Store(p, o + xi0 * stride);
+        TS.Store(TS.Add(p, q), o + (xi0 + 1) * stride);
+        TS.Store(TS.Subtract(p, q), o + (xi0 + 2) * stride);
+        TS.Store(TS.Subtract(TS.Zero, q), o + (xi0 + 3) * stride);
+    }
+
     private struct Job
     {
         public float* X, U, Bias, Y;
@@ -197,7 +367,7 @@ internal static unsafe class ConvWinograd
     /// (2·ty − padTop, 2·tx − padLeft), zero outside the image. A partial last vector of channels spills into
     /// the next tile's row (written after it) or the slack.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput<TS, TV>(float* xn, int images, in ConvolutionGeometry g, int th, int tw, float* v, long vStride)
+    internal static void TransformInput<TS, TV>(float* xn, int images, in ConvolutionGeometry g, int th, int tw, float* v, long vStride)
         where TS : struct, ISimd<TV> where TV : unmanaged
     {
         int h = g.InputHeight, w = g.InputWidth, c = g.InputChannels, lanes = TS.Lanes;
