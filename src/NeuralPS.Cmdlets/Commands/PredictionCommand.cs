@@ -83,7 +83,14 @@ internal sealed class PredictionCommand
     public IReadOnlyList<KeyValuePair<string, object?>> Columns(Prediction p)
     {
         var columns = new List<KeyValuePair<string, object?>>(3);
-        if (p.IsClassification)
+        if (p.StepLabels is { } steps)
+        {
+            // A per-step classifier: one label (and its probability) per step of the input.
+            columns.Add(new("PredictedLabel", steps.ToArray()));
+            columns.Add(new("Probability", p.StepProbabilities!.ToArray()));
+            if (_includeProbabilities) columns.Add(new("Probabilities", ProbabilityMap(p)));
+        }
+        else if (p.IsClassification)
         {
             columns.Add(new("PredictedLabel", p.Label));
             columns.Add(new("Probability", p.Probability));

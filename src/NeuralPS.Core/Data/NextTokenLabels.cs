@@ -27,6 +27,23 @@ public static class NextTokenLabels
         return names;
     }
 
+    /// <summary>The vocabulary of a text dataset's text column (from its preprocessing), or null.</summary>
+    public static TextVectorizer? VocabularyOf(FeaturePreprocessor? preprocessor) =>
+        preprocessor?.Columns?.FirstOrDefault(c => c.Kind == FeatureKind.Text)?.Vectorizer;
+
+    /// <summary>True for a network trained as a next-token model (Invoke-Training -Task NextToken): it starts
+    /// with TextVectorization, outputs one score row per step, was trained without a label property, and its
+    /// classes are the vocabulary's ids starting with "&lt;end&gt;". Such a model is measured on raw text: the
+    /// labels come from the text itself.</summary>
+    public static bool IsNextTokenModel(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Layers.Count > 0 && network.Layers[0] is Layers.TextVectorization text
+            && network.OutputShape.Rank == 2 && network.OutputShape[0] == text.SequenceLength
+            && network.Preprocessor is { LabelName: null } pre && VocabularyOf(pre) is { } vocabulary
+            && network.ClassNames is { } names && names.Count == vocabulary.VocabularySize && names[EndId] == "<end>";
+    }
+
     /// <summary>Writes the labels of one sequence of ids (padded with 0 at the end) into <paramref name="labels"/>.</summary>
     public static void Fill(ReadOnlySpan<float> ids, Span<int> labels)
     {

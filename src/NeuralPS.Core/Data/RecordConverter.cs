@@ -620,6 +620,9 @@ public sealed class RecordConverter
     private int[]? SourceIndices() => Rejected == 0 ? null : _acceptedRecords.ToArray();
 
     /// <summary>Whether the labels are treated as regression targets (see <see cref="LearningTask"/>).</summary>
+    /// <summary>True when the records carry labels (a label column for training, or a model converter for evaluation).</summary>
+    public bool HasLabels => _model is not null ? _modelHasLabels : _labelColumn is not null;
+
     public bool IsRegression => _model is not null ? _modelHasLabels && _modelClasses is null : _labelColumn is not null && _accepted > 0 && DecideRegression();
 
     private bool DecideRegression()
