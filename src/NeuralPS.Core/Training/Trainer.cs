@@ -510,7 +510,13 @@ public sealed partial class Trainer
             return (correct, y.Length);
         }
         double abs = 0;
-        for (int i = 0; i < y.Length; i++) abs += Math.Abs((double)y[i] - t[i]);
-        return (abs, y.Length);
+        int real = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (float.IsNaN(t[i])) continue; // a masked (padded) target
+            abs += Math.Abs((double)y[i] - t[i]);
+            real++;
+        }
+        return (abs, real);
     }
 }

@@ -73,6 +73,23 @@ public sealed class SequenceLossTests
     }
 
     [Fact]
+    public void MeanSquaredError_with_NaN_targets_is_the_mean_over_the_other_steps_with_zero_gradient_there()
+    {
+        // (batch 2, time 3, k 2): sample 1's last two steps are padding.
+        var output = GradientCheck.Random(new Shape(2, 3, 2), 12);
+        var targets = GradientCheck.Random(new Shape(2, 3, 2), 13);
+        for (int i = 8; i < 12; i++) targets[i] = float.NaN;
+        var loss = new MeanSquaredError();
+        double value = loss.Forward(CpuBackend.Instance, output, targets);
+        var kept = Tensor.FromArray(new Shape(1, 8), output.Span[..8]);
+        double expected = new MeanSquaredError().Forward(CpuBackend.Instance, kept, Tensor.FromArray(new Shape(1, 8), targets.Span[..8]));
+        Assert.Equal(expected, value, 12);
+        var g = loss.Backward().ToArray();
+        Assert.All(g[8..], v => Assert.Equal(0f, v));
+        LossGradientCheck.Check(new MeanSquaredError(), output, null, targets);
+    }
+
+    [Fact]
     public void CrossEntropy_per_step_gradient_matches_finite_differences()
     {
         var output = GradientCheck.Random(new Shape(3, 4, 5), 7, 3f);
@@ -229,6 +246,39 @@ public sealed class SequenceLossTests
         Assert.Equal(7, counted);
         Assert.Equal((double)correct / counted, accuracy, 12);
         Assert.True(loss > 0);
+    }
+
+    [Fact]
+    public void Per_step_regression_with_NaN_padded_targets_trains_and_measures_only_the_real_steps()
+    {
+        const int n = 32, time = 5, k = 2;
+        var rng = new NeuralRandom(21);
+        var x = new Tensor(new Shape(n, time, 3));
+        var targets = new Tensor(new Shape(n, time * k));
+        for (int i = 0; i < n; i++)
+        {
+            int length = 1 + rng.NextInt(time);
+            for (int t = 0; t < time; t++)
+                for (int j = 0; j < 3; j++) x[(i * time + t) * 3 + j] = t < length ? rng.NextSingle() * 2 - 1 : 0;
+            for (int t = 0; t < time; t++)
+                for (int j = 0; j < k; j++) targets[(i * time + t) * k + j] = t < length ? x[(i * time + t) * 3 + j] + x[(i * time + t) * 3 + 2] : float.NaN;
+        }
+        var data = new Dataset(x, null, targets, null, "steps");
+        var net = new Network("seq-regression", new Shape(time, 3), 2)
+            .Add(new GRU(16, returnSequences: true, maskZeroSteps: true)).Add(new Dense(k));
+        var trainer = new Trainer(net, new TrainingOptions { Epochs = 30, BatchSize = 8, Optimizer = "Adam", LearningRate = 0.01, Seed = 2 });
+        var history = trainer.Fit(data).ToList();
+        Assert.All(history, e => Assert.True(double.IsFinite(e.Loss) && double.IsFinite(e.Metric)));
+        Assert.True(history[^1].Loss < history[0].Loss / 4, $"loss {history[0].Loss:G4} -> {history[^1].Loss:G4}");
+
+        // The MAE counts only the real steps: recompute it from the outputs.
+        var (_, mae) = trainer.Evaluate(data);
+        var y = net.Forward(x, LayerContext.Inference()).ToArray();
+        double sum = 0;
+        int counted = 0;
+        for (int i = 0; i < y.Length; i++)
+            if (!float.IsNaN(targets[i])) { sum += Math.Abs(y[i] - targets[i]); counted++; }
+        Assert.Equal(sum / counted, mae, 6);
     }
 
     [Fact]
