@@ -61,7 +61,7 @@ internal sealed class PredictionCommand
             var p = predictions[i];
             string? actualLabel = null;
             object? actualValue = null;
-            if (dataset.ClassLabels is { } labels)
+            if (dataset.ClassLabels is { } labels && dataset.LabelSteps == 1) // (a per-step dataset's labels are not one per sample)
             {
                 int c = labels[i];
                 actualLabel = dataset.ClassNames is { } names && c < names.Count ? names[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
