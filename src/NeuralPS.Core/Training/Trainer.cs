@@ -192,6 +192,7 @@ public sealed partial class Trainer
         {
             loss = LossFactory.Create(name);
         }
+        if (loss is MeanSquaredError mse) mse.IgnoreNaNTargets = Options.IgnoreNaNTargets;
         if (loss is CrossEntropy && Network.OutputShape.Size == 1)
             throw new InvalidConfigurationException(
                 $"CrossEntropy needs one output per class, but network '{Network.Name}' has a single output; use BinaryCrossEntropy for two classes with one output, or give the last layer one unit per class.");
@@ -513,7 +514,7 @@ public sealed partial class Trainer
         int real = 0;
         for (int i = 0; i < y.Length; i++)
         {
-            if (float.IsNaN(t[i])) continue; // a masked (padded) target
+            if (Options.IgnoreNaNTargets && float.IsNaN(t[i])) continue; // a masked (padded) target
             abs += Math.Abs((double)y[i] - t[i]);
             real++;
         }

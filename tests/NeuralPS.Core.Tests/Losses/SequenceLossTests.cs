@@ -73,20 +73,21 @@ public sealed class SequenceLossTests
     }
 
     [Fact]
-    public void MeanSquaredError_with_NaN_targets_is_the_mean_over_the_other_steps_with_zero_gradient_there()
+    public void MeanSquaredError_ignoring_NaN_targets_is_the_mean_over_the_other_steps_with_zero_gradient_there()
     {
         // (batch 2, time 3, k 2): sample 1's last two steps are padding.
         var output = GradientCheck.Random(new Shape(2, 3, 2), 12);
         var targets = GradientCheck.Random(new Shape(2, 3, 2), 13);
         for (int i = 8; i < 12; i++) targets[i] = float.NaN;
-        var loss = new MeanSquaredError();
+        Assert.True(double.IsNaN(new MeanSquaredError().Forward(CpuBackend.Instance, output, targets)), "without IgnoreNaNTargets a NaN target is bad data");
+        var loss = new MeanSquaredError { IgnoreNaNTargets = true };
         double value = loss.Forward(CpuBackend.Instance, output, targets);
         var kept = Tensor.FromArray(new Shape(1, 8), output.Span[..8]);
         double expected = new MeanSquaredError().Forward(CpuBackend.Instance, kept, Tensor.FromArray(new Shape(1, 8), targets.Span[..8]));
         Assert.Equal(expected, value, 12);
         var g = loss.Backward().ToArray();
         Assert.All(g[8..], v => Assert.Equal(0f, v));
-        LossGradientCheck.Check(new MeanSquaredError(), output, null, targets);
+        LossGradientCheck.Check(new MeanSquaredError { IgnoreNaNTargets = true }, output, null, targets);
     }
 
     [Fact]
@@ -266,7 +267,7 @@ public sealed class SequenceLossTests
         var data = new Dataset(x, null, targets, null, "steps");
         var net = new Network("seq-regression", new Shape(time, 3), 2)
             .Add(new GRU(16, returnSequences: true, maskZeroSteps: true)).Add(new Dense(k));
-        var trainer = new Trainer(net, new TrainingOptions { Epochs = 30, BatchSize = 8, Optimizer = "Adam", LearningRate = 0.01, Seed = 2 });
+        var trainer = new Trainer(net, new TrainingOptions { Epochs = 30, BatchSize = 8, Optimizer = "Adam", LearningRate = 0.01, Seed = 2, IgnoreNaNTargets = true });
         var history = trainer.Fit(data).ToList();
         Assert.All(history, e => Assert.True(double.IsFinite(e.Loss) && double.IsFinite(e.Metric)));
         Assert.True(history[^1].Loss < history[0].Loss / 4, $"loss {history[0].Loss:G4} -> {history[^1].Loss:G4}");
