@@ -92,4 +92,14 @@ Describe 'The examples' {
         $model | Should -Exist
         ($run.Output -join "`n") | Should -Match 'female\s+[\d.]+\s+Roberta'
     }
+
+    It 'examples/next-character.ps1 trains a next-character model on names, reloads it and completes names' {
+        $model = Join-Path $TestDrive 'next-character.npsm'
+        $run = Invoke-Pwsh -File (Join-Path $RepoRoot 'examples' 'next-character.ps1') -ArgumentList '-ModulePath', $ModulePath, '-Epochs', '2', '-Start', 'Ma', '-ModelFile', $model
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        ($run.Output -join "`n") -match 'accuracy on the test names: (\d+\.\d) % over (\d+) steps' | Should -BeTrue -Because $run.Output
+        [double]$Matches[1] | Should -BeGreaterThan 30     # always predicting the most frequent label (<end>) is right at 16.5 % of the steps
+        $model | Should -Exist
+        ($run.Output -join "`n") | Should -Match 'Ma\s+-> Ma[a-z]+'
+    }
 }

@@ -118,3 +118,63 @@ Describe 'Forecasting a series' {
         $err.Exception.Message | Should -BeLike '*-InputShape window,1*'
     }
 }
+
+Describe 'A next-character model: one label per step' {
+    BeforeAll {
+        function New-NextCharacterNetwork {
+            New-NeuralNetwork -Name next-character -Seed 3 |
+                Add-Layer TextVectorization -MaxTokens 64 -SequenceLength 12 -Split Character |
+                Add-Layer Embedding -Dimensions 8 |
+                Add-Layer GRU -Units 48 -ReturnSequences -MaskZeroSteps |
+                Add-Layer Dense -Units 64
+        }
+    }
+
+    It 'trains with -Task NextToken, round-trips through a file, and measures only the real steps' {
+        $net = New-NextCharacterNetwork
+        $net.OutputShape.ToString() | Should -Be '(12, 64)'
+        $history = $NameTrain | Select-Object Name | Invoke-Training -Network $net -Task NextToken -Epochs 4 -BatchSize 32 -LearningRate 0.01
+        $history[-1].Loss | Should -BeLessThan $history[0].Loss
+        $path = Join-Path $TestDrive 'next-character.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        $model = Import-NeuralNetwork -Path $path
+        $measure = $NameTest | Select-Object Name | Measure-Model -Network $model
+
+        # A name of n < 12 characters has n labelled steps (n - 1 next characters and <end>); a longer one
+        # is cut to 12 and its last step has no label; the padding counts for nothing.
+        $steps = ($NameTest | ForEach-Object { if ($_.Name.Length -lt 12) { $_.Name.Length } else { 11 } } | Measure-Object -Sum).Sum
+        $measure.Count | Should -Be $steps
+        # Most frequent next character of the training names (the unigram baseline); the model must beat it.
+        $next = $NameTrain | ForEach-Object { $c = $_.Name.ToLowerInvariant(); for ($i = 1; $i -lt [Math]::Min($c.Length, 12); $i++) { $c[$i] }; if ($c.Length -lt 12) { '<end>' } }
+        $baseline = ($next | Group-Object -CaseSensitive | Sort-Object Count -Descending | Select-Object -First 1).Count / @($next).Count
+        $measure.Accuracy | Should -BeGreaterThan ($baseline + 0.1)
+    }
+
+    It 'predicts one label per character, the same before and after a reload' {
+        $net = New-NextCharacterNetwork
+        $null = $NameTrain | Select-Object Name | Invoke-Training -Network $net -Task NextToken -Epochs 1 -BatchSize 32
+        $path = Join-Path $TestDrive 'next-character-1.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        $model = Import-NeuralNetwork -Path $path
+        $raw = 'Mar', 'Christopher', 'Bartholomew-Jones' | ForEach-Object { [pscustomobject]@{ Name = $_ } }
+        $before = $raw | Invoke-Prediction -Network $net
+        $after = $raw | Invoke-Prediction -Network $model
+        $before | ForEach-Object { $_.PredictedLabel.Count } | Should -Be 3, 11, 12
+        $before[0].Probability.Count | Should -Be 3
+        ($after | ForEach-Object { $_.PredictedLabel -join '|' }) | Should -Be ($before | ForEach-Object { $_.PredictedLabel -join '|' })
+        $model.ClassNames[0] | Should -Be '<end>'
+    }
+
+    It 'refuses -Task NextToken for a network with one output row, naming -ReturnSequences' {
+        $net = New-NameNetwork
+        $err = { $NameTrain[0..9] | Select-Object Name | Invoke-Training -Network $net -Task NextToken -Epochs 1 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*-ReturnSequences*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'refuses -LabelProperty with -Task NextToken' {
+        $net = New-NextCharacterNetwork
+        $err = { $NameTrain[0..9] | Invoke-Training -Network $net -Task NextToken -LabelProperty Sex -Epochs 1 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*from the text itself*'
+    }
+}

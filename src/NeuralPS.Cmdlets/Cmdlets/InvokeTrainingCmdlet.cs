@@ -87,9 +87,11 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? FeatureProperty { get; set; }
 
-    /// <summary>Auto decides from the labels: text or a few integers → classification, else regression.</summary>
+    /// <summary>Auto decides from the labels: text or a few integers → classification, else regression.
+    /// NextToken: a text network (TextVectorization ... ReturnSequences ... Dense) learns to predict the next
+    /// token at every step of the text property; the labels come from the text, no label property.</summary>
     [Parameter]
-    [ValidateSet("Auto", "Classification", "Regression", IgnoreCase = true)]
+    [ValidateSet("Auto", "Classification", "Regression", "NextToken", IgnoreCase = true)]
     public string Task { get; set; } = "Auto";
 
     /// <summary>Where to compute: Auto (a GPU when one is usable, else CPU), Cpu, Cuda.</summary>
@@ -268,7 +270,8 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
                 Options = options,
                 LabelProperty = LabelProperty,
                 FeatureProperties = FeatureProperty,
-                Task = Enum.Parse<LearningTask>(Task, ignoreCase: true),
+                Task = IsNextToken ? LearningTask.Classification : Enum.Parse<LearningTask>(Task, ignoreCase: true),
+                NextToken = IsNextToken,
                 ValidationDataset = validationDataset,
                 ValidationRecords = validationRecords,
                 ClassWeight = UnwrapClassWeight(ClassWeight),
@@ -282,6 +285,8 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
             ThrowError(e, Network);
         }
     }
+
+    private bool IsNextToken => string.Equals(Task, "NextToken", StringComparison.OrdinalIgnoreCase);
 
     // PowerShell may wrap the value and the elements of a list in PSObjects; the parser takes plain values.
     private static object? UnwrapClassWeight(object? value)

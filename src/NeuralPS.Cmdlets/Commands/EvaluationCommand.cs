@@ -34,7 +34,10 @@ internal sealed class EvaluationCommand : IRecordSink
         ArgumentNullException.ThrowIfNull(record);
         if (_dataset is not null) throw new InvalidConfigurationException("Measure-Model got a dataset and then records; give one dataset or records, not both.");
         _records++;
-        _converter ??= RecordConverter.ForEvaluation(_network, _labelProperty);
+        // A next-token model is measured on raw text: its labels (the next token at every step) come from the text.
+        _converter ??= NextTokenLabels.IsNextTokenModel(_network) && _labelProperty is null
+            ? RecordConverter.ForPrediction(_network)
+            : RecordConverter.ForEvaluation(_network, _labelProperty);
         return _converter.TryAdd(record, out var error, $"Record {_records}") ? null : error;
     }
 
@@ -50,7 +53,7 @@ internal sealed class EvaluationCommand : IRecordSink
     public EvaluationReport Run(Action<string>? verbose = null)
     {
         Dataset data = _dataset
-            ?? _converter?.ToDataset()
+            ?? (_converter is null ? null : _converter.HasLabels ? _converter.ToDataset() : NextTokenLabels.Build(_converter.ToDataset(), NextTokenLabels.VocabularyOf(_network.Preprocessor)!))
             ?? throw new DataFormatException("Measure-Model got no input: pipe labelled records (Import-Csv test.csv | Measure-Model -Network $n) or a dataset.");
         data = InputLayout.Fit(data, _network, verbose);
         return ModelEvaluator.Evaluate(_network, data, BackendRegistry.Select(_backend), _batchSize);

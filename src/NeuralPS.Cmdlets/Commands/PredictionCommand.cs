@@ -61,7 +61,7 @@ internal sealed class PredictionCommand
             var p = predictions[i];
             string? actualLabel = null;
             object? actualValue = null;
-            if (dataset.ClassLabels is { } labels)
+            if (dataset.ClassLabels is { } labels && dataset.LabelSteps == 1) // (a per-step dataset's labels are not one per sample)
             {
                 int c = labels[i];
                 actualLabel = dataset.ClassNames is { } names && c < names.Count ? names[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -83,7 +83,14 @@ internal sealed class PredictionCommand
     public IReadOnlyList<KeyValuePair<string, object?>> Columns(Prediction p)
     {
         var columns = new List<KeyValuePair<string, object?>>(3);
-        if (p.IsClassification)
+        if (p.StepLabels is { } steps)
+        {
+            // A per-step classifier: one label (and its probability) per step of the input.
+            columns.Add(new("PredictedLabel", steps.ToArray()));
+            columns.Add(new("Probability", p.StepProbabilities!.ToArray()));
+            if (_includeProbabilities) columns.Add(new("Probabilities", ProbabilityMap(p)));
+        }
+        else if (p.IsClassification)
         {
             columns.Add(new("PredictedLabel", p.Label));
             columns.Add(new("Probability", p.Probability));

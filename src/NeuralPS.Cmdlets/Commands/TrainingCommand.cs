@@ -88,6 +88,7 @@ internal sealed class TrainingCommand : IRecordSink
 
     private RecordConverter CreateConverter(RecordView first)
     {
+        if (_settings.NextToken) return CreateNextTokenConverter(first);
         string? label = _settings.LabelProperty ?? _network.Preprocessor?.LabelName;
         if (ReusesEncoding && RecordConverter.HeadNoLongerMatchesClasses(_network))
         {
@@ -125,6 +126,51 @@ internal sealed class TrainingCommand : IRecordSink
             _notices.Add($"Network '{_network.Name}' starts with TextVectorization: property '{options.TextColumn}' is the text; its vocabulary is fitted on the training records only.");
         }
         return new RecordConverter(options);
+    }
+
+    // -Task NextToken: the records hold only the text; the labels (the next token at every step) come from it
+    // after the vocabulary is fitted (see NextTokenData).
+    private RecordConverter CreateNextTokenConverter(RecordView first)
+    {
+        if (_network.Layers.Count == 0 || _network.Layers[0] is not TextVectorization text)
+            throw new InvalidConfigurationException($"-Task NextToken trains a text network to predict the next token, so network '{_network.Name}' must start with TextVectorization (then Embedding, a recurrent layer with -ReturnSequences, and Dense with one unit per token).");
+        if (_network.OutputShape.Rank != 2 || _network.OutputShape[0] != text.SequenceLength)
+            throw new InvalidConfigurationException($"-Task NextToken needs one score row per step, output ({text.SequenceLength}, tokens), but network '{_network.Name}' outputs {_network.OutputShape}; give the recurrent layers -ReturnSequences and end with Dense -Units {text.MaxTokens}.");
+        if (_settings.LabelProperty is not null)
+            throw new InvalidConfigurationException($"-Task NextToken takes its labels from the text itself; leave out -LabelProperty ('{_settings.LabelProperty}').");
+        if (ReusesEncoding)
+        {
+            if (!NextTokenLabels.IsNextTokenModel(_network))
+                throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on labelled records, not with -Task NextToken; it cannot continue as a next-token model.");
+            _notices.Add($"Network '{_network.Name}' already has a vocabulary from earlier training; the texts are read with it.");
+            return RecordConverter.ForPrediction(_network);
+        }
+        if (_network.Preprocessor is not null)
+            throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on arrays or idx data (it has no saved feature columns), so it cannot continue on records; give it a dataset.");
+        var keys = first.Keys.ToList();
+        string column = _settings.FeatureProperties is { Count: 1 } one ? one[0]
+            : _settings.FeatureProperties is { } several
+                ? throw new InvalidConfigurationException($"Network '{_network.Name}' starts with TextVectorization and reads one text property, but -FeatureProperty names {several.Count}: {string.Join(", ", several)}.")
+                : keys.Count == 1 ? keys[0]
+                : throw new InvalidConfigurationException(keys.Count == 0
+                    ? "Record 1 has no properties; a next-token model needs a text property."
+                    : $"-Task NextToken reads one text property, but the records have {keys.Count} ({string.Join(", ", keys)}); name the text with -FeatureProperty.");
+        _notices.Add($"-Task NextToken: property '{column}' is the text; at every step the label is the next {(text.Split == TextTokens.Words ? "word" : "character")} (or the end of the text), and the vocabulary is fitted on the training records only.");
+        return new RecordConverter(new RecordConverterOptions
+        {
+            LabelColumn = null,
+            TextColumn = column,
+            Text = new TextSettings(text.Split, text.SequenceLength, text.MaxTokens),
+            Name = "records",
+        });
+    }
+
+    /// <summary>Token ids with next-token labels (-Task NextToken), from the text dataset the converter made.</summary>
+    private Dataset NextTokenData(Dataset ids)
+    {
+        var vocabulary = NextTokenLabels.VocabularyOf(ids.Preprocessor ?? _network.Preprocessor)
+            ?? throw new InvalidConfigurationException($"-Task NextToken: the records of network '{_network.Name}' were not read as text.");
+        return NextTokenLabels.Build(ids, vocabulary);
     }
 
     /// <summary>The one property a text network reads: -FeatureProperty (a single name), else the record's
@@ -267,11 +313,16 @@ internal sealed class TrainingCommand : IRecordSink
             throw new DataFormatException("Invoke-Training got no input: pipe records (Import-Csv data.csv | Invoke-Training ...) or a dataset (Get-NeuralDataset Iris | Invoke-Training ...).");
         }
 
+        if (_settings.NextToken && _converter is not null)
+        {
+            train = NextTokenData(train);
+            if (validation is not null) validation = NextTokenData(validation);
+        }
         if (_settings.ValidationDataset is not null) validation = _settings.ValidationDataset;
         else if (_settings.ValidationRecords is not null)
         {
             AdoptEncoding(train);
-            var converter = RecordConverter.ForEvaluation(_network, _converter?.LabelColumn ?? _settings.LabelProperty);
+            var converter = _settings.NextToken ? RecordConverter.ForPrediction(_network) : RecordConverter.ForEvaluation(_network, _converter?.LabelColumn ?? _settings.LabelProperty);
             long n = 0;
             foreach (var record in _settings.ValidationRecords)
             {
@@ -279,6 +330,7 @@ internal sealed class TrainingCommand : IRecordSink
                 if (!converter.TryAdd(record, out var error, $"Validation record {n}")) sink.RecordRejected(error!, record.Source);
             }
             validation = converter.ToDataset();
+            if (_settings.NextToken) validation = NextTokenData(validation);
         }
         return (train, validation);
     }

@@ -16,6 +16,10 @@ internal sealed class TrainingSettings
 
     public LearningTask Task { get; init; } = LearningTask.Auto;
 
+    /// <summary>-Task NextToken: a text network learns to predict the next token at every step; the labels come
+    /// from the text itself (no label property).</summary>
+    public bool NextToken { get; init; }
+
     /// <summary>-ValidationData as a dataset...</summary>
     public Dataset? ValidationDataset { get; init; }
 

@@ -8,14 +8,20 @@ namespace NeuralPS.Core.Data;
 /// model at training time).</summary>
 public sealed class Dataset
 {
-    public Dataset(Tensor features, int[]? classLabels, Tensor? targets, IReadOnlyList<string>? classNames = null, string name = "dataset")
+    public Dataset(Tensor features, int[]? classLabels, Tensor? targets, IReadOnlyList<string>? classNames = null, string name = "dataset", int labelSteps = 1)
     {
+        if (labelSteps < 1)
+            throw new DataFormatException($"Dataset '{name}': the labels per sample must be at least 1 but are {labelSteps}.");
         ArgumentNullException.ThrowIfNull(features);
         if (features.Shape.Rank < 2)
             throw new DataFormatException($"Dataset '{name}': features must be [count, ...] but have shape {features.Shape}.");
         int n = features.Rows;
-        if (classLabels is not null && classLabels.Length != n)
-            throw new DataFormatException($"Dataset '{name}': {n} samples but {classLabels.Length} labels.");
+        if (classLabels is not null && classLabels.Length != (long)n * labelSteps)
+            throw new DataFormatException(labelSteps == 1
+                ? $"Dataset '{name}': {n} samples but {classLabels.Length} labels."
+                : $"Dataset '{name}': {n} samples of {labelSteps} steps need {(long)n * labelSteps} labels but there are {classLabels.Length}.");
+        if (labelSteps > 1 && classLabels is null)
+            throw new DataFormatException($"Dataset '{name}': {labelSteps} labels per sample need class labels (per-step regression targets are a targets tensor).");
         if (targets is not null && targets.Rows != n)
             throw new DataFormatException($"Dataset '{name}': {n} samples but {targets.Rows} targets.");
         if (classLabels is not null && targets is not null)
@@ -25,8 +31,11 @@ public sealed class Dataset
             int classes = classNames?.Count ?? (classLabels.Length == 0 ? 0 : classLabels.Max() + 1);
             for (int i = 0; i < classLabels.Length; i++)
             {
+                if (labelSteps > 1 && classLabels[i] == Losses.Loss.IgnoredLabel) continue; // a padded step
                 if ((uint)classLabels[i] >= (uint)Math.Max(classes, 1))
-                    throw new DataFormatException($"Dataset '{name}': sample {i} has label {classLabels[i]} outside 0..{classes - 1}.");
+                    throw new DataFormatException(labelSteps == 1
+                        ? $"Dataset '{name}': sample {i} has label {classLabels[i]} outside 0..{classes - 1}."
+                        : $"Dataset '{name}': sample {i / labelSteps}, step {i % labelSteps} has label {classLabels[i]} outside 0..{classes - 1} (−1 marks a step that does not count).");
             }
             ClassCount = classes;
         }
@@ -35,7 +44,12 @@ public sealed class Dataset
         Targets = targets;
         ClassNames = classNames?.ToArray();
         Name = name;
+        LabelSteps = labelSteps;
     }
+
+    /// <summary>Class labels per sample: 1, or the time steps of a sequence output (ClassLabels then holds
+    /// Count·LabelSteps labels, sample by sample, −1 for a step that counts for nothing, e.g. padding).</summary>
+    public int LabelSteps { get; }
 
     public string Name { get; set; }
     public Tensor Features { get; }
@@ -76,7 +90,7 @@ public sealed class Dataset
     {
         if (sampleShape.Size != SampleShape.Size)
             throw new ShapeMismatchException($"Dataset '{Name}': samples of shape {SampleShape} ({SampleShape.Size} values) cannot be laid out as {sampleShape} ({sampleShape.Size} values).");
-        return new Dataset(new Tensor(sampleShape.WithBatch(Count), Features.Data), ClassLabels, Targets, ClassNames, Name) { Preprocessor = Preprocessor, SourceIndices = SourceIndices };
+        return new Dataset(new Tensor(sampleShape.WithBatch(Count), Features.Data), ClassLabels, Targets, ClassNames, Name, LabelSteps) { Preprocessor = Preprocessor, SourceIndices = SourceIndices };
     }
 
     /// <summary>A new dataset with the samples at <paramref name="indices"/>, in that order (copies).</summary>
@@ -84,7 +98,8 @@ public sealed class Dataset
     {
         int f = Features.Columns;
         var feats = new Tensor(SampleShape.WithBatch(indices.Length));
-        int[]? labels = ClassLabels is null ? null : new int[indices.Length];
+        int steps = LabelSteps;
+        int[]? labels = ClassLabels is null ? null : new int[indices.Length * steps];
         Tensor? targets = Targets is null ? null : new Tensor(Targets.Shape.WithoutBatch().WithBatch(indices.Length));
         int t = Targets?.Columns ?? 0;
         for (int i = 0; i < indices.Length; i++)
@@ -92,12 +107,12 @@ public sealed class Dataset
             int s = indices[i];
             if ((uint)s >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"Sample index {s} is outside 0..{Count - 1}.");
             Features.Data.AsSpan(s * f, f).CopyTo(feats.Data.AsSpan(i * f, f));
-            if (labels is not null) labels[i] = ClassLabels![s];
+            if (labels is not null) ClassLabels.AsSpan(s * steps, steps).CopyTo(labels.AsSpan(i * steps, steps));
             if (targets is not null) Targets!.Data.AsSpan(s * t, t).CopyTo(targets.Data.AsSpan(i * t, t));
         }
         var sources = new int[indices.Length];
         for (int i = 0; i < indices.Length; i++) sources[i] = SourceIndexOf(indices[i]);
-        return new Dataset(feats, labels, targets, ClassNames, Name) { Preprocessor = Preprocessor, SourceIndices = sources };
+        return new Dataset(feats, labels, targets, ClassNames, Name, steps) { Preprocessor = Preprocessor, SourceIndices = sources };
     }
 
     /// <summary>Splits off the last <paramref name="validationFraction"/> of a seeded permutation

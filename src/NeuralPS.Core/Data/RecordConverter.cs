@@ -130,7 +130,9 @@ public sealed class RecordConverter
     /// two classes is the binary form, not a mismatch).</summary>
     public static bool HeadNoLongerMatchesClasses(Network network)
     {
-        if (network.ClassNames is not { Count: > 0 } classes || network.Layers.Count == 0) return false;
+        // Only a flat output is one score per class; a per-step output (-Task NextToken) names its scores by a
+        // vocabulary that may be smaller than the layer.
+        if (network.ClassNames is not { Count: > 0 } classes || network.Layers.Count == 0 || network.OutputShape.Rank != 1) return false;
         int outputs = network.OutputShape.Size;
         return outputs != classes.Count && !(outputs == 1 && classes.Count <= 2);
     }
@@ -655,6 +657,9 @@ public sealed class RecordConverter
     private int[]? SourceIndices() => Rejected == 0 ? null : _acceptedRecords.ToArray();
 
     /// <summary>Whether the labels are treated as regression targets (see <see cref="LearningTask"/>).</summary>
+    /// <summary>True when the records carry labels (a label column for training, or a model converter for evaluation).</summary>
+    public bool HasLabels => _model is not null ? _modelHasLabels : _labelColumn is not null;
+
     public bool IsRegression => _model is not null ? _modelHasLabels && _modelClasses is null && !_fitClasses : _labelColumn is not null && _accepted > 0 && DecideRegression();
 
     private bool DecideRegression()

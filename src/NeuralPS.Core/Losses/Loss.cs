@@ -27,11 +27,21 @@ public abstract class Loss
     /// torch.nn.CrossEntropyLoss(weight=...) computes it, and each row's gradient is scaled to match.</summary>
     public float[]? ClassWeights { get; set; }
 
-    /// <summary>Mean loss of output [batch, outputs] against class labels [batch].</summary>
+    /// <summary>The label of a step that takes no part (padding): it adds nothing to the loss, the gradient or
+    /// the accuracy, as torch.nn.CrossEntropyLoss(ignore_index=-1).</summary>
+    public const int IgnoredLabel = -1;
+
+    /// <summary>Mean loss of output [batch, outputs] against class labels [batch]; or, per step, of output
+    /// [batch, time, classes] against labels [batch·time] (row-major: sample, then step), the mean over the
+    /// steps whose label is not <see cref="IgnoredLabel"/>.</summary>
     public double Forward(IBackend backend, Tensor output, ReadOnlySpan<int> labels)
     {
         if (labels.Length != output.Rows)
+        {
+            if (output.Shape.Rank == 3 && labels.Length == output.Rows * output.Shape[1])
+                return ForwardSteps(backend, output, labels);
             throw new ShapeMismatchException($"{Name}: {output.Rows} output rows but {labels.Length} labels.");
+        }
         var gradient = Tensor.Ensure(ref _gradient, output.Shape);
         _hasGradient = false;
         double loss = ForwardLabels(backend, output, labels, gradient);
@@ -65,6 +75,23 @@ public abstract class Loss
         }
         return lossSum / weightSum;
     }
+
+    private double ForwardSteps(IBackend backend, Tensor output, ReadOnlySpan<int> labels)
+    {
+        if (ClassWeights is not null)
+            throw new InvalidConfigurationException($"{Name}: class weights are not supported with one label per step; train without -ClassWeight.");
+        var gradient = Tensor.Ensure(ref _gradient, output.Shape);
+        _hasGradient = false;
+        double loss = ForwardStepLabels(backend, output, labels, gradient);
+        _hasGradient = true;
+        return loss;
+    }
+
+    /// <summary>Per-step labels: output (B, T, C), labels B·T with <see cref="IgnoredLabel"/> for steps that do
+    /// not count; the loss is the mean over the counted steps and the gradient is written for every element
+    /// (zero on ignored steps).</summary>
+    protected virtual double ForwardStepLabels(IBackend backend, Tensor output, ReadOnlySpan<int> labels, Tensor gradient) =>
+        throw new InvalidConfigurationException($"{Name} does not take one class label per step; use CrossEntropy (the default for class labels) with a per-step output (batch, time, classes).");
 
     /// <summary>The loss of one row against its class label (for class weights), in float64.</summary>
     protected virtual double LabelRowLoss(ReadOnlySpan<float> row, int label) =>

@@ -31,6 +31,7 @@ public static class ModelEvaluator
             if (labels[i] >= decoder.ClassCount)
                 throw new InvalidConfigurationException($"Dataset '{data.Name}' sample {i} has class {labels[i]}{NameOf(data, labels[i])} but network '{network.Name}' knows {decoder.ClassCount} classes ({string.Join(", ", decoder.ClassNames)}).");
         }
+        if (decoder.Steps > 1 || data.LabelSteps > 1) return ClassificationPerStep(network, data, decoder, backend, batchSize);
         var predicted = new int[labels.Length];
         double loss = 0;
         BatchInference.Run(network, data.Features, backend, batchSize, (start, output) =>
@@ -44,6 +45,33 @@ public static class ModelEvaluator
             }
         });
         return ClassificationReport.Compute(labels, predicted, decoder.ClassNames, labels.Length == 0 ? double.NaN : loss / labels.Length,
+            decoder.IsBinary ? "BinaryCrossEntropy" : "CrossEntropy");
+    }
+
+    // One label per step: accuracy, loss and the per-class report over the steps whose label counts (not −1).
+    private static ClassificationReport ClassificationPerStep(Network network, Dataset data, OutputDecoder decoder, IBackend? backend, int batchSize)
+    {
+        int steps = data.LabelSteps;
+        if (decoder.Steps != steps)
+            throw new ShapeMismatchException($"Dataset '{data.Name}' has {steps} label(s) per sample but network '{network.Name}' outputs {decoder.Steps} score row(s) per sample ({network.OutputShape}).");
+        var labels = data.ClassLabels!;
+        var counted = new List<int>();
+        var predicted = new List<int>();
+        double loss = 0;
+        int classes = decoder.Outputs;
+        BatchInference.Run(network, data.Features, backend, batchSize, (start, output) =>
+        {
+            for (int r = 0; r < output.Rows * steps; r++)
+            {
+                int label = labels[start * steps + r];
+                if (label < 0) continue;
+                var row = output.Data.AsSpan(r * classes, classes);
+                counted.Add(label);
+                predicted.Add(decoder.PredictedClass(row));
+                loss += decoder.Loss(row, label);
+            }
+        });
+        return ClassificationReport.Compute(counted.ToArray(), predicted.ToArray(), decoder.ClassNames, counted.Count == 0 ? double.NaN : loss / counted.Count,
             decoder.IsBinary ? "BinaryCrossEntropy" : "CrossEntropy");
     }
 

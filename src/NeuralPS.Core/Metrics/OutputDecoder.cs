@@ -24,6 +24,12 @@ internal sealed class OutputDecoder
             ClassNames = Array.Empty<string>();
             return;
         }
+        if (network.OutputShape.Rank == 2 && network.ClassNames is not null)
+        {
+            // One score row per step (a sequence output trained on per-step labels): classes per step.
+            Steps = network.OutputShape[0];
+            Outputs = network.OutputShape[1];
+        }
         IsBinary = Outputs == 1;
         OutputsProbabilities = IsBinary ? endsInSigmoid : endsInSoftmax;
         int classes = IsBinary ? 2 : Outputs;
@@ -36,7 +42,11 @@ internal sealed class OutputDecoder
         ClassNames = all;
     }
 
+    /// <summary>Outputs per step (all outputs when <see cref="Steps"/> is 1).</summary>
     public int Outputs { get; }
+
+    /// <summary>Score rows per sample: 1, or the steps of a per-step classifier (output (steps, classes)).</summary>
+    public int Steps { get; } = 1;
     public bool IsClassification { get; }
     public bool IsBinary { get; }
     public bool OutputsProbabilities { get; }

@@ -13,6 +13,13 @@ public sealed class Prediction
         Probabilities = probabilities;
     }
 
+    internal Prediction(int index, string[] stepLabels, double[] stepProbabilities, double[] probabilities)
+        : this(index, stepLabels[^1], -1, stepProbabilities[^1], probabilities)
+    {
+        StepLabels = stepLabels;
+        StepProbabilities = stepProbabilities;
+    }
+
     internal Prediction(int index, float[] values)
     {
         Index = index;
@@ -36,6 +43,15 @@ public sealed class Prediction
     /// <summary>Probability of each class, by class index (null for regression).</summary>
     public IReadOnlyList<double>? Probabilities { get; }
 
+    /// <summary>A per-step classifier's predicted class at each step of the input (padding after a text's last
+    /// token left out), else null. <see cref="Label"/> and <see cref="Probability"/> are then the last step's
+    /// (for a next-token model: the token predicted to follow the text) and <see cref="Probabilities"/> the
+    /// last step's distribution.</summary>
+    public IReadOnlyList<string>? StepLabels { get; }
+
+    /// <summary>The probability of each step's predicted class (per-step classifiers), else null.</summary>
+    public IReadOnlyList<double>? StepProbabilities { get; }
+
     /// <summary>Regression outputs (null for classification).</summary>
     public IReadOnlyList<float>? Values { get; }
 
@@ -44,7 +60,9 @@ public sealed class Prediction
 
     public bool IsClassification => Label is not null;
 
-    public override string ToString() => Label is not null
+    public override string ToString() => StepLabels is not null
+        ? string.Join(" ", StepLabels)
+        : Label is not null
         ? $"{Label} ({Probability:P1})"
         : string.Join(", ", Values!.Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)));
 }

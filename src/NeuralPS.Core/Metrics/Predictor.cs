@@ -38,10 +38,17 @@ public sealed class Predictor
     public IReadOnlyList<Prediction> Predict(Tensor features)
     {
         var results = new Prediction[features.Rows];
+        int inputWidth = features.Columns;
         BatchInference.Run(Network, features, _backend, BatchSize, (start, output) =>
         {
             int width = output.Columns;
-            for (int r = 0; r < output.Rows; r++) results[start + r] = Decode(start + r, output.Data.AsSpan(r * width, width));
+            for (int r = 0; r < output.Rows; r++)
+            {
+                var row = output.Data.AsSpan(r * width, width);
+                results[start + r] = _decoder.Steps > 1
+                    ? DecodeSteps(start + r, row, StepsOf(features.Data.AsSpan((start + r) * inputWidth, inputWidth)))
+                    : Decode(start + r, row);
+            }
         });
         return results;
     }
@@ -119,6 +126,33 @@ public sealed class Predictor
         return results;
     }
 
+    // The steps of one sample that carry input: for token ids (a text or Embedding network), up to the last
+    // non-padding id (at least one); otherwise every step.
+    private int StepsOf(ReadOnlySpan<float> input)
+    {
+        int steps = _decoder.Steps;
+        if (Network.Layers[0] is not (Layers.TextVectorization or Layers.Embedding) || input.Length != steps) return steps;
+        int last = input.LastIndexOfAnyExcept(0f);
+        return Math.Max(last + 1, 1);
+    }
+
+    private Prediction DecodeSteps(int index, ReadOnlySpan<float> output, int steps)
+    {
+        int classes = _decoder.Outputs;
+        var labels = new string[steps];
+        var stepProbabilities = new double[steps];
+        var probabilities = new double[_decoder.ClassCount];
+        for (int t = 0; t < steps; t++)
+        {
+            var row = output.Slice(t * classes, classes);
+            _decoder.Probabilities(row, probabilities);
+            int best = _decoder.PredictedClass(row);
+            labels[t] = _decoder.ClassNames[best];
+            stepProbabilities[t] = probabilities[best];
+        }
+        return new Prediction(index, labels, stepProbabilities, probabilities);
+    }
+
     private Prediction Decode(int index, ReadOnlySpan<float> output)
     {
         if (!_decoder.IsClassification) return new Prediction(index, output.ToArray());
@@ -128,7 +162,9 @@ public sealed class Predictor
         return new Prediction(index, _decoder.ClassNames[best], best, probabilities[best], probabilities);
     }
 
-    private static Prediction Reindex(Prediction p, int index) => p.Label is not null
+    private static Prediction Reindex(Prediction p, int index) => p.StepLabels is not null
+        ? new Prediction(index, (string[])p.StepLabels, (double[])p.StepProbabilities!, (double[])p.Probabilities!)
+        : p.Label is not null
         ? new Prediction(index, p.Label, p.ClassIndex, p.Probability, (double[])p.Probabilities!)
         : new Prediction(index, (float[])p.Values!);
 }

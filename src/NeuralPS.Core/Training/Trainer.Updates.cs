@@ -46,6 +46,8 @@ public sealed partial class Trainer
         if (Options.ClassWeights is null && !Options.BalanceClasses) return null;
         if (train.ClassLabels is not { } labels)
             throw new InvalidConfigurationException($"Class weights need class labels, but the training data '{train.Name}' has numeric targets.");
+        if (train.LabelSteps > 1)
+            throw new InvalidConfigurationException($"Class weights are not supported with one label per step (the training data '{train.Name}' has {train.LabelSteps} per sample).");
         int classes = Math.Max(train.ClassCount, Network.OutputShape.Size == 1 ? 2 : Network.OutputShape.Size);
         if (Options.ClassWeights is { } given)
         {

@@ -150,10 +150,22 @@ public sealed partial class Trainer
         if (data.Targets is not null && data.Targets.Columns != outputs)
             throw new ShapeMismatchException(
                 $"The {role} data '{data.Name}' has {data.Targets.Columns} target values per sample but network '{Network.Name}' outputs {Network.OutputShape}; make the last layer output {data.Targets.Columns} values.");
-        if (data.ClassLabels is not null)
+        if (data.ClassLabels is not null && data.LabelSteps > 1)
+        {
+            // One label per step: the output must be (steps, classes), e.g. Dense after a recurrent layer with
+            // -ReturnSequences.
+            if (Network.OutputShape.Rank != 2 || Network.OutputShape[0] != data.LabelSteps)
+                throw new ShapeMismatchException(
+                    $"The {role} data '{data.Name}' has one label per step ({data.LabelSteps} steps) but network '{Network.Name}' outputs {Network.OutputShape} per sample; " +
+                    $"per-step labels need an output ({data.LabelSteps}, classes): a recurrent layer with -ReturnSequences, then Dense with one unit per class.");
+            if (data.ClassCount > Network.OutputShape[1])
+                throw new InvalidConfigurationException(
+                    $"The {role} data '{data.Name}' has {data.ClassCount} classes but network '{Network.Name}' outputs {Network.OutputShape[1]} scores per step; give the last Dense layer -Units {data.ClassCount}.");
+        }
+        else if (data.ClassLabels is not null)
         {
             // One label per sample needs one score per class; a (time, classes) output (a Dense layer over a
-            // sequence) would be read as time·classes "classes". Per-step labels are not supported yet.
+            // sequence) would be read as time·classes "classes" (per-step labels are a dataset with LabelSteps).
             if (Network.OutputShape.Rank != 1)
                 throw new ShapeMismatchException(
                     $"Network '{Network.Name}' outputs {Network.OutputShape} per sample, but class labels need one score per class, (classes,); " +
@@ -180,6 +192,7 @@ public sealed partial class Trainer
         {
             loss = LossFactory.Create(name);
         }
+        if (loss is MeanSquaredError mse) mse.IgnoreNaNTargets = Options.IgnoreNaNTargets;
         if (loss is CrossEntropy && Network.OutputShape.Size == 1)
             throw new InvalidConfigurationException(
                 $"CrossEntropy needs one output per class, but network '{Network.Name}' has a single output; use BinaryCrossEntropy for two classes with one output, or give the last layer one unit per class.");
@@ -214,7 +227,7 @@ public sealed partial class Trainer
         int n = train.Count;
         int batchSize = Math.Min(Options.BatchSize, n);
         int batches = (n + batchSize - 1) / batchSize;
-        if (_batchLabels.Length < batchSize) _batchLabels = new int[batchSize];
+        if (_batchLabels.Length < batchSize * train.LabelSteps) _batchLabels = new int[batchSize * train.LabelSteps];
         var order = new int[n];
         string metricName = MetricName;
         var total = Stopwatch.StartNew();
@@ -329,8 +342,13 @@ public sealed partial class Trainer
         for (int i = 0; i < count; i++) Array.Copy(src, (long)indices[i] * f, dst, (long)i * f, f);
         if (data.ClassLabels is int[] labels)
         {
-            if (_batchLabels.Length < count) _batchLabels = new int[count];
-            for (int i = 0; i < count; i++) _batchLabels[i] = labels[indices[i]];
+            int steps = data.LabelSteps;
+            if (_batchLabels.Length < count * steps) _batchLabels = new int[count * steps];
+            if (steps == 1)
+                for (int i = 0; i < count; i++) _batchLabels[i] = labels[indices[i]];
+            else
+                for (int i = 0; i < count; i++) Array.Copy(labels, (long)indices[i] * steps, _batchLabels, (long)i * steps, steps);
+            _labelSteps = steps;
         }
         else
         {
@@ -343,6 +361,7 @@ public sealed partial class Trainer
     }
 
     private bool _hasLabels;
+    private int _labelSteps = 1; // labels per sample in the gathered batch
     private int[] _evaluationOrder = Array.Empty<int>(); // 0, 1, 2, ...: evaluation visits samples in order
 
     /// <summary>One step on the gathered batch: forward, loss, backward, update. Returns the mean loss.</summary>
@@ -365,7 +384,7 @@ public sealed partial class Trainer
 
         Tensor lossInput = _fusedOutput is null ? x : _fusedOutput.PreActivation!;
         double value = _hasLabels
-            ? loss.Forward(Backend, lossInput, _batchLabels.AsSpan(0, count))
+            ? loss.Forward(Backend, lossInput, _batchLabels.AsSpan(0, count * _labelSteps))
             : loss.Forward(Backend, lossInput, _batchTargets!);
         (metricSum, metricCount) = BatchMetric(lossInput, count);
 
@@ -417,7 +436,7 @@ public sealed partial class Trainer
                 for (int i = 0; i < layers.Count; i++) x = layers[i].Forward(x, _context);
                 Tensor lossInput = _fusedOutput is null ? x : _fusedOutput.PreActivation!;
                 double value = _hasLabels
-                    ? loss.Forward(Backend, lossInput, _batchLabels.AsSpan(0, count))
+                    ? loss.Forward(Backend, lossInput, _batchLabels.AsSpan(0, count * _labelSteps))
                     : loss.Forward(Backend, lossInput, _batchTargets!);
                 lossSum += value * count;
                 var (ms, mc) = BatchMetric(lossInput, count);
@@ -440,6 +459,19 @@ public sealed partial class Trainer
     {
         int outputs = output.Columns;
         ReadOnlySpan<float> y = output.Span;
+        if (_hasLabels && _labelSteps > 1)
+        {
+            // Per step: argmax over the step's scores against its label; ignored steps are not counted.
+            var labels = _batchLabels.AsSpan(0, count * _labelSteps);
+            int classes = outputs / _labelSteps, correct = 0, counted = 0;
+            for (int r = 0; r < labels.Length; r++)
+            {
+                if (labels[r] == Losses.Loss.IgnoredLabel) continue;
+                counted++;
+                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(r * classes, classes)) == labels[r]) correct++;
+            }
+            return (correct, counted);
+        }
         if (_hasLabels)
         {
             var labels = _batchLabels.AsSpan(0, count);
@@ -479,7 +511,13 @@ public sealed partial class Trainer
             return (correct, y.Length);
         }
         double abs = 0;
-        for (int i = 0; i < y.Length; i++) abs += Math.Abs((double)y[i] - t[i]);
-        return (abs, y.Length);
+        int real = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (Options.IgnoreNaNTargets && float.IsNaN(t[i])) continue; // a masked (padded) target
+            abs += Math.Abs((double)y[i] - t[i]);
+            real++;
+        }
+        return (abs, real);
     }
 }

@@ -7,6 +7,11 @@ namespace NeuralPS.Core.Training;
 public sealed class TrainingOptions
 {
     public int Epochs { get; set; } = 10;
+
+    /// <summary>Per-step regression with padding: a NaN target marks a step (value) that does not count in the
+    /// MeanSquaredError loss, its gradient or the MAE — the explicit mask of a (batch, time, k) target. Off by
+    /// default, so a NaN in the data stops training and names the record.</summary>
+    public bool IgnoreNaNTargets { get; set; }
     public int BatchSize { get; set; } = 32;
 
     /// <summary>"SGD", "Adam", "AdamW", "RMSprop" (case-insensitive).</summary>
