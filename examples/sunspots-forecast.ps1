@@ -24,6 +24,10 @@ param(
     [int] $Horizon = 1,
     [int] $Outputs = 1,
     [int] $Epochs = 60,
+    [ulong] $Seed = 7,
+    # How the output Dense layer draws its first weights (PyTorch = torch.nn.Linear's default, as bench/reference/sequence_tasks.py).
+    [ValidateSet('Auto', 'GlorotUniform', 'HeNormal', 'LeCunNormal', 'PyTorch')]
+    [string] $WeightInit = 'PyTorch',
     [string] $ModelFile = (Join-Path ([IO.Path]::GetTempPath()) 'sunspots.npsm')
 )
 $ErrorActionPreference = 'Stop'
@@ -33,9 +37,9 @@ if (-not (Get-Module -Name NeuralPS)) { Import-Module $ModulePath }
 $years = Import-Csv -Path $DataPath
 
 # 2. A GRU over the 12 steps, one output per forecast year.
-$net = New-NeuralNetwork -Name sunspots -InputShape $Window, 1 -Seed 7 |
+$net = New-NeuralNetwork -Name sunspots -InputShape $Window, 1 -Seed $Seed |
     Add-Layer GRU -Units 16 |
-    Add-Layer Dense -Units $Outputs
+    Add-Layer Dense -Units $Outputs -WeightInit $WeightInit
 $net | Out-Host
 
 # 3. Train on the windows whose targets are in the first 80 % of the years; the last 20 % validate.

@@ -25,6 +25,9 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '..' 'out' 'NeuralPS'),
     [int] $Epochs = 0,
     [ulong] $Seed = 1,
+    # How the output Dense layer draws its first weights (PyTorch = torch.nn.Linear's default, as the reference script).
+    [ValidateSet('Auto', 'GlorotUniform', 'HeNormal', 'LeCunNormal', 'PyTorch')]
+    [string] $WeightInit = 'PyTorch',
     # Where the trained model is saved (and reloaded from).
     [string] $ModelFile = (Join-Path ([IO.Path]::GetTempPath()) "text-$($Task.ToLowerInvariant()).npsm")
 )
@@ -44,7 +47,7 @@ if ($Task -eq 'Spam') {
         Add-Layer TextVectorization -MaxTokens 20000 -SequenceLength 200 -Split Word |
         Add-Layer Embedding -Dimensions 32 |
         Add-Layer LSTM -Units 32 -MaskZeroSteps |
-        Add-Layer Dense -Units 2
+        Add-Layer Dense -Units 2 -WeightInit $WeightInit
     $settings = @{ Epochs = 5; BatchSize = 32; LearningRate = 0.002 }
     $samples = 'Congratulations! You have been selected to receive a FREE vacation. Click here to claim your prize now',
                'Re: the patch you sent on Friday builds fine here; can you update the documentation before the release?'
@@ -55,7 +58,7 @@ if ($Task -eq 'Spam') {
         Add-Layer TextVectorization -MaxTokens 64 -SequenceLength 12 -Split Character |
         Add-Layer Embedding -Dimensions 16 |
         Add-Layer GRU -Units 64 -MaskZeroSteps |
-        Add-Layer Dense -Units 2
+        Add-Layer Dense -Units 2 -WeightInit $WeightInit
     $settings = @{ Epochs = 10; BatchSize = 32; LearningRate = 0.003 }
     $samples = 'Roberta', 'Robert', 'Mirabel', 'Thorvald'
 }
