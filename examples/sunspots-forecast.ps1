@@ -11,6 +11,8 @@
     1947-2008); the scaling is fitted on the training years only and saved with the model, so Measure-Model
     and Invoke-Prediction take the raw rows and answer in sunspot numbers. The forecast is compared with
     persistence (next year = this year), and the last window's forecast is the year after the data.
+    The same network and settings in PyTorch: /usr/bin/python3 bench/reference/sequence_tasks.py --tasks sunspots
+    (seeds 1, 2, ...; here -Seed; the output layer drawn as torch.nn.Linear's, -WeightInit PyTorch).
 .EXAMPLE
     pwsh ./examples/sunspots-forecast.ps1
 .EXAMPLE

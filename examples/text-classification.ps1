@@ -12,7 +12,10 @@
     Spam: data/spam-assassin (the SpamAssassin public corpus, 6,046 messages: subject and body text).
     Names: data/first-names (8,003 English first names, female or male).
     Split: every fifth record (in file order) is a test record, the rest train; the same split, network and
-    settings run in PyTorch with: /usr/bin/python3 bench/reference/torch_text.py --task spam|names
+    settings run in PyTorch with: /usr/bin/python3 bench/reference/torch_text.py --task spam|names [--seed S]
+    (the output layer drawn as torch.nn.Linear's, -WeightInit PyTorch; the recurrent layers and the
+    Embedding draw as PyTorch's anyway). README.md, "Text and series from the shell", has both sides over
+    several seeds.
 .EXAMPLE
     pwsh ./examples/text-classification.ps1
 .EXAMPLE
