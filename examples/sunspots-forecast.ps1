@@ -11,6 +11,8 @@
     1947-2008); the scaling is fitted on the training years only and saved with the model, so Measure-Model
     and Invoke-Prediction take the raw rows and answer in sunspot numbers. The forecast is compared with
     persistence (next year = this year), and the last window's forecast is the year after the data.
+    The same network and settings in PyTorch: /usr/bin/python3 bench/reference/sequence_tasks.py --tasks sunspots
+    (seeds 1, 2, ...; here -Seed; the output layer drawn as torch.nn.Linear's, -WeightInit PyTorch).
 .EXAMPLE
     pwsh ./examples/sunspots-forecast.ps1
 .EXAMPLE
@@ -24,6 +26,10 @@ param(
     [int] $Horizon = 1,
     [int] $Outputs = 1,
     [int] $Epochs = 60,
+    [ulong] $Seed = 7,
+    # How the output Dense layer draws its first weights (PyTorch = torch.nn.Linear's default, as bench/reference/sequence_tasks.py).
+    [ValidateSet('Auto', 'GlorotUniform', 'HeNormal', 'LeCunNormal', 'PyTorch')]
+    [string] $WeightInit = 'PyTorch',
     [string] $ModelFile = (Join-Path ([IO.Path]::GetTempPath()) 'sunspots.npsm')
 )
 $ErrorActionPreference = 'Stop'
@@ -33,9 +39,9 @@ if (-not (Get-Module -Name NeuralPS)) { Import-Module $ModulePath }
 $years = Import-Csv -Path $DataPath
 
 # 2. A GRU over the 12 steps, one output per forecast year.
-$net = New-NeuralNetwork -Name sunspots -InputShape $Window, 1 -Seed 7 |
+$net = New-NeuralNetwork -Name sunspots -InputShape $Window, 1 -Seed $Seed |
     Add-Layer GRU -Units 16 |
-    Add-Layer Dense -Units $Outputs
+    Add-Layer Dense -Units $Outputs -WeightInit $WeightInit
 $net | Out-Host
 
 # 3. Train on the windows whose targets are in the first 80 % of the years; the last 20 % validate.

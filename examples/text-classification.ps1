@@ -12,7 +12,10 @@
     Spam: data/spam-assassin (the SpamAssassin public corpus, 6,046 messages: subject and body text).
     Names: data/first-names (8,003 English first names, female or male).
     Split: every fifth record (in file order) is a test record, the rest train; the same split, network and
-    settings run in PyTorch with: /usr/bin/python3 bench/reference/torch_text.py --task spam|names
+    settings run in PyTorch with: /usr/bin/python3 bench/reference/torch_text.py --task spam|names [--seed S]
+    (the output layer drawn as torch.nn.Linear's, -WeightInit PyTorch; the recurrent layers and the
+    Embedding draw as PyTorch's anyway). README.md, "Text and series from the shell", has both sides over
+    several seeds.
 .EXAMPLE
     pwsh ./examples/text-classification.ps1
 .EXAMPLE
@@ -25,6 +28,9 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '..' 'out' 'NeuralPS'),
     [int] $Epochs = 0,
     [ulong] $Seed = 1,
+    # How the output Dense layer draws its first weights (PyTorch = torch.nn.Linear's default, as the reference script).
+    [ValidateSet('Auto', 'GlorotUniform', 'HeNormal', 'LeCunNormal', 'PyTorch')]
+    [string] $WeightInit = 'PyTorch',
     # Where the trained model is saved (and reloaded from).
     [string] $ModelFile = (Join-Path ([IO.Path]::GetTempPath()) "text-$($Task.ToLowerInvariant()).npsm")
 )
@@ -44,7 +50,7 @@ if ($Task -eq 'Spam') {
         Add-Layer TextVectorization -MaxTokens 20000 -SequenceLength 200 -Split Word |
         Add-Layer Embedding -Dimensions 32 |
         Add-Layer LSTM -Units 32 -MaskZeroSteps |
-        Add-Layer Dense -Units 2
+        Add-Layer Dense -Units 2 -WeightInit $WeightInit
     $settings = @{ Epochs = 5; BatchSize = 32; LearningRate = 0.002 }
     $samples = 'Congratulations! You have been selected to receive a FREE vacation. Click here to claim your prize now',
                'Re: the patch you sent on Friday builds fine here; can you update the documentation before the release?'
@@ -55,7 +61,7 @@ if ($Task -eq 'Spam') {
         Add-Layer TextVectorization -MaxTokens 64 -SequenceLength 12 -Split Character |
         Add-Layer Embedding -Dimensions 16 |
         Add-Layer GRU -Units 64 -MaskZeroSteps |
-        Add-Layer Dense -Units 2
+        Add-Layer Dense -Units 2 -WeightInit $WeightInit
     $settings = @{ Epochs = 10; BatchSize = 32; LearningRate = 0.003 }
     $samples = 'Roberta', 'Robert', 'Mirabel', 'Thorvald'
 }

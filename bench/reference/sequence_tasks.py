@@ -8,7 +8,7 @@
             2000 images of data/fashion-mnist's training sample, tested on the first 500 test images, Adam
             lr 0.005, batch 32, 8 epochs (SequenceTrainingTests).
 
-  /usr/bin/python3 bench/reference/sequence_tasks.py [--seeds 3]
+  /usr/bin/python3 bench/reference/sequence_tasks.py [--seeds 3] [--first-seed 1] [--tasks sunspots,fashion]
 """
 import argparse
 import gzip
@@ -24,6 +24,8 @@ from torch import nn
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 p = argparse.ArgumentParser()
 p.add_argument("--seeds", type=int, default=3)
+p.add_argument("--first-seed", type=int, default=1)
+p.add_argument("--tasks", default="sunspots,fashion")
 a = p.parse_args()
 torch.set_num_threads(1)
 
@@ -91,12 +93,18 @@ def fashion(cell, seed):
         return float((model(xte).argmax(1) == yte).float().mean())
 
 
-results = {"sunspots_gru_rmse": [], "fashion_rows_lstm_accuracy": [], "fashion_rows_gru_accuracy": []}
-for seed in range(1, a.seeds + 1):
-    rmse, persistence = sunspots(seed)
-    results["sunspots_gru_rmse"].append(round(rmse, 2))
-    results["sunspots_persistence_rmse"] = round(persistence, 2)
-    results["fashion_rows_lstm_accuracy"].append(round(fashion("LSTM", seed), 4))
-    results["fashion_rows_gru_accuracy"].append(round(fashion("GRU", seed), 4))
+tasks = set(a.tasks.split(","))
+results = {}
+for seed in range(a.first_seed, a.first_seed + a.seeds):
+    if "sunspots" in tasks:
+        rmse, persistence = sunspots(seed)
+        results.setdefault("sunspots_gru_rmse", []).append(round(rmse, 2))
+        results["sunspots_persistence_rmse"] = round(persistence, 2)
+    if "fashion" in tasks:
+        results.setdefault("fashion_rows_lstm_accuracy", []).append(round(fashion("LSTM", seed), 4))
+        results.setdefault("fashion_rows_gru_accuracy", []).append(round(fashion("GRU", seed), 4))
+for key in [k for k in results if isinstance(results[k], list)]:
+    results[key + "_mean_std"] = [round(float(np.mean(results[key])), 4), round(float(np.std(results[key], ddof=1)), 4) if len(results[key]) > 1 else 0.0]
+results["seeds"] = list(range(a.first_seed, a.first_seed + a.seeds))
 results["torch"] = torch.__version__
 print(json.dumps(results))

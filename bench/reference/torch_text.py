@@ -88,15 +88,19 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=t['lr'])
     loss_fn = torch.nn.CrossEntropyLoss()
     start = time.perf_counter()
+    history = []
     for epoch in range(epochs):
         net.train()
         perm = torch.randperm(len(xtr))
+        total = 0.0
         for i in range(0, len(perm), t['batch']):
             b = perm[i:i + t['batch']]
             opt.zero_grad()
             loss = loss_fn(net(xtr[b]), ytr[b])
             loss.backward()
             opt.step()
+            total += loss.item() * len(b)
+        history.append(round(total / len(xtr), 4))
     seconds = time.perf_counter() - start
     net.eval()
     with torch.no_grad():
@@ -104,7 +108,7 @@ def main():
     acc = (pred == yte).float().mean().item()
     print(json.dumps(dict(task=a.task, framework='pytorch', version=torch.__version__, seed=a.seed, threads=a.threads,
                           train=len(train), test=len(test), vocabulary=len(vocab) + 2, epochs=epochs,
-                          accuracy=round(acc, 4), train_seconds=round(seconds, 1), seconds_per_epoch=round(seconds / epochs, 2))))
+                          accuracy=round(acc, 4), loss_history=history, train_seconds=round(seconds, 1), seconds_per_epoch=round(seconds / epochs, 2))))
 
 if __name__ == '__main__':
     main()

@@ -31,6 +31,17 @@ public sealed class LayerSpecBuilderTests
     }
 
     [Fact]
+    public void Dense_WeightInit_is_normalised_and_written_only_when_given()
+    {
+        var spec = Build("Dense", new LayerParameters { Units = 2, WeightInit = "pytorch" });
+        Assert.Equal("PyTorch", spec.Settings["weightInit"]);
+        Assert.False(Build("Dense", new LayerParameters { Units = 2 }).Settings.ContainsKey("weightInit"));
+        Assert.Throws<NeuralPS.Core.InvalidConfigurationException>(() => Build("Dense", new LayerParameters { Units = 2, WeightInit = "4" }));
+        var e = Assert.Throws<NeuralPS.Core.InvalidConfigurationException>(() => Build("GRU", new LayerParameters { Units = 2, WeightInit = "PyTorch" }));
+        Assert.Contains("WeightInit", e.Message);
+    }
+
+    [Fact]
     public void NoBias_false_keeps_the_bias()
     {
         var spec = Build("Dense", new LayerParameters { Units = 3, NoBias = false });

@@ -40,6 +40,22 @@ Describe 'A text classifier from raw text records' {
         ($raw | Invoke-Prediction -Network $model).PredictedLabel | Should -Be 'female', 'male'
     }
 
+    It 'draws the output layer as torch.nn.Linear with -WeightInit PyTorch and keeps the setting in the model file' {
+        $net = New-NeuralNetwork -Name init -InputShape 12, 1 -Seed 3 | Add-Layer GRU -Units 16 | Add-Layer Dense -Units 4 -WeightInit PyTorch
+        $dense = $net.Layers[-1]
+        $dense.WeightInit | Should -Be 'PyTorch'
+        $dense.Details | Should -BeLike '*PyTorch init*'
+        $limit = 1 / [math]::Sqrt(16)
+        $values = @($dense.Weight.Value.ToArray()) + @($dense.Bias.Value.ToArray())
+        $values | ForEach-Object { [math]::Abs($_) | Should -BeLessOrEqual $limit }
+        @($dense.Bias.Value.ToArray() | Where-Object { $_ -ne 0 }).Count | Should -Be 4   # the bias is drawn, not zero
+        $path = Join-Path $TestDrive 'init.npsm'
+        $net | Save-NeuralNetwork -Path $path
+        (Import-NeuralNetwork -Path $path).Layers[-1].WeightInit | Should -Be 'PyTorch'
+        (New-NeuralNetwork -Name plain -InputShape 3 | Add-Layer Dense -Units 2).Layers[-1].WeightInit | Should -Be 'Auto'
+        { New-NeuralNetwork -Name bad -InputShape 3 | Add-Layer Dense -Units 2 -WeightInit Xavier } | Should -Throw
+    }
+
     It 'fits the vocabulary on the training records only, not on the validation split' {
         $rows = 1..40 | ForEach-Object { [pscustomobject]@{ Text = "common word$_"; Label = ('a', 'b')[$_ % 2] } }
         $net = New-NeuralNetwork -Name words -Seed 2 |
@@ -88,6 +104,22 @@ Describe 'Forecasting a series' {
         $forecasts[-1].Actual | Should -BeNullOrEmpty
         $forecasts[-1].Step | Should -Be 75
         $forecasts[-1].Forecast | Should -BeGreaterThan -50
+    }
+
+    It 'validates on a separate series given with -ValidationData, the same windows as -ValidationSplit' {
+        $settings = @{ SeriesProperty = 'SUNACTIVITY'; Epochs = 3; BatchSize = 16; LearningRate = 0.01 }
+        $a = New-NeuralNetwork -Name a -InputShape 12, 1 -Seed 7 | Add-Layer GRU -Units 8 | Add-Layer Dense -Units 1
+        $b = New-NeuralNetwork -Name b -InputShape 12, 1 -Seed 7 | Add-Layer GRU -Units 8 | Add-Layer Dense -Units 1
+        $split = @($Sunspots | Invoke-Training -Network $a -ValidationSplit 0.2 @settings)
+        # The first 247 years train; the later years, with the 12 before the first validation target, validate.
+        $verbose = $Sunspots[0..246] | Invoke-Training -Network $b -ValidationData $Sunspots[235..308] @settings -Verbose 4>&1
+        $separate = @($verbose | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join ' | ' |
+            Should -BeLike '*235 training windows*62 validation windows from the -ValidationData series*'
+        $separate.ValidationLoss | Should -Be $split.ValidationLoss
+        $separate.Loss | Should -Be $split.Loss
+        { $Sunspots[0..246] | Invoke-Training -Network $b -ValidationData $Sunspots[300..308] @settings } | Should -Throw '*include the 12 steps before*'
+        { $Sunspots | Invoke-Training -Network $b -ValidationData $Sunspots[235..308] -ValidationSplit 0.2 @settings } | Should -Throw '*not both*'
     }
 
     It 'takes numbers on the pipeline and forecasts several steps ahead' {

@@ -69,6 +69,12 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
     [Parameter]
     public SwitchParameter NoBias { get; set; }
 
+    /// <summary>Dense: how the first weights and bias are drawn: Auto (default; by the activation, bias zero),
+    /// GlorotUniform, HeNormal, LeCunNormal, or PyTorch (torch.nn.Linear's U(±1/√in) weight and bias).</summary>
+    [Parameter]
+    [ValidateSet("Auto", "GlorotUniform", "HeNormal", "LeCunNormal", "PyTorch", IgnoreCase = true)]
+    public string? WeightInit { get; set; }
+
     /// <summary>Dropout, Dropout2d: fraction of inputs (channels) zeroed during training, in [0, 1).</summary>
     [Parameter]
     [ValidateNumber(0, 1, MaximumExclusive = true)]
@@ -238,6 +244,7 @@ public sealed class AddLayerCmdlet : NeuralCmdlet
             Threshold = Has(nameof(Threshold)) ? Threshold : null,
             Axis = Has(nameof(Axis)) ? Axis : null,
             NoBias = Has(nameof(NoBias)) ? NoBias.IsPresent : null,
+            WeightInit = WeightInit,
             Rate = Has(nameof(Rate)) ? Rate : null,
             Filters = Has(nameof(Filters)) ? Filters : null,
             KernelSize = KernelSize,

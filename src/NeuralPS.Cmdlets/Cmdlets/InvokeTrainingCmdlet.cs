@@ -54,7 +54,7 @@ public sealed class InvokeTrainingCmdlet : NeuralCmdlet
     [ValidateNumber(0, 0.99)]
     public double ValidationSplit { get; set; }
 
-    /// <summary>Validation data: a dataset or records (read with the training data's encoding).</summary>
+    /// <summary>Validation data: a dataset or records (read with the training data's encoding); for a series, its own steps (rows or numbers), windowed and scaled as the training series.</summary>
     [Parameter]
     [ValidateNotNull]
     public object? ValidationData { get; set; }

@@ -12,6 +12,7 @@ internal sealed class LayerParameters
     public double? Threshold { get; set; }
     public int? Axis { get; set; }
     public bool? NoBias { get; set; }
+    public string? WeightInit { get; set; }
     public double? Rate { get; set; }
     public int? Filters { get; set; }
     public int[]? KernelSize { get; set; }
@@ -48,6 +49,7 @@ internal sealed class LayerParameters
         if (Threshold is not null) yield return "Threshold";
         if (Axis is not null) yield return "Axis";
         if (NoBias is not null) yield return "NoBias";
+        if (WeightInit is not null) yield return "WeightInit";
         if (Rate is not null) yield return "Rate";
         if (Filters is not null) yield return "Filters";
         if (KernelSize is not null) yield return "KernelSize";

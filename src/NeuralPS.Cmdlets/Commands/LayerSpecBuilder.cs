@@ -33,7 +33,7 @@ internal static class LayerSpecBuilder
 
     private static readonly Dictionary<string, Rule> Rules = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Dense"] = new(new[] { "Units", "Activation", "Alpha", "NoBias" }, new[] { "Units" }),
+        ["Dense"] = new(new[] { "Units", "Activation", "Alpha", "NoBias", "WeightInit" }, new[] { "Units" }),
         ["Activation"] = new(new[] { "Activation", "Alpha", "Beta", "Threshold", "Axis" }, new[] { "Activation" }),
         ["Dropout"] = new(new[] { "Rate" }, new[] { "Rate" }),
         ["Flatten"] = new(Array.Empty<string>(), Array.Empty<string>()),
@@ -90,6 +90,7 @@ internal static class LayerSpecBuilder
                 spec.Set("units", (long)Positive(p.Units!.Value, "Units"));
                 SetActivation(spec, p);
                 if (p.NoBias is not null) spec.Set("useBias", !p.NoBias.Value);
+                if (p.WeightInit is not null) spec.Set("weightInit", ParseWeightInit(p.WeightInit).ToString());
                 break;
             case "Activation":
                 SetActivation(spec, p);
@@ -331,4 +332,9 @@ internal static class LayerSpecBuilder
     }
 
     private static string Num(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+
+    private static NeuralPS.Core.Layers.WeightInit ParseWeightInit(string text) =>
+        Enum.TryParse<NeuralPS.Core.Layers.WeightInit>(text.Trim(), ignoreCase: true, out var w) && Enum.IsDefined(w) && text.Trim().All(char.IsLetter)
+            ? w
+            : throw new InvalidConfigurationException($"Add-Layer Dense: -WeightInit '{text}' is not one of {string.Join(", ", Enum.GetNames<NeuralPS.Core.Layers.WeightInit>())}.");
 }

@@ -351,9 +351,11 @@ internal sealed class TrainingCommand : IRecordSink
         int horizon = _settings.Horizon ?? _network.Series?.Horizon ?? 1;
         if (_network.Series is { } existing && (existing.Horizon != horizon || !existing.Properties.SequenceEqual(properties, StringComparer.OrdinalIgnoreCase)))
             throw new InvalidConfigurationException($"Network '{_network.Name}' was trained on the series {string.Join(", ", existing.Properties)} with horizon {existing.Horizon}; continue with the same series and horizon.");
-        if (_settings.ValidationDataset is not null || _settings.ValidationRecords is not null)
-            throw new InvalidConfigurationException("A series is validated on its own last part: use -ValidationSplit (the end of the series, in time order), not -ValidationData.");
+        if (_settings.ValidationDataset is not null)
+            throw new InvalidConfigurationException($"A series is validated on a series: give -ValidationData its steps (Import-Csv rows with {string.Join(", ", properties)}, or numbers), not dataset '{_settings.ValidationDataset.Name}'; or use -ValidationSplit (the end of the series, in time order).");
         double split = _settings.Options.ValidationSplit;
+        if (_settings.ValidationRecords is not null && split > 0)
+            throw new InvalidConfigurationException("Give a series' validation part either as -ValidationData (a separate series) or as -ValidationSplit (the end of the training series), not both.");
         int steps = series.Steps, lead = window - 1 + horizon;
         int splitStep = split > 0 ? (int)Math.Floor((1 - split) * steps) : steps;
         if (splitStep - lead - (outputs - 1) < 1)
@@ -371,10 +373,24 @@ internal sealed class TrainingCommand : IRecordSink
                 throw new DataFormatException($"A validation split of {split} leaves no window whose target is in the last {steps - splitStep} of the series' {steps} steps.");
             validation = all.Subset(Enumerable.Range(first, all.Count - first).ToArray()).WithSampleShape(input);
         }
+        else if (_settings.ValidationRecords is not null)
+        {
+            // A separate series (e.g. the later years): its own windows, scaled with the training steps' scaling.
+            var held = new SeriesInput(properties);
+            foreach (var record in _settings.ValidationRecords)
+            {
+                var error = held.Add(record);
+                if (error is not null) sink.RecordRejected(error with { Message = "-ValidationData: " + error.Message }, record.Source);
+            }
+            int needed = lead + outputs;
+            if (held.Steps < needed)
+                throw new DataFormatException($"-ValidationData has {held.Steps} usable step(s); a validation window of {window} steps with {outputs} target(s) {horizon} step(s) ahead needs at least {needed}: include the {lead} steps before the first validation target.");
+            validation = pre.LabelledWindows(held.Values, outputs, "validation series").WithSampleShape(input);
+        }
         _network.Series = pre;
         sink.Verbose($"Series of {steps} steps ({string.Join(", ", properties)}; '{properties[0]}' is forecast): each window of {window} steps forecasts {(outputs == 1 ? $"the step {horizon} after it" : $"{outputs} steps from the {horizon}. after it")}; " +
                      $"{train.Count} training windows (steps 1-{splitStep}, scaling fitted on them only)" +
-                     (validation is not null ? $", {validation.Count} validation windows with targets after step {splitStep} (time order kept)." : "."));
+                     (validation is null ? "." : split > 0 ? $", {validation.Count} validation windows with targets after step {splitStep} (time order kept)." : $", {validation.Count} validation windows from the -ValidationData series."));
         return (train, validation);
     }
 

@@ -9,7 +9,8 @@ namespace NeuralPS.Core.Layers;
 /// The bias and an element-wise activation are fused into the GEMM's epilogue (one pass over y).
 /// Initialisation (bias zero): He normal, std = √(2 / ((1 + α²)·in)), for ReLU, LeakyReLU, both GELUs, ELU, SiLU
 /// and HardSwish, which keeps activations' variance constant through rectifiers; LeCun normal for SELU; Glorot
-/// uniform, limit √(6 / (in + out)), for None, Sigmoid, Tanh, Softplus, HardSigmoid and Softmax.</summary>
+/// uniform, limit √(6 / (in + out)), for None, Sigmoid, Tanh, Softplus, HardSigmoid and Softmax. <see cref="WeightInit"/>
+/// chooses another (PyTorch: torch.nn.Linear's U(±1/√in) weight and bias).</summary>
 public sealed class Dense : Layer, IFusableOutputActivation
 {
     private readonly Parameter[] _parameters;
@@ -20,15 +21,18 @@ public sealed class Dense : Layer, IFusableOutputActivation
     private Tensor? _dPre;     // dz (B, out)
     private Tensor? _dInput;   // dx (B, in)
 
-    public Dense(int units, ActivationKind activation = ActivationKind.None, bool useBias = true, float? alpha = null, string? name = null)
+    public Dense(int units, ActivationKind activation = ActivationKind.None, bool useBias = true, float? alpha = null, string? name = null,
+        WeightInit weightInit = WeightInit.Auto)
         : base(name)
     {
+        if (!Enum.IsDefined(weightInit)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: unknown weight initialisation {weightInit}.");
         if (units <= 0) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: units must be positive but is {units}.");
         if (alpha is { } a && !float.IsFinite(a)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: alpha must be a finite number.");
         if (!Enum.IsDefined(activation)) throw new InvalidConfigurationException($"Dense layer{NameSuffix(name)}: unknown activation {activation}.");
         Units = units;
         Activation = activation;
         UseBias = useBias;
+        WeightInit = weightInit;
         Alpha = alpha ?? ActivationNames.DefaultAlpha(activation);
         _parameters = new Parameter[useBias ? 2 : 1];
     }
@@ -37,6 +41,9 @@ public sealed class Dense : Layer, IFusableOutputActivation
     public int Units { get; }
     public ActivationKind Activation { get; }
     public bool UseBias { get; }
+
+    /// <summary>How <see cref="Initialize"/> draws the weights and bias (Auto: by the activation, bias zero).</summary>
+    public WeightInit WeightInit { get; }
 
     /// <summary>Negative slope of LeakyReLU; ELU's α.</summary>
     public float Alpha { get; }
@@ -47,7 +54,8 @@ public sealed class Dense : Layer, IFusableOutputActivation
     public override IReadOnlyList<Parameter> Parameters => _weight is null ? Array.Empty<Parameter>() : _parameters;
 
     public override string Details =>
-        $"{Units} units" + (Activation == ActivationKind.None ? "" : $", {ActivationNames.Describe(Activation, Alpha)}") + (UseBias ? "" : ", no bias");
+        $"{Units} units" + (Activation == ActivationKind.None ? "" : $", {ActivationNames.Describe(Activation, Alpha)}") + (UseBias ? "" : ", no bias") +
+        (WeightInit == WeightInit.Auto ? "" : $", {WeightInit} init");
 
     protected override Shape Configure(Shape inputShape)
     {
@@ -80,7 +88,38 @@ public sealed class Dense : Layer, IFusableOutputActivation
     {
         EnsureBuilt();
         int fanIn = Features, fanOut = Units;
-        ActivationNames.InitializeWeights(Weight.Value.Span, Activation, Alpha, fanIn, fanOut, random);
+        var w = Weight.Value.Span;
+        switch (WeightInit)
+        {
+            case WeightInit.Auto:
+                ActivationNames.InitializeWeights(w, Activation, Alpha, fanIn, fanOut, random);
+                break;
+            case WeightInit.GlorotUniform:
+                ActivationNames.InitializeWeights(w, ActivationKind.None, Alpha, fanIn, fanOut, random);
+                break;
+            case WeightInit.HeNormal:
+            {
+                double slope = Activation == ActivationKind.LeakyReLU ? Alpha : 0;
+                double std = Math.Sqrt(2.0 / ((1 + slope * slope) * fanIn));
+                for (int i = 0; i < w.Length; i++) w[i] = (float)(random.NextGaussian() * std);
+                break;
+            }
+            case WeightInit.LeCunNormal:
+                ActivationNames.InitializeWeights(w, ActivationKind.SELU, Alpha, fanIn, fanOut, random);
+                break;
+            case WeightInit.PyTorch:
+            {
+                // torch.nn.Linear.reset_parameters: kaiming_uniform_(a=√5) is U(±√(6/((1+5)·in))) = U(±1/√in); bias U(±1/√in).
+                double limit = 1.0 / Math.Sqrt(fanIn);
+                for (int i = 0; i < w.Length; i++) w[i] = (float)((random.NextDouble() * 2 - 1) * limit);
+                if (_bias is not null)
+                {
+                    var b = _bias.Value.Span;
+                    for (int i = 0; i < b.Length; i++) b[i] = (float)((random.NextDouble() * 2 - 1) * limit);
+                }
+                return;
+            }
+        }
         _bias?.Value.Clear();
     }
 
@@ -154,18 +193,25 @@ public sealed class Dense : Layer, IFusableOutputActivation
 
     Tensor? IFusableOutputActivation.PreActivation => Activation == ActivationKind.None ? _output : _pre;
 
-    public override LayerSpec ToSpec() => new LayerSpec(Type, Name)
-        .Set("units", Units)
-        .Set("activation", Activation.ToString())
-        .Set("useBias", UseBias)
-        .Set("alpha", (double)Alpha);
+    public override LayerSpec ToSpec()
+    {
+        var spec = new LayerSpec(Type, Name)
+            .Set("units", Units)
+            .Set("activation", Activation.ToString())
+            .Set("useBias", UseBias)
+            .Set("alpha", (double)Alpha);
+        // Written only when chosen, so a default layer's spec (and model file) is what it was before the setting existed.
+        if (WeightInit != WeightInit.Auto) spec.Set("weightInit", WeightInit.ToString());
+        return spec;
+    }
 
     public static Layer FromSpec(LayerSpec spec) => new Dense(
         spec.GetInt("units"),
         ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name),
         spec.GetBool("useBias", true),
         (float)spec.GetDouble("alpha", ActivationNames.DefaultAlpha(ActivationNames.Parse(spec.GetString("activation", "None"), spec.Name))),
-        string.IsNullOrEmpty(spec.Name) ? null : spec.Name);
+        string.IsNullOrEmpty(spec.Name) ? null : spec.Name,
+        spec.GetEnum<WeightInit>("weightInit", WeightInit.Auto)); // files written before the setting: Auto
 
     private static string NameSuffix(string? name) => string.IsNullOrEmpty(name) ? "" : $" '{name}'";
 }

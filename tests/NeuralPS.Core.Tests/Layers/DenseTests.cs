@@ -85,6 +85,65 @@ public class DenseTests
     }
 
     [Fact]
+    public void PyTorchInit_DrawsWeightAndBiasUniformInPlusMinusOneOverSqrtFanIn_AsTorchLinear()
+    {
+        // torch.nn.Linear(in, out).reset_parameters(): kaiming_uniform_(a=√5) = U(±1/√in) weight, U(±1/√in) bias.
+        const int inputs = 400, units = 300;
+        var layer = new Dense(units, ActivationKind.ReLU, name: "d", weightInit: WeightInit.PyTorch); // the activation does not matter
+        layer.Build(new Shape(inputs), new NeuralRandom(5));
+        double limit = 1 / Math.Sqrt(inputs);
+        var w = layer.Weight.Value.ToArray();
+        var b = layer.Bias!.Value.ToArray();
+        Assert.All(w, x => Assert.InRange(Math.Abs(x), 0, limit));
+        Assert.All(b, x => Assert.InRange(Math.Abs(x), 0, limit));
+        // Uniform, not a narrower or normal draw: std = limit/√3, and the extremes come close to the bounds.
+        double Std(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x) / v.Length);
+        Assert.InRange(Std(w) / (limit / Math.Sqrt(3)), 0.98, 1.02);
+        Assert.InRange(w.Max(), 0.99 * limit, limit);
+        Assert.InRange(w.Min(), -limit, -0.99 * limit);
+        Assert.InRange(Std(b) / (limit / Math.Sqrt(3)), 0.8, 1.2); // 300 draws
+        Assert.Contains(b, x => x != 0f);
+        Assert.InRange(Math.Abs(w.Average()), 0, 0.01 * limit);
+    }
+
+    [Theory]
+    [InlineData(WeightInit.GlorotUniform, ActivationKind.ReLU)]
+    [InlineData(WeightInit.HeNormal, ActivationKind.Tanh)]
+    [InlineData(WeightInit.LeCunNormal, ActivationKind.None)]
+    public void NamedInit_AppliesWhateverTheActivation_WithZeroBias(WeightInit init, ActivationKind activation)
+    {
+        var layer = new Dense(300, activation, name: "d", weightInit: init);
+        layer.Build(new Shape(400), new NeuralRandom(6));
+        double std = Math.Sqrt(layer.Weight.Value.ToArray().Sum(x => (double)x * x) / layer.Weight.Value.Size);
+        double expected = init switch
+        {
+            WeightInit.GlorotUniform => Math.Sqrt(6.0 / 700) / Math.Sqrt(3),
+            WeightInit.HeNormal => Math.Sqrt(2.0 / 400),
+            _ => Math.Sqrt(1.0 / 400),
+        };
+        Assert.InRange(std / expected, 0.98, 1.02);
+        Assert.All(layer.Bias!.Value.ToArray(), x => Assert.Equal(0f, x));
+        if (init == WeightInit.GlorotUniform)
+            Assert.All(layer.Weight.Value.ToArray(), x => Assert.True(Math.Abs(x) <= Math.Sqrt(6.0 / 700)));
+    }
+
+    [Fact]
+    public void WeightInit_IsASettingOfTheSpec_WrittenOnlyWhenChosen_AndOldSpecsReadAsAuto()
+    {
+        var auto = new Dense(4, name: "a").ToSpec();
+        Assert.False(auto.Settings.ContainsKey("weightInit")); // a default layer's spec is what files held before the setting
+        var torch = new Dense(4, name: "t", weightInit: WeightInit.PyTorch).ToSpec();
+        Assert.Equal("PyTorch", torch.Settings["weightInit"]);
+        Assert.Equal(WeightInit.PyTorch, Assert.IsType<Dense>(LayerRegistry.Create(torch)).WeightInit);
+        // A spec as written before the setting existed (no weightInit key) reads as Auto.
+        var old = new LayerSpec("Dense", "old").Set("units", 4).Set("activation", "Tanh").Set("useBias", true).Set("alpha", 0.01);
+        Assert.Equal(WeightInit.Auto, Assert.IsType<Dense>(LayerRegistry.Create(old)).WeightInit);
+        var bad = new LayerSpec("Dense", "bad").Set("units", 4).Set("weightInit", "Xavier");
+        Assert.Throws<ModelFileException>(() => LayerRegistry.Create(bad));
+        Assert.Throws<InvalidConfigurationException>(() => new Dense(4, weightInit: (WeightInit)99));
+    }
+
+    [Fact]
     public void Init_IsReproducibleFromTheNetworkSeed()
     {
         Network Make() => new Network("n", new Shape(10), 99).Add(new Dense(8, ActivationKind.ReLU)).Add(new Dense(3));
