@@ -1,3 +1,4 @@
+using NeuralPS.Core.Tests.Support;
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
@@ -49,26 +50,8 @@ public sealed class ConvZeroAllocationTests
         trainer.Fit(data).ToList(); // warm-up: buffers, optimizer state, scratch, JIT
 
         int[] indices = Enumerable.Range(0, batch).Select(i => (i * 37) % n).ToArray();
-        trainer.GatherBatch(data, indices);
-        trainer.TrainBatch(batch, out _, out _);
-        // Up to three rounds of 5 steps; one must allocate nothing. A per-step allocation shows in every round and
-        // still fails; a one-time growth caused by a neighbouring test (the shared thread team grown when another
-        // class raises the thread count, a scratch buffer first claimed by this thread) does not. (The 168-1440
-        // bytes once seen here in every round of full runs were real: Enum.IsDefined on the activation path, whose
-        // cached metadata another thread formatting the enum replaced; ActivationKernels.IsKnown is a range check now.)
-        var seen = new List<long>();
-        for (int round = 0; round < 3; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++)
-            {
-                trainer.GatherBatch(data, indices);
-                trainer.TrainBatch(batch, out _, out _);
-            }
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (allocated == 0) return;
-            seen.Add(allocated);
-        }
-        Assert.Fail($"every round of 5 steps allocated: {string.Join(", ", seen)} bytes");
+        // (The 168-1440 bytes once seen here in every round of full runs were real: Enum.IsDefined on the activation
+        // path, whose cached metadata another thread formatting the enum replaced; ActivationKernels.IsKnown now.)
+        Allocations.AssertTrainingStepsAllocateNothing(trainer, data, indices);
     }
 }

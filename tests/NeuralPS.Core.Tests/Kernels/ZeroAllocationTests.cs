@@ -1,3 +1,4 @@
+using NeuralPS.Core.Tests.Support;
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Backends.Cpu;
 using NeuralPS.Core.Data;
@@ -44,23 +45,7 @@ public sealed unsafe class ZeroAllocationTests
         });
     }
 
-    /// <summary>Up to three rounds; passes when one allocates nothing. A per-step allocation shows in every
-    /// round, so this still fails for it; what it tolerates is the one-time growth of the calling thread's
-    /// packing workspace on the first GEMM that finds the team busy (a loaded machine or a neighbouring test
-    /// process: seen as 3,824–7,240 bytes in one round of a full CI run, never twice).</summary>
-    private static void AssertSomeRoundAllocatesNothing(Action round)
-    {
-        var seen = new List<long>();
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            round();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (allocated == 0) return;
-            seen.Add(allocated);
-        }
-        Assert.Fail($"every round allocated: {string.Join(", ", seen)} bytes");
-    }
+    private static void AssertSomeRoundAllocatesNothing(Action round) => Allocations.AssertSomeRoundAllocatesNothing(round);
 
     [Fact]
     public void ParallelGemmCall_AllocatesNothing()

@@ -310,14 +310,6 @@ public sealed class SequenceLossTests
         var trainer = new Trainer(net, new TrainingOptions { Epochs = 1, BatchSize = batch, Optimizer = "Adam" });
         trainer.Fit(data).ToList();
         int[] indices = Enumerable.Range(0, batch).Select(i => (i * 7) % n).ToArray();
-        trainer.GatherBatch(data, indices);
-        trainer.TrainBatch(batch, out _, out _);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++)
-        {
-            trainer.GatherBatch(data, indices);
-            trainer.TrainBatch(batch, out _, out _);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertTrainingStepsAllocateNothing(trainer, data, indices, steps: 3);
     }
 }

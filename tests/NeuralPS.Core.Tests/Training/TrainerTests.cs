@@ -1,3 +1,4 @@
+using NeuralPS.Core.Tests.Support;
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
@@ -320,15 +321,6 @@ public class TrainerTests
         var trainer = new Trainer(net, new TrainingOptions { Epochs = 1, BatchSize = 5, Optimizer = "Adam", WeightDecay = 0.01 });
         trainer.Fit(data).ToList(); // warm-up: buffers, state, JIT
         int[] indices = { 3, 1, 4, 1, 5 };
-        trainer.GatherBatch(data, indices);
-        trainer.TrainBatch(5, out _, out _);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            trainer.GatherBatch(data, indices);
-            trainer.TrainBatch(5, out _, out _);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Allocations.AssertTrainingStepsAllocateNothing(trainer, data, indices, steps: 20);
     }
 }
