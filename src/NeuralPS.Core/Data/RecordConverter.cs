@@ -119,11 +119,8 @@ public sealed class RecordConverter
     /// other classes): features are encoded as the network learned them, the class labels are fitted anew from
     /// the records (sorted, as a first training fits them) and <see cref="Dataset.ClassNames"/> of the result
     /// names them.</summary>
-    public static RecordConverter ForNewClasses(Network network, string? labelColumn = null)
-    {
-        var model = ForModel(network, labelColumn, hasLabels: true);
-        return new RecordConverter(model._model!, null, model._labelColumn, hasLabels: true, network.Name, fitClasses: true);
-    }
+    public static RecordConverter ForNewClasses(Network network, string? labelColumn = null) =>
+        ForModel(network, labelColumn, hasLabels: true, fitClasses: true);
 
     /// <summary>True when <paramref name="network"/>'s class names cannot describe its output any more: it has
     /// class names, and its last layer gives a different number of scores (the head was replaced; one output for
@@ -138,7 +135,7 @@ public sealed class RecordConverter
     }
 
 
-    private static RecordConverter ForModel(Network network, string? labelColumn, bool hasLabels)
+    private static RecordConverter ForModel(Network network, string? labelColumn, bool hasLabels, bool fitClasses = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         var pre = network.Preprocessor;
@@ -150,7 +147,7 @@ public sealed class RecordConverter
         string? label = string.IsNullOrWhiteSpace(labelColumn) ? pre.LabelName : labelColumn.Trim();
         if (hasLabels && label is null)
             throw new InvalidConfigurationException($"Network '{network.Name}' does not record which property held the label; name the label property.");
-        return new RecordConverter(pre, network.ClassNames, hasLabels ? label : null, hasLabels, network.Name);
+        return new RecordConverter(pre, fitClasses ? null : network.ClassNames, hasLabels ? label : null, hasLabels, network.Name, fitClasses);
     }
 
     /// <summary>Training mode, after <see cref="ToDataset"/>/<see cref="ToDatasets"/>: how each column was read and
