@@ -49,6 +49,27 @@ public sealed class NeuralRandom
     }
 
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
+    /// <summary>The dropout mask: mask[i] = 0 where the i-th draw's top 24 bits are below <paramref name="threshold"/>,
+    /// else <paramref name="keep"/>; one <see cref="NextUInt64"/> per element, in order, so it is the same stream as
+    /// drawing them one by one. The generator state lives in locals for the loop (in the fields, each draw would
+    /// store and reload all four words).</summary>
+    public void FillDropoutMask(Span<float> mask, uint threshold, float keep)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        int keepBits = BitConverter.SingleToInt32Bits(keep);
+        for (int i = 0; i < mask.Length; i++)
+        {
+            ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+            ulong t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
+            s3 = BitOperations.RotateLeft(s3, 45);
+            // Branch-free: a quarter of the draws dropping at random would mispredict a branch about as often.
+            int dropped = (int)(((result >> 40) - threshold) >> 63); // 1 when below the threshold
+            mask[i] = BitConverter.Int32BitsToSingle(keepBits & (dropped - 1));
+        }
+        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
 

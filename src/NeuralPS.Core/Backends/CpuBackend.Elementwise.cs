@@ -304,8 +304,7 @@ public sealed partial class CpuBackend
         float keep = 1f / (1f - rate);
         // Compare 24-bit uniforms with the rate scaled to the same grid: P(drop) = rate to 2^-24.
         uint threshold = (uint)Math.Round(rate * (1 << 24));
-        for (int i = 0; i < m.Length; i++)
-            m[i] = (uint)(random.NextUInt64() >> 40) < threshold ? 0f : keep;
+        random.FillDropoutMask(m, threshold, keep);
         TensorPrimitives.Multiply(x.Span, m, y.Span);
     }
 

@@ -61,6 +61,34 @@ public class DropoutTests
     }
 
     [Theory]
+    [InlineData(0.3, 1001)]
+    [InlineData(0.5, 64)]
+    [InlineData(0.999, 300)]
+    [InlineData(1e-9, 300)]
+    public void Mask_IsTheOneDrawPerElementStream_AndLeavesTheGeneratorWhereThoseDrawsWould(double rate, int count)
+    {
+        // The backend's mask loop keeps the generator in locals; it must stay the very stream of NextUInt64
+        // (checkpoints store the generator state, and seeded runs must not change with the loop).
+        var x = new Tensor(new Shape(1, count));
+        x.Fill(2f);
+        var mask = new Tensor(new Shape(1, count));
+        var y = new Tensor(new Shape(1, count));
+        var fast = new NeuralRandom(11);
+        var slow = new NeuralRandom(11);
+        fast.NextUInt64(); slow.NextUInt64();
+        CpuBackend.Instance.DropoutForward(x, mask, y, (float)rate, fast);
+        uint threshold = (uint)Math.Round((float)rate * (1 << 24));
+        float keep = 1f / (1f - (float)rate);
+        for (int i = 0; i < count; i++)
+        {
+            float expected = (uint)(slow.NextUInt64() >> 40) < threshold ? 0f : keep;
+            Assert.Equal(expected, mask.Span[i]);
+            Assert.Equal(2f * expected, y.Span[i]);
+        }
+        Assert.Equal(slow.NextUInt64(), fast.NextUInt64());
+    }
+
+    [Theory]
     [InlineData(-0.1)]
     [InlineData(1.0)]
     [InlineData(double.NaN)]
