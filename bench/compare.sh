@@ -118,8 +118,11 @@ step() {
 
 if ((QUICK)); then
   # Warm-up batches let .NET's tiered JIT reach optimised code (30 calls + 100 ms); both sides get them.
+  # The CNN needs ~100: a kernel called once per chunk or per step stays in tier-0 code longer, and the
+  # background tier-1 compiles take one of the two cores meanwhile (measured on AVX2: 10 warm-up batches
+  # gave 16.6-16.8 s/epoch, 60-200 gave 7.5-8.9 s, and DOTNET_TieredCompilation=0 made 10 enough).
   MLP_NP=(--epochs 1 --max-batches 200 --warmup 40); MLP_PT=(--max-batches 200 --warmup 40)
-  CNN_NP=(--epochs 1 --max-batches 40 --warmup 10); CNN_PT=(--max-batches 40 --warmup 10)
+  CNN_NP=(--epochs 1 --max-batches 60 --warmup 100); CNN_PT=(--max-batches 60 --warmup 100)
   SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick) STEP_TIMEOUT=150
   RNN=(--samples 256 --epochs 2 --seconds 0.5)
 else
