@@ -53,6 +53,7 @@ public sealed class NeuralRandom
     /// else <paramref name="keep"/>; one <see cref="NextUInt64"/> per element, in order, so it is the same stream as
     /// drawing them one by one. The generator state lives in locals for the loop (in the fields, each draw would
     /// store and reload all four words).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillDropoutMask(Span<float> mask, uint threshold, float keep)
     {
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;

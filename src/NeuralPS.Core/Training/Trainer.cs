@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
@@ -333,6 +334,7 @@ public sealed partial class Trainer
     }
 
     /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void GatherBatch(Dataset data, ReadOnlySpan<int> indices)
     {
         int count = indices.Length;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NeuralPS.Core.Backends.Cpu;
@@ -400,6 +401,7 @@ internal static unsafe class ConvIm2ColGemm
         ConvParallel.For(channels, (long)batch * plane, &BiasPart, &job);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BiasPart(void* state, int start, int end, int part)
     {
         var j = (BiasJob*)state;

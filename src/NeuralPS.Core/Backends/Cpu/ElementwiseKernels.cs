@@ -34,6 +34,7 @@ internal static class ElementwiseKernels
     }
 
     /// <summary>dx = r &gt; 0 ? dy : slope·dy, where r is the activation's output (or input): ReLU has slope 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SignSelectBackward(ReadOnlySpan<float> r, ReadOnlySpan<float> dy, Span<float> dx, float slope)
     {
         int i = 0;

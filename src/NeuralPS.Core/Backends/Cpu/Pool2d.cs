@@ -27,6 +27,7 @@ internal static unsafe class Pool2d
         ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxForwardPart, &job);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxForwardPart(void* state, int start, int end, int part)
     {
         var j = (Job*)state;
@@ -153,6 +154,7 @@ internal static unsafe class Pool2d
         ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxBackwardPart, &job);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxBackwardPart(void* state, int start, int end, int part)
     {
         var j = (Job*)state;
