@@ -32,6 +32,11 @@ public class ConvolutionKernelTests
         yield return new object[] { 6, 1, 20, 21, 5, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
         yield return new object[] { 5, 1, 17, 19, 6, 5, 4, 1, 1, PaddingMode.Same, 0, 0, 1, 1, 1 };
         yield return new object[] { 3, 1, 16, 33, 4, 2, 3, 1, 1, PaddingMode.Explicit, 1, 2, 1, 1, 1 };
+        // one channel, 3×3: three output rows at a time (a last block overlapping the previous one; exactly three
+        // rows; fewer than three rows go through the general loop)
+        yield return new object[] { 4, 1, 4, 17, 3, 3, 3, 1, 1, PaddingMode.Same, 0, 0, 1, 1, 1 };
+        yield return new object[] { 2, 1, 5, 18, 2, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
+        yield return new object[] { 2, 1, 4, 20, 3, 3, 3, 1, 1, PaddingMode.Valid, 0, 0, 1, 1, 1 };
         // batches large enough to be split over threads by image
         yield return new object[] { 9, 3, 11, 10, 7, 3, 3, 2, 2, PaddingMode.Same, 0, 0, 1, 1, 1 };
         yield return new object[] { 8, 6, 9, 9, 6, 3, 3, 1, 1, PaddingMode.Explicit, 1, 1, 1, 1, 3 };
