@@ -18,7 +18,7 @@ ISAS = {
     "256": ("SgemmKernel256.cs", "Vector256<float>", "Vector256.Load", "Vector256.Create",
             lambda a, b, c: f"Fma.MultiplyAdd({a}, {b}, {c})", 8, 2),
     "portable": ("SgemmKernelPortable.cs", "Vector<float>", "LoadV", "new Vector<float>",
-                 lambda a, b, c: f"{c} + {a} * {b}", None, 2),
+                 lambda a, b, c: f"MulAdd({a}, {b}, {c})", None, 2),
 }
 
 
