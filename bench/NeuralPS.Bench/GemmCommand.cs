@@ -11,11 +11,15 @@ namespace NeuralPS.Bench;
 /// (alternating time slices, alternating order), at each thread count. One JSON line per (shape, threads)
 /// on stdout, a table on stderr.
 /// Options: --quick, --threads 1,2, --shapes 1024,sgemm-128x784x256,TN:256x784x128, --rounds N,
-/// --slice-ms N, --clock wall|cpu, and (for tuning) --mc, --kc, --nc, --threshold to override the blocking.
+/// --slice-ms N, --settle-ms N, --clock wall|cpu, and (for tuning) --mc, --kc, --nc, --threshold to override the blocking.
 /// --clock cpu divides by CPU time (the calling thread's at 1 thread, else the process's over the thread
 /// count) instead of wall time: on a
 /// machine shared with other jobs it measures the work, not the time spent descheduled (use it for
-/// tuning; the ratios of record are wall-clock).</summary>
+/// tuning; the ratios of record are wall-clock).
+/// --settle-ms (default 150 at 2+ threads): a pause before every timed slice. OpenBLAS's worker threads busy-wait
+/// for about 2^28 cycles (~0.1 s) after a call, so a NeuralPS slice that followed an OpenBLAS slice ran with a spinning
+/// thread on its second core (the MLP shapes at 2 threads read 0.63-0.64x in a quick run, 1.07-1.23x run alone);
+/// NeuralPS's workers block after 0.5 ms. The pause lets both libraries' threads go idle before each slice.</summary>
 public static unsafe class GemmCommand
 {
     public static int Run(string[] args)
@@ -23,7 +27,7 @@ public static unsafe class GemmCommand
         bool quick = false;
         int[] threadCounts = { 1, 2 };
         IReadOnlyList<GemmShape>? shapes = null;
-        int rounds = -1, sliceMs = -1;
+        int rounds = -1, sliceMs = -1, settleMs = 150;
         bool cpuClock = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -36,6 +40,7 @@ public static unsafe class GemmCommand
                 case "--shapes": shapes = Next().Split(',').Select(GemmShape.Parse).ToArray(); break;
                 case "--rounds": rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--slice-ms": sliceMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--settle-ms": settleMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--clock":
                     string clock = Next();
                     cpuClock = clock == "cpu" ? true : clock == "wall" ? false : throw new ArgumentException("--clock is wall or cpu.");
@@ -45,7 +50,7 @@ public static unsafe class GemmCommand
                 case "--nc": SgemmBlocking.Nc = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--sweep-bytes": SgemmBlocking.RowMajorSweepBytes = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--threshold": SgemmBlocking.ParallelThreshold = long.Parse(Next(), CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"Unknown gemm option '{a}'. Options: --quick --threads 1,2 --shapes a,b --rounds N --slice-ms N");
+                default: throw new ArgumentException($"Unknown gemm option '{a}'. Options: --quick --threads 1,2 --shapes a,b --rounds N --slice-ms N --settle-ms N");
             }
         }
         shapes ??= quick ? GemmShape.Quick : GemmShape.All;
@@ -78,17 +83,23 @@ public static unsafe class GemmCommand
                 double scale = cpuClock ? threads : 1;
                 Measure(data.RunNeuralPS, shape, 20, clock, scale); // warm up both (JIT, packing buffers, thread pools)
                 Measure(data.RunOpenBlas, shape, 20, clock, scale);
+                int settle = threads > 1 ? settleMs : 0;
+                double Slice(Action run)
+                {
+                    if (settle > 0) Thread.Sleep(settle);
+                    return Measure(run, shape, sliceMs, clock, scale);
+                }
                 for (int r = 0; r < rounds; r++)
                 {
                     if (r % 2 == 0)
                     {
-                        ours.Add(Measure(data.RunNeuralPS, shape, sliceMs, clock, scale));
-                        theirs.Add(Measure(data.RunOpenBlas, shape, sliceMs, clock, scale));
+                        ours.Add(Slice(data.RunNeuralPS));
+                        theirs.Add(Slice(data.RunOpenBlas));
                     }
                     else
                     {
-                        theirs.Add(Measure(data.RunOpenBlas, shape, sliceMs, clock, scale));
-                        ours.Add(Measure(data.RunNeuralPS, shape, sliceMs, clock, scale));
+                        theirs.Add(Slice(data.RunOpenBlas));
+                        ours.Add(Slice(data.RunNeuralPS));
                     }
                 }
                 double n = Median(ours), o = Median(theirs), p = peak[threads];
