@@ -120,48 +120,50 @@ internal static unsafe class ConvDirect
                             oh, ow, inlineAct && act != ActivationKind.None, slope);
                 }
                 else
-                for (int k0 = 0; k0 < g.Filters; k0 += 4)
                 {
-                    // Four filters at a time; a short last group repeats its last filter and drops the copies.
-                    int k1 = Math.Min(k0 + 1, g.Filters - 1), k2 = Math.Min(k0 + 2, g.Filters - 1), k3 = Math.Min(k0 + 3, g.Filters - 1);
-                    float* w0 = job->W + k0 * ka, w1 = job->W + k1 * ka, w2 = job->W + k2 * ka, w3 = job->W + k3 * ka;
-                    var b0 = TS.Create(job->Bias == null ? 0f : job->Bias[k0]);
-                    var b1 = TS.Create(job->Bias == null ? 0f : job->Bias[k1]);
-                    var b2 = TS.Create(job->Bias == null ? 0f : job->Bias[k2]);
-                    var b3 = TS.Create(job->Bias == null ? 0f : job->Bias[k3]);
-                    float* y0 = yn + (long)k0 * ohw, y1 = yn + (long)k1 * ohw, y2 = yn + (long)k2 * ohw, y3 = yn + (long)k3 * ohw;
-                    for (int oy = 0; oy < oh; oy++)
+                    for (int k0 = 0; k0 < g.Filters; k0 += 4)
                     {
-                        for (int ox = 0; ox < ow; ox += lanes)
+                        // Four filters at a time; a short last group repeats its last filter and drops the copies.
+                        int k1 = Math.Min(k0 + 1, g.Filters - 1), k2 = Math.Min(k0 + 2, g.Filters - 1), k3 = Math.Min(k0 + 3, g.Filters - 1);
+                        float* w0 = job->W + k0 * ka, w1 = job->W + k1 * ka, w2 = job->W + k2 * ka, w3 = job->W + k3 * ka;
+                        var b0 = TS.Create(job->Bias == null ? 0f : job->Bias[k0]);
+                        var b1 = TS.Create(job->Bias == null ? 0f : job->Bias[k1]);
+                        var b2 = TS.Create(job->Bias == null ? 0f : job->Bias[k2]);
+                        var b3 = TS.Create(job->Bias == null ? 0f : job->Bias[k3]);
+                        float* y0 = yn + (long)k0 * ohw, y1 = yn + (long)k1 * ohw, y2 = yn + (long)k2 * ohw, y3 = yn + (long)k3 * ohw;
+                        for (int oy = 0; oy < oh; oy++)
                         {
-                            int o = Math.Min(ox, ow - lanes); // the last vector overlaps the previous one
-                            TV a0 = b0, a1 = b1, a2 = b2, a3 = b3;
-                            float* s = src + oy * srcW + o;
-                            for (int i = 0; i < kh; i++, s += srcW)
+                            for (int ox = 0; ox < ow; ox += lanes)
                             {
-                                int t = i * kw;
-                                for (int j = 0; j < kw; j++)
+                                int o = Math.Min(ox, ow - lanes); // the last vector overlaps the previous one
+                                TV a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+                                float* s = src + oy * srcW + o;
+                                for (int i = 0; i < kh; i++, s += srcW)
                                 {
-                                    var xv = TS.Load(s + j);
-                                    a0 = TS.MultiplyAdd(TS.Create(w0[t + j]), xv, a0);
-                                    a1 = TS.MultiplyAdd(TS.Create(w1[t + j]), xv, a1);
-                                    a2 = TS.MultiplyAdd(TS.Create(w2[t + j]), xv, a2);
-                                    a3 = TS.MultiplyAdd(TS.Create(w3[t + j]), xv, a3);
+                                    int t = i * kw;
+                                    for (int j = 0; j < kw; j++)
+                                    {
+                                        var xv = TS.Load(s + j);
+                                        a0 = TS.MultiplyAdd(TS.Create(w0[t + j]), xv, a0);
+                                        a1 = TS.MultiplyAdd(TS.Create(w1[t + j]), xv, a1);
+                                        a2 = TS.MultiplyAdd(TS.Create(w2[t + j]), xv, a2);
+                                        a3 = TS.MultiplyAdd(TS.Create(w3[t + j]), xv, a3);
+                                    }
                                 }
+                                if (inlineAct && act != ActivationKind.None)
+                                {
+                                    a0 = TS.Select(TS.GreaterThan(a0, TS.Zero), a0, TS.Multiply(a0, slope));
+                                    a1 = TS.Select(TS.GreaterThan(a1, TS.Zero), a1, TS.Multiply(a1, slope));
+                                    a2 = TS.Select(TS.GreaterThan(a2, TS.Zero), a2, TS.Multiply(a2, slope));
+                                    a3 = TS.Select(TS.GreaterThan(a3, TS.Zero), a3, TS.Multiply(a3, slope));
+                                }
+                                int off = oy * ow + o;
+                                // Stores in reverse so that a repeated last filter ends with its own value.
+                                TS.Store(a3, y3 + off);
+                                TS.Store(a2, y2 + off);
+                                TS.Store(a1, y1 + off);
+                                TS.Store(a0, y0 + off);
                             }
-                            if (inlineAct && act != ActivationKind.None)
-                            {
-                                a0 = TS.Select(TS.GreaterThan(a0, TS.Zero), a0, TS.Multiply(a0, slope));
-                                a1 = TS.Select(TS.GreaterThan(a1, TS.Zero), a1, TS.Multiply(a1, slope));
-                                a2 = TS.Select(TS.GreaterThan(a2, TS.Zero), a2, TS.Multiply(a2, slope));
-                                a3 = TS.Select(TS.GreaterThan(a3, TS.Zero), a3, TS.Multiply(a3, slope));
-                            }
-                            int off = oy * ow + o;
-                            // Stores in reverse so that a repeated last filter ends with its own value.
-                            TS.Store(a3, y3 + off);
-                            TS.Store(a2, y2 + off);
-                            TS.Store(a1, y1 + off);
-                            TS.Store(a0, y0 + off);
                         }
                     }
                 }
