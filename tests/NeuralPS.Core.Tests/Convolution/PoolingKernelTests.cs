@@ -65,6 +65,10 @@ public class PoolingKernelTests
         CpuBackend.Instance.MaxPool2dForward(x, y, g, argmax);
         Assert.Equal(max, y.ToArray());
         Assert.Equal(arg, argmax);
+        // Without an argmax (inference): the same maxima.
+        y.Fill(float.NaN);
+        CpuBackend.Instance.MaxPool2dForward(x, y, g);
+        Assert.Equal(max, y.ToArray());
         CpuBackend.Instance.AvgPool2dForward(x, y, g, countIncludePad: true);
         for (int i = 0; i < y.Size; i++) Assert.Equal(avgI[i], y[i], 5);
         CpuBackend.Instance.AvgPool2dForward(x, y, g, countIncludePad: false);
@@ -128,6 +132,36 @@ public class PoolingKernelTests
         Assert.Equal(1f, y[0]);
         Assert.Equal(0, argmax[0]);          // all four equal: the first wins
         Assert.Equal(2 * 17, argmax[17]);
+        var noIndex = new Tensor(1, 1, 2, 18);
+        CpuBackend.Instance.MaxPool2dForward(x, noIndex, g);
+        Assert.True(float.IsNaN(noIndex[18 + 2]));
+        for (int i = 0; i < 36; i++) if (i != 18 + 2) Assert.Equal(1f, noIndex[i]);
+    }
+
+    [Fact]
+    public void MaxPoolLayer_BackwardAfterAnInferenceForward_FindsTheMaximaAgain()
+    {
+        // Inference keeps no argmax; a backward after it (e.g. an input-gradient map of a trained model) must
+        // still route each gradient to its window's maximum, as after a training forward.
+        NeuralPS.Core.Layers.MaxPool2d Built()
+        {
+            var layer = new NeuralPS.Core.Layers.MaxPool2d(2);
+            layer.Build(new Shape(3, 10, 11), new NeuralRandom(1));
+            return layer;
+        }
+        var earlier = GradientCheck.Random(new Shape(2, 3, 10, 11), 30);
+        var x = GradientCheck.Random(new Shape(2, 3, 10, 11), 31);
+        var dy = GradientCheck.Random(new Shape(2, 3, 5, 5), 32);
+        var training = new NeuralPS.Core.Layers.LayerContext(CpuBackend.Instance, training: true, new NeuralRandom(1));
+        var reference = Built();
+        var yTrain = reference.Forward(x, training).ToArray();
+        var dxTrain = reference.Backward(dy, training)!.ToArray();
+        // The layer under test trained on other data first, so a stale argmax would route to the wrong elements.
+        var layer = Built();
+        layer.Forward(earlier, training);
+        var inference = NeuralPS.Core.Layers.LayerContext.Inference();
+        Assert.Equal(yTrain, layer.Forward(x, inference).ToArray());
+        Assert.Equal(dxTrain, layer.Backward(dy, inference)!.ToArray());
     }
 
     [Fact]

@@ -39,7 +39,7 @@ internal static unsafe class Pool2d
                 float* ys = j->Y + (long)p * g.OutputPlane;
                 int* a = j->Argmax == null ? null : j->Argmax + (long)p * g.OutputPlane;
                 if (g.WindowHeight == 2 && g.WindowWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2
-                    && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutputHeight <= g.InputHeight && 2 * g.OutputWidth <= g.InputWidth && a != null)
+                    && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutputHeight <= g.InputHeight && 2 * g.OutputWidth <= g.InputWidth)
                     MaxPlane2x2(xs, ys, a, g, j->X + (long)g.Batch * g.Channels * g.InputPlane, j->Y + (long)end * g.OutputPlane);
                 else
                     MaxPlane(xs, ys, a, g);
@@ -80,16 +80,49 @@ internal static unsafe class Pool2d
     /// 12× on AVX2). The argmax offset within the window (0, 1, w, w + 1) is selected as a float and added to
     /// the window's index, exact while the plane has under 2^24 pixels (else scalar). A vector whose loads
     /// or stores would leave the tensor (x) or this thread's planes (y, argmax) falls back to scalar;
-    /// stores past a row's end are overwritten by the next row's.</summary>
+    /// stores past a row's end are overwritten by the next row's. Without an argmax (inference: nothing will
+    /// run a backward from it) only the maxima are computed and stored.</summary>
     private static void MaxPlane2x2(float* xs, float* ys, int* a, in PoolingGeometry g, float* xEnd, float* yEnd)
     {
-        if (g.InputPlane < (1 << 24))
+        if (a == null)
+        {
+            if (Simd512.IsSupported) { MaxPlane2x2NoIndex<Simd512, Vector512<float>>(xs, ys, g, xEnd, yEnd); return; }
+            if (Simd256.IsSupported) { MaxPlane2x2NoIndex<Simd256, Vector256<float>>(xs, ys, g, xEnd, yEnd); return; }
+            if (Simd128.IsSupported) { MaxPlane2x2NoIndex<Simd128, Vector128<float>>(xs, ys, g, xEnd, yEnd); return; }
+        }
+        else if (g.InputPlane < (1 << 24))
         {
             if (Simd512.IsSupported) { MaxPlane2x2<Simd512, Vector512<float>>(xs, ys, a, g, xEnd, yEnd); return; }
             if (Simd256.IsSupported) { MaxPlane2x2<Simd256, Vector256<float>>(xs, ys, a, g, xEnd, yEnd); return; }
             if (Simd128.IsSupported) { MaxPlane2x2<Simd128, Vector128<float>>(xs, ys, a, g, xEnd, yEnd); return; }
         }
         MaxPlane2x2Scalar(xs, ys, a, g, 0);
+    }
+
+    /// <summary><see cref="MaxPlane2x2{TS, TV}"/> without the argmax: the same comparisons in the same order (a NaN wins
+    /// its window, ties keep the first), so the same maxima.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlane2x2NoIndex<TS, TV>(float* xs, float* ys, in PoolingGeometry g, float* xEnd, float* yEnd)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = g.InputWidth, ow = g.OutputWidth, lanes = TS.Lanes;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            float* r0 = xs + 2 * oy * w;
+            float* r1 = r0 + w;
+            int ox = 0;
+            for (; ox < ow && r1 + 2 * ox + 2 * lanes <= xEnd && ys + oy * ow + ox + lanes <= yEnd; ox += lanes)
+            {
+                int c = 2 * ox;
+                TS.Deinterleave(TS.Load(r0 + c), TS.Load(r0 + c + lanes), out var best, out var v);
+                best = TS.Select(TS.Or(TS.GreaterThan(v, best), TS.IsNaN(v)), v, best);
+                TS.Deinterleave(TS.Load(r1 + c), TS.Load(r1 + c + lanes), out var v0, out var v1);
+                best = TS.Select(TS.Or(TS.GreaterThan(v0, best), TS.IsNaN(v0)), v0, best);
+                best = TS.Select(TS.Or(TS.GreaterThan(v1, best), TS.IsNaN(v1)), v1, best);
+                TS.Store(best, ys + oy * ow + ox);
+            }
+            MaxRow2x2Scalar(r0, r1, 2 * oy * w, w, ys + oy * ow, null, ox, ow);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -130,7 +163,7 @@ internal static unsafe class Pool2d
     {
         int w = g.InputWidth, ow = g.OutputWidth;
         for (int oy = 0; oy < g.OutputHeight; oy++)
-            MaxRow2x2Scalar(xs + 2 * oy * w, xs + 2 * oy * w + w, 2 * oy * w, w, ys + oy * ow, a + oy * ow, from, ow);
+            MaxRow2x2Scalar(xs + 2 * oy * w, xs + 2 * oy * w + w, 2 * oy * w, w, ys + oy * ow, a == null ? null : a + oy * ow, from, ow);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,7 +177,7 @@ internal static unsafe class Pool2d
             v = r1[c]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c; }
             v = r1[c + 1]; if (v > best || float.IsNaN(v)) { best = v; bi = baseIndex + w + c + 1; }
             yr[ox] = best;
-            ar[ox] = bi;
+            if (ar != null) ar[ox] = bi;
         }
     }
 
