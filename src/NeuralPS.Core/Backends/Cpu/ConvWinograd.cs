@@ -74,26 +74,36 @@ internal static unsafe class ConvWinograd
         PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
     };
 
-    [ThreadStatic] private static float[]? _flipped;
+    [ThreadStatic] private static float[]? _taps;
+
+    /// <summary>Nine tap planes of a convolution's K·C filters (tap t of filter kc at t·stride + kc), the layout the
+    /// filter transforms read (and the filter gradient's transform writes) Lanes filters at a time.</summary>
+    private static float* Taps(long stride)
+    {
+        if (_taps is null || _taps.LongLength < 9 * stride) _taps = GC.AllocateUninitializedArray<float>((int)(9 * stride), pinned: true);
+        return (float*)Unsafe.AsPointer(ref _taps[0]);
+    }
+
+    /// <summary>Stride of the planes of K·C values (taps, transformed filters U[ξ], their gradients dU[ξ]): rounded up
+    /// to 16 floats, so that a vector never straddles two planes and the transforms need no scalar tail.</summary>
+    private static long PlaneStride(int filters, int channels) => ((long)filters * channels + 15) & ~15L;
 
     /// <summary>dx (overwritten) from dy and the forward's weights; see <see cref="AppliesToBackwardData"/>.</summary>
     public static void BackwardData(float* dy, float* w, float* dx, in ConvolutionGeometry g)
     {
         int k = g.Filters, c = g.InputChannels;
-        long size = 9L * k * c;
-        if (_flipped is null || _flipped.LongLength < size) _flipped = GC.AllocateUninitializedArray<float>((int)size, pinned: true);
-        fixed (float* wf = _flipped)
-        {
-            for (int f = 0; f < k; f++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    float* s = w + ((long)f * c + ch) * 9, d = wf + ((long)ch * k + f) * 9;
-                    for (int t = 0; t < 9; t++) d[t] = s[8 - t];
-                }
-            var data = DataGeometry(g);
-            if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, wf, null, dx, data, ActivationKind.None, 0f);
-            else Forward<WinogradF2>(dy, wf, null, dx, data, ActivationKind.None, 0f);
-        }
+        long stride = PlaneStride(c, k);
+        float* taps = Taps(stride);
+        // The data convolution's filter (ch, f) is the forward's (f, ch) flipped in both axes.
+        for (int f = 0; f < k; f++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float* s = w + ((long)f * c + ch) * 9, d = taps + (long)ch * k + f;
+                for (int t = 0; t < 9; t++) d[t * stride] = s[8 - t];
+            }
+        var data = DataGeometry(g);
+        if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f);
+        else Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f);
     }
 
     /// <summary>Also for the filter gradient (<see cref="BackwardFilter"/>). NEURALPS_WINOGRAD_FILTER=0 turns it off.</summary>
@@ -129,6 +139,7 @@ internal static unsafe class ConvWinograd
     private struct FilterJob
     {
         public float* X, Dy, Partials;
+        public long PlaneStride;
         public ConvolutionGeometry G;
         public int ImagesPerChunk, ChunksPerItem, TilesH, TilesW, Tile;
     }
@@ -168,18 +179,35 @@ internal static unsafe class ConvWinograd
         int per = Math.Max(1, chunks / (ItemsPerThread * ConvParallel.Threads));
         int items = (chunks + per - 1) / per;
         int parts = ConvParallel.PartsFor(items, (long)positions * per * nb * perImage * k * c);
-        long du = (long)positions * k * c;
+        long stride = PlaneStride(k, c), du = positions * stride;
         var partials = ConvScratch.Partials(items * du);
         fixed (float* pp = partials)
         {
-            var job = new FilterJob { X = x, Dy = dy, Partials = pp, G = g, ImagesPerChunk = nb, ChunksPerItem = per, TilesH = th, TilesW = tw, Tile = m };
+            var job = new FilterJob
+            {
+                X = x, Dy = dy, Partials = pp, PlaneStride = stride, G = g, ImagesPerChunk = nb, ChunksPerItem = per, TilesH = th, TilesW = tw, Tile = m,
+            };
             ConvParallel.ForEachClaimed(items, parts, &BackwardFilterPart, &job);
             var acc = new Span<float>(pp, (int)du);
             for (int ch = 1; ch < items; ch++)
                 System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + ch * du, (int)du), acc);
+            float* taps = Taps(stride);
+            if (Simd512.IsSupported) TransformFilterGradient<Simd512, Vector512<float>, TT>(pp, taps, stride);
+            else if (Simd256.IsSupported) TransformFilterGradient<Simd256, Vector256<float>, TT>(pp, taps, stride);
+            else TransformFilterGradient<Simd128, Vector128<float>, TT>(pp, taps, stride);
             long plane = (long)k * c;
-            for (long kc = 0; kc < plane; kc++) TT.FilterGradient(pp + kc, plane, dw + kc * 9);
+            for (long kc = 0; kc < plane; kc++)
+                for (int t = 0; t < 9; t++) dw[kc * 9 + t] = taps[t * stride + kc];
         }
+    }
+
+    /// <summary>The nine tap planes of dW = Gᵀ dU G from the α² planes of dU, Lanes filters at a time (the planes'
+    /// padding to <paramref name="stride"/> makes every vector whole).</summary>
+    private static void TransformFilterGradient<TS, TV, TT>(float* du, float* taps, long stride)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
+    {
+        TV* scratch = stackalloc TV[36];
+        for (long kc = 0; kc < stride; kc += TS.Lanes) TT.FilterGradient<TS, TV>(du + kc, taps + kc, stride, scratch);
     }
 
     private static void BackwardFilterPart(void* state, int start, int end, int part)
@@ -208,7 +236,7 @@ internal static unsafe class ConvWinograd
         var vBuf = ConvScratch.Columns(positions * vStride);
         var zBuf = ConvScratch.Output(positions * zStride);
         var settings = ConvParallel.SingleThread;
-        long du = (long)positions * k * c;
+        long planeStride = j->PlaneStride, du = positions * planeStride;
         fixed (float* xn = stageBuf, v = vBuf, z = zBuf)
         {
             float* dzn = xn + xnFloats;
@@ -226,7 +254,7 @@ internal static unsafe class ConvWinograd
                     TransformGradient<TS, TV, TT>(dzn, cnt, g, j->TilesH, j->TilesW, z, zStride);
                     float beta = chunk == first ? 0f : 1f;
                     for (int xi = 0; xi < positions; xi++)
-                        Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, beta, dst + xi * (long)k * c, c, default, null, settings);
+                        Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, beta, dst + xi * planeStride, c, default, null, settings);
                 }
             }
         }
@@ -260,6 +288,7 @@ internal static unsafe class ConvWinograd
     private struct Job
     {
         public float* X, U, Bias, Y;
+        public long UStride;
         public ConvolutionGeometry G;
         public ActivationKind Activation;
         public float Alpha;
@@ -268,11 +297,16 @@ internal static unsafe class ConvWinograd
 
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
     {
-        if (TileFor(g, Pass.Forward) == 4) Forward<WinogradF4>(x, w, bias, y, g, act, alpha);
-        else Forward<WinogradF2>(x, w, bias, y, g, act, alpha);
+        long stride = PlaneStride(g.Filters, g.InputChannels), plane = (long)g.Filters * g.InputChannels;
+        float* taps = Taps(stride);
+        for (long kc = 0; kc < plane; kc++)
+            for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
+        if (TileFor(g, Pass.Forward) == 4) Forward<WinogradF4>(x, taps, stride, bias, y, g, act, alpha);
+        else Forward<WinogradF2>(x, taps, stride, bias, y, g, act, alpha);
     }
 
-    private static void Forward<TT>(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
+    /// <summary>The forward from the filters' tap planes (<see cref="Taps"/>).</summary>
+    private static void Forward<TT>(float* x, float* taps, long stride, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
         where TT : struct, IWinogradTile
     {
         int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
@@ -281,19 +315,27 @@ internal static unsafe class ConvWinograd
         int chunks = (g.Batch + nb - 1) / nb;
         // Each chunk's work in multiply-adds: α² GEMMs of nb·perImage × K × C.
         int parts = ConvParallel.PartsFor(chunks, (long)positions * nb * perImage * k * c);
-        long plane = (long)k * c;
-        var u = ConvScratch.Weights(positions * plane);
+        var u = ConvScratch.Weights(positions * stride);
         fixed (float* pu = u)
         {
-            // U[ξ][k][c] = (G w[k, c] Gᵀ)[ξ]
-            for (long kc = 0; kc < plane; kc++) TT.Filter(w + kc * 9, pu + kc, plane);
+            if (Simd512.IsSupported) TransformFilters<Simd512, Vector512<float>, TT>(taps, pu, stride);
+            else if (Simd256.IsSupported) TransformFilters<Simd256, Vector256<float>, TT>(taps, pu, stride);
+            else TransformFilters<Simd128, Vector128<float>, TT>(taps, pu, stride);
             var job = new Job
             {
-                X = x, U = pu, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha,
+                X = x, U = pu, UStride = stride, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha,
                 ImagesPerChunk = nb, TilesH = th, TilesW = tw, Tile = m,
             };
             ConvParallel.ForEachClaimed(chunks, parts, &ForwardPart, &job);
         }
+    }
+
+    /// <summary>U[ξ][k][c] = (G w[k, c] Gᵀ)[ξ] from the tap planes, Lanes filters at a time.</summary>
+    private static void TransformFilters<TS, TV, TT>(float* taps, float* u, long stride)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
+    {
+        TV* scratch = stackalloc TV[36];
+        for (long kc = 0; kc < stride; kc += TS.Lanes) TT.Filter<TS, TV>(taps + kc, u + kc, stride, scratch);
     }
 
     private static void ForwardPart(void* state, int start, int end, int part)
@@ -332,7 +374,7 @@ internal static unsafe class ConvWinograd
                 ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
                 TransformInput<TS, TV, TT>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
                 for (int xi = 0; xi < positions; xi++)
-                    Sgemm.Multiply(false, true, tiles, k, c, 1f, v + xi * vStride, c, j->U + (long)xi * k * c, c, 0f, m + xi * mStride, k, default, null, settings);
+                    Sgemm.Multiply(false, true, tiles, k, c, 1f, v + xi * vStride, c, j->U + xi * j->UStride, c, 0f, m + xi * mStride, k, default, null, settings);
                 TransformOutput<TS, TV, TT>(m, mStride, cnt, g, j->TilesH, j->TilesW, bias, j->Activation, j->Alpha, yt);
                 float* y = j->Y + (long)n0 * g.OutputSize;
                 ConvIm2RowGemm.FromPixelMajor(yt, cnt, k, g.OutputPlane, y, g.OutputSize);
@@ -403,7 +445,7 @@ internal static unsafe class ConvWinograd
     /// <summary>yt[img][oy][ox][k] = act(bias[k] + (Aᵀ M A)) over the α² positions M[·][t][k]; outputs of a tile past
     /// the image's last row/column are dropped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput<TS, TV, TT>(float* mm, long mStride, int images, in ConvolutionGeometry g, int th, int tw,
+    internal static void TransformOutput<TS, TV, TT>(float* mm, long mStride, int images, in ConvolutionGeometry g, int th, int tw,
         float* bias, ActivationKind act, float alpha, float* yt)
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {

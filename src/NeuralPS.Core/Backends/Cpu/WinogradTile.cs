@@ -31,11 +31,13 @@ internal unsafe interface IWinogradTile
     static abstract void Gradient<TS, TV>(float* p, long rowStride, int k, int rows, int cols, float* o, long stride, TV* t)
         where TS : struct, ISimd<TV> where TV : unmanaged;
 
-    /// <summary>u[ξ·plane] = (G g Gᵀ)[ξ] for one 3×3 filter g (row-major), in float64.</summary>
-    static abstract void Filter(float* g, float* u, long plane);
+    /// <summary>u[ξ·stride] = (G g Gᵀ)[ξ] for Lanes 3×3 filters side by side, tap 3i + j of g at g + (3i + j)·stride.
+    /// t: scratch of α² vectors.</summary>
+    static abstract void Filter<TS, TV>(float* g, float* u, long stride, TV* t) where TS : struct, ISimd<TV> where TV : unmanaged;
 
-    /// <summary>dg = Gᵀ dU G (3×3, row-major) from dU[ξ·plane], in float64.</summary>
-    static abstract void FilterGradient(float* du, long plane, float* dg);
+    /// <summary>Tap 3i + j of dg = Gᵀ dU G at dg + (3i + j)·stride from dU[ξ·stride], for Lanes filters side by side.
+    /// t: scratch of α² vectors.</summary>
+    static abstract void FilterGradient<TS, TV>(float* du, float* dg, long stride, TV* t) where TS : struct, ISimd<TV> where TV : unmanaged;
 }
 
 /// <summary>F(2×2, 3×3): Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]],
@@ -118,43 +120,51 @@ internal readonly unsafe struct WinogradF2 : IWinogradTile
         TS.Store(TS.Subtract(TS.Zero, q), o + (xi0 + 3) * stride);
     }
 
-    public static void Filter(float* g, float* u, long plane)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Filter<TS, TV>(float* g, float* u, long stride, TV* t) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        double* t = stackalloc double[12];
+        // G x = [x0, ½(x0 + x1 + x2), ½(x0 − x1 + x2), x2], down the columns into t (4×3), then along t's rows
+        TV half = TS.Create(0.5f);
         for (int j = 0; j < 3; j++)
         {
-            double g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+            TV g0 = TS.Load(g + j * stride), g1 = TS.Load(g + (3 + j) * stride), g2 = TS.Load(g + (6 + j) * stride), s = TS.Add(g0, g2);
             t[j] = g0;
-            t[3 + j] = 0.5 * (g0 + g1 + g2);
-            t[6 + j] = 0.5 * (g0 - g1 + g2);
+            t[3 + j] = TS.Multiply(half, TS.Add(s, g1));
+            t[6 + j] = TS.Multiply(half, TS.Subtract(s, g1));
             t[9 + j] = g2;
         }
         for (int i = 0; i < 4; i++)
         {
-            double a = t[3 * i], b = t[3 * i + 1], e = t[3 * i + 2];
-            u[(4 * i + 0) * plane] = (float)a;
-            u[(4 * i + 1) * plane] = (float)(0.5 * (a + b + e));
-            u[(4 * i + 2) * plane] = (float)(0.5 * (a - b + e));
-            u[(4 * i + 3) * plane] = (float)e;
+            TV a = t[3 * i], b = t[3 * i + 1], e = t[3 * i + 2], s = TS.Add(a, e);
+            float* o = u + 4 * i * stride;
+            TS.Store(a, o);
+            TS.Store(TS.Multiply(half, TS.Add(s, b)), o + stride);
+            TS.Store(TS.Multiply(half, TS.Subtract(s, b)), o + 2 * stride);
+            TS.Store(e, o + 3 * stride);
         }
     }
 
-    public static void FilterGradient(float* du, long plane, float* dg)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FilterGradient<TS, TV>(float* du, float* dg, long stride, TV* t) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        double* t = stackalloc double[12];
+        // Gᵀ x = [x0 + ½(x1 + x2), ½(x1 − x2), ½(x1 + x2) + x3], down the columns into t (3×4), then along t's rows
+        TV half = TS.Create(0.5f);
         for (int j = 0; j < 4; j++)
         {
-            double u0 = du[j * plane], u1 = du[(4 + j) * plane], u2 = du[(8 + j) * plane], u3 = du[(12 + j) * plane];
-            t[j] = u0 + 0.5 * (u1 + u2);
-            t[4 + j] = 0.5 * (u1 - u2);
-            t[8 + j] = 0.5 * (u1 + u2) + u3;
+            TV u0 = TS.Load(du + j * stride), u1 = TS.Load(du + (4 + j) * stride), u2 = TS.Load(du + (8 + j) * stride), u3 = TS.Load(du + (12 + j) * stride);
+            TV s = TS.Multiply(half, TS.Add(u1, u2));
+            t[j] = TS.Add(u0, s);
+            t[4 + j] = TS.Multiply(half, TS.Subtract(u1, u2));
+            t[8 + j] = TS.Add(s, u3);
         }
         for (int r = 0; r < 3; r++)
         {
-            double a = t[4 * r], b = t[4 * r + 1], e = t[4 * r + 2], f = t[4 * r + 3];
-            dg[3 * r] = (float)(a + 0.5 * (b + e));
-            dg[3 * r + 1] = (float)(0.5 * (b - e));
-            dg[3 * r + 2] = (float)(0.5 * (b + e) + f);
+            TV a = t[4 * r], b = t[4 * r + 1], e = t[4 * r + 2], f = t[4 * r + 3];
+            TV s = TS.Multiply(half, TS.Add(b, e));
+            float* o = dg + 3 * r * stride;
+            TS.Store(TS.Add(a, s), o);
+            TS.Store(TS.Multiply(half, TS.Subtract(b, e)), o + stride);
+            TS.Store(TS.Add(s, f), o + 2 * stride);
         }
     }
 }
@@ -285,48 +295,66 @@ internal readonly unsafe struct WinogradF4 : IWinogradTile
         }
     }
 
-    /// <summary>G x for three values.</summary>
-    private static void G(double g0, double g1, double g2, double* u, int step)
+    /// <summary>G x for three vectors: [x0/4, −(x0 + x1 + x2)/6, −(x0 − x1 + x2)/6, x0/24 + x1/12 + x2/6, x0/24 − x1/12 + x2/6, x2].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void G<TS, TV>(TV g0, TV g1, TV g2, out TV u0, out TV u1, out TV u2, out TV u3, out TV u4, out TV u5)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        u[0] = g0 / 4;
-        u[step] = -(g0 + g1 + g2) / 6;
-        u[2 * step] = -(g0 - g1 + g2) / 6;
-        u[3 * step] = g0 / 24 + g1 / 12 + g2 / 6;
-        u[4 * step] = g0 / 24 - g1 / 12 + g2 / 6;
-        u[5 * step] = g2;
+        TV s = TS.Add(g0, g2), minusSixth = TS.Create(-1f / 6);
+        TV a = TS.MultiplyAdd(g0, TS.Create(1f / 24), TS.Multiply(g2, TS.Create(1f / 6))), b = TS.Multiply(g1, TS.Create(1f / 12));
+        u0 = TS.Multiply(g0, TS.Create(0.25f));
+        u1 = TS.Multiply(TS.Add(s, g1), minusSixth);
+        u2 = TS.Multiply(TS.Subtract(s, g1), minusSixth);
+        u3 = TS.Add(a, b);
+        u4 = TS.Subtract(a, b);
+        u5 = g2;
     }
 
-    public static void Filter(float* g, float* u, long plane)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Filter<TS, TV>(float* g, float* u, long stride, TV* t) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        double* t = stackalloc double[18];
-        double* r = stackalloc double[6];
-        for (int j = 0; j < 3; j++) G(g[j], g[3 + j], g[6 + j], t + j, 3);
+        for (int j = 0; j < 3; j++)
+            G<TS, TV>(TS.Load(g + j * stride), TS.Load(g + (3 + j) * stride), TS.Load(g + (6 + j) * stride),
+                out t[j], out t[3 + j], out t[6 + j], out t[9 + j], out t[12 + j], out t[15 + j]);
         for (int i = 0; i < 6; i++)
         {
-            G(t[3 * i], t[3 * i + 1], t[3 * i + 2], r, 1);
-            for (int q = 0; q < 6; q++) u[(6 * i + q) * plane] = (float)r[q];
+            G<TS, TV>(t[3 * i], t[3 * i + 1], t[3 * i + 2], out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
+            float* o = u + 6 * i * stride;
+            TS.Store(u0, o);
+            TS.Store(u1, o + stride);
+            TS.Store(u2, o + 2 * stride);
+            TS.Store(u3, o + 3 * stride);
+            TS.Store(u4, o + 4 * stride);
+            TS.Store(u5, o + 5 * stride);
         }
     }
 
-    /// <summary>Gᵀ x for six values.</summary>
-    private static void Gt(double x0, double x1, double x2, double x3, double x4, double x5, double* r, int step)
+    /// <summary>Gᵀ x for six vectors: [x0/4 − (x1 + x2)/6 + (x3 + x4)/24, (x2 − x1)/6 + (x3 − x4)/12, (x3 + x4 − x1 − x2)/6 + x5].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gt<TS, TV>(TV x0, TV x1, TV x2, TV x3, TV x4, TV x5, out TV r0, out TV r1, out TV r2)
+        where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        r[0] = x0 / 4 - (x1 + x2) / 6 + (x3 + x4) / 24;
-        r[step] = (x2 - x1) / 6 + (x3 - x4) / 12;
-        r[2 * step] = (x3 + x4 - x1 - x2) / 6 + x5;
+        TV s12 = TS.Add(x1, x2), d12 = TS.Subtract(x2, x1), s34 = TS.Add(x3, x4), d34 = TS.Subtract(x3, x4), sixth = TS.Create(1f / 6);
+        r0 = TS.MultiplyAdd(x0, TS.Create(0.25f), TS.MultiplyAdd(s34, TS.Create(1f / 24), TS.Multiply(s12, TS.Create(-1f / 6))));
+        r1 = TS.MultiplyAdd(d12, sixth, TS.Multiply(d34, TS.Create(1f / 12)));
+        r2 = TS.MultiplyAdd(TS.Subtract(s34, s12), sixth, x5);
     }
 
-    public static void FilterGradient(float* du, long plane, float* dg)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FilterGradient<TS, TV>(float* du, float* dg, long stride, TV* t) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        double* t = stackalloc double[18];
-        double* r = stackalloc double[3];
         for (int j = 0; j < 6; j++)
-            Gt(du[j * plane], du[(6 + j) * plane], du[(12 + j) * plane], du[(18 + j) * plane], du[(24 + j) * plane], du[(30 + j) * plane], t + j, 6);
+            Gt<TS, TV>(TS.Load(du + j * stride), TS.Load(du + (6 + j) * stride), TS.Load(du + (12 + j) * stride),
+                TS.Load(du + (18 + j) * stride), TS.Load(du + (24 + j) * stride), TS.Load(du + (30 + j) * stride),
+                out t[j], out t[6 + j], out t[12 + j]);
         for (int i = 0; i < 3; i++)
         {
-            double* row = t + 6 * i;
-            Gt(row[0], row[1], row[2], row[3], row[4], row[5], r, 1);
-            for (int q = 0; q < 3; q++) dg[3 * i + q] = (float)r[q];
+            TV* r = t + 6 * i;
+            Gt<TS, TV>(r[0], r[1], r[2], r[3], r[4], r[5], out var r0, out var r1, out var r2);
+            float* o = dg + 3 * i * stride;
+            TS.Store(r0, o);
+            TS.Store(r1, o + stride);
+            TS.Store(r2, o + 2 * stride);
         }
     }
 }
