@@ -130,15 +130,15 @@ internal static unsafe class ConvBenchmark
         return 0;
     }
 
-    /// <summary>Interleaved comparison of Winograd F(2×2, 3×3) and F(4×4, 3×3) (<see cref="ConvWinograd.Tile"/>), and of
-    /// F(4×4)'s chunk sizes, per pass on 3×3 stride-1 shapes: milliseconds per call (thread CPU time with one thread,
+    /// <summary>Interleaved comparison of Winograd F(2×2, 3×3), F(4×4, 3×3) (<see cref="ConvWinograd.Tile"/>) and the GEMM
+    /// paths (Winograd off), per pass on 3×3 stride-1 shapes: milliseconds per call (thread CPU time with one thread,
     /// immune to the neighbours' load; wall time with more), median of the rounds, and F(4×4)'s time over F(2×2)'s.
     /// Winograd is forced on (its speed rules off) so that every shape runs both tiles.</summary>
     private static int WinogradTiles(int rounds, int batch)
     {
         var backend = CpuBackend.Instance;
-        // (name, tile, tiles per chunk for F(2×2): F(4×4) takes 16/36 of it)
-        var variants = new (string Name, int Tile, int Chunk)[] { ("F2", 2, 144), ("F4", 4, 144), ("F4/324", 4, 324) };
+        // (name, tile (0: Winograd off, the GEMM path), tiles per chunk)
+        var variants = new (string Name, int Tile, int Chunk)[] { ("F2", 2, 144), ("F4", 4, 144), ("gemm", 0, 144) };
         bool cpuClock = ThreadSetting.Current == 1;
         Console.Error.WriteLine($"NeuralPS {backend.Description}; threads {ThreadSetting.Current}; ms per call ({(cpuClock ? "thread CPU time" : "wall time")}), median of {rounds}; load {MachineLoad.LoadAverage1()}");
         var shapes = new (string Name, ConvolutionGeometry G)[]
@@ -148,6 +148,8 @@ internal static unsafe class ConvBenchmark
             ("resnet-14", ConvolutionGeometry.Create(batch, 32, 14, 14, 32, 3, 3, padding: PaddingMode.Same)),
             ("resnet-7", ConvolutionGeometry.Create(batch, 64, 7, 7, 64, 3, 3, padding: PaddingMode.Same)),
             ("c64-28", ConvolutionGeometry.Create(batch, 64, 28, 28, 64, 3, 3, padding: PaddingMode.Same)),
+            ("c32-12-10", ConvolutionGeometry.Create(batch, 32, 12, 12, 32, 3, 3)),
+            ("c32-8-6", ConvolutionGeometry.Create(batch, 32, 8, 8, 32, 3, 3)),
         };
         int savedTile = ConvWinograd.Tile, savedChunk = ConvWinograd.TilesPerChunk, savedFilterChunk = ConvWinograd.FilterTilesPerChunk;
         ConvWinograd.Force = true;
@@ -173,6 +175,7 @@ internal static unsafe class ConvBenchmark
                     for (int r = 0; r < rounds; r++)
                         for (int v = 0; v < variants.Length; v++)
                         {
+                            ConvWinograd.Enabled = variants[v].Tile != 0;
                             ConvWinograd.Tile = variants[v].Tile;
                             ConvWinograd.TilesPerChunk = ConvWinograd.FilterTilesPerChunk = variants[v].Chunk;
                             // Rate counts "FLOPs" of 1 per call in units of 1e9: calls per second / 1e9.
@@ -188,6 +191,7 @@ internal static unsafe class ConvBenchmark
         finally
         {
             ConvWinograd.Force = false;
+            ConvWinograd.Enabled = true;
             ConvWinograd.Tile = savedTile;
             ConvWinograd.TilesPerChunk = savedChunk;
             ConvWinograd.FilterTilesPerChunk = savedFilterChunk;

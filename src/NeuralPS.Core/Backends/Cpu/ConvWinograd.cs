@@ -37,8 +37,9 @@ internal static unsafe class ConvWinograd
     /// NEURALPS_WINOGRAD_BACKWARD=0 turns it off.</summary>
     public static bool InBackward { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_BACKWARD") != "0";
 
-    /// <summary>Tiles per chunk for F(2×2): 16 GEMMs of this many rows; V and M of a chunk stay in L2. F(4×4) takes
-    /// 16/36 as many tiles (36 GEMMs), so that a chunk's V and M keep their size.</summary>
+    /// <summary>Tiles per chunk: α² GEMMs of this many rows. F(2×2)'s V and M of a chunk stay in L2; F(4×4)'s are 2.25×
+    /// larger, yet the same 144 rows measured faster than 64 (same bytes as F(2×2)): seed CNN conv 2, one thread,
+    /// forward 0.74 vs 1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512.</summary>
     public static int TilesPerChunk { get; set; } = 144;
 
     /// <summary>Fewer tiles in the whole batch than this and the GEMM paths are used: the filter transform
@@ -52,12 +53,13 @@ internal static unsafe class ConvWinograd
         && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.DilationHeight == 1 && g.DilationWidth == 1 && g.Groups == 1
         && g.InputChannels >= 16 && g.Filters >= 16 && g.Filters <= 4096 && g.OutputHeight >= 2 && g.OutputWidth >= 2
-        && (Force || ((long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles
-                      && g.Filters >= SgemmDriver.PanelWidth(SgemmBlocking.Path)));
+        && (Force || (long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles);
 
-    /// <summary>Tests: take every geometry the kernel can compute, ignoring the speed rules (<see cref="MinTiles"/>, and
-    /// at least one full SGEMM panel of filters: with 32 filters against AVX-512's 64-wide panels the input
-    /// gradient of the seed CNN's second conv measured ~10% slower than the classic path, 40% faster on AVX2).</summary>
+    /// <summary>Tests: take every geometry the kernel can compute, ignoring the speed rule (<see cref="MinTiles"/>).
+    /// A second rule, at least one full SGEMM panel of filters, kept 32-filter outputs such as the seed CNN's input
+    /// gradient of conv 2 off Winograd on AVX-512; with the vectorized filter transforms and F(4×4) it no longer
+    /// held: `bench conv --winograd-tiles`, one thread, AVX-512, Winograd's time over the GEMM path's: that input
+    /// gradient 0.83 (F(4×4)) and 0.85 (F(2×2)), 32 filters at 14×14 0.43–0.53, 16 at 28×28 0.59–0.78.</summary>
     internal static bool Force { get; set; }
 
     /// <summary>The input gradient of a 3×3 stride-1 convolution is itself one: dx = correlation of dy, padded
@@ -126,15 +128,25 @@ internal static unsafe class ConvWinograd
     /// <see cref="TileFor"/> choose. Benchmarks and tests set it to compare the two.</summary>
     public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, _ => 0 };
 
-    /// <summary>m of the F(m×m, 3×3) a pass of this geometry runs: <see cref="Tile"/> where set, else RULE.</summary>
+    /// <summary>m of the F(m×m, 3×3) a pass of this geometry runs: <see cref="Tile"/> where set, else F(4×4) where its
+    /// GEMMs (36 multiplies per 4×4 tile) do at most 3/4 of F(2×2)'s (16 per 2×2 tile) over the pass's output: the
+    /// data gradient's output is the forward's input. F(4×4)'s transforms cost more per output and its tiles waste
+    /// more at the edges, so its time follows the GEMM ratio r only partly. Measured (`bench conv --winograd-tiles`,
+    /// batch 64, one thread, F(4×4)'s time over F(2×2)'s on AVX2 / AVX-512): r = 0.56 (outputs 7, 8, 11, 12, 28)
+    /// 0.63–0.83; r = 0.73 (13×13, 14×14) 0.83–0.94; r = 0.81 (10×10) forward 1.03–1.04, filter gradient 0.73–0.98;
+    /// r = 1 (6×6) 1.12–1.32.</summary>
     internal static int TileFor(in ConvolutionGeometry g, Pass pass)
     {
         if (Tile != 0) return Tile;
-        return 4;
+        int h = pass == Pass.BackwardData ? g.InputHeight : g.OutputHeight, w = pass == Pass.BackwardData ? g.InputWidth : g.OutputWidth;
+        long f4 = 36L * ((h + 3) / 4) * ((w + 3) / 4), f2 = 16L * ((h + 1) / 2) * ((w + 1) / 2);
+        return 4 * f4 <= 3 * f2 ? 4 : 2;
     }
 
-    /// <summary>Tiles of side m over an output of h × w.</summary>
-    private static int Tiles(int h, int w, int m) => ((h + m - 1) / m) * ((w + m - 1) / m);
+    /// <summary>Images per chunk: <paramref name="tilesPerChunk"/> tiles' worth, but at least one chunk per thread
+    /// (F(4×4)'s 9 tiles per image of the seed CNN would otherwise leave one chunk for a batch of 16).</summary>
+    private static int ImagesPerChunk(int tilesPerChunk, int perImage, int batch) =>
+        Math.Clamp(tilesPerChunk / perImage, 1, Math.Max(1, batch / ConvParallel.Threads));
 
     private struct FilterJob
     {
@@ -144,15 +156,11 @@ internal static unsafe class ConvWinograd
         public int ImagesPerChunk, ChunksPerItem, TilesH, TilesW, Tile;
     }
 
-    /// <summary>Tiles per chunk of the filter gradient (the inner dimension of its K × C GEMMs) for F(2×2); F(4×4)
-    /// takes 16/36 as many, so that a chunk's transformed operands keep their size.</summary>
+    /// <summary>Tiles per chunk of the filter gradient (the inner dimension of its α² K × C GEMMs).</summary>
     public static int FilterTilesPerChunk { get; set; } = 144;
 
     /// <summary>Claimed items (runs of chunks with one partial each) per thread in the filter gradient.</summary>
     public static int ItemsPerThread { get; set; } = 2;
-
-    /// <summary>Tiles per chunk for an α×α tile, from a count set for F(2×2)'s 16 positions.</summary>
-    private static int ChunkTiles(int tilesForF2, int alpha) => Math.Max(1, tilesForF2 * 16 / (alpha * alpha));
 
     /// <summary>dW (overwritten) of a convolution <see cref="AppliesToBackwardFilter"/> takes, from x and dz (= dy ⊙ act′,
     /// already applied), by the same F(m×m, 3×3): the forward is Y_t = Aᵀ (U ⊙ V_t) A per tile with U = G g Gᵀ, so
@@ -171,7 +179,7 @@ internal static unsafe class ConvWinograd
     {
         int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
         int th = (g.OutputHeight + m - 1) / m, tw = (g.OutputWidth + m - 1) / m, perImage = th * tw;
-        int nb = Math.Clamp(ChunkTiles(FilterTilesPerChunk, TT.Alpha) / perImage, 1, g.Batch);
+        int nb = ImagesPerChunk(FilterTilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
         // Items claimed by the threads: runs of `per` chunks accumulated into one partial (in chunk order), about
         // ItemsPerThread items per thread, so fewer partials to sum than chunks while a descheduled thread's
@@ -311,7 +319,7 @@ internal static unsafe class ConvWinograd
     {
         int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
         int th = (g.OutputHeight + m - 1) / m, tw = (g.OutputWidth + m - 1) / m, perImage = th * tw;
-        int nb = Math.Clamp(ChunkTiles(TilesPerChunk, TT.Alpha) / perImage, 1, g.Batch);
+        int nb = ImagesPerChunk(TilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
         // Each chunk's work in multiply-adds: α² GEMMs of nb·perImage × K × C.
         int parts = ConvParallel.PartsFor(chunks, (long)positions * nb * perImage * k * c);
