@@ -7,12 +7,14 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Convolution;
 
-/// <summary>The Winograd F(2×2, 3×3) and F(4×4, 3×3) forward, input gradient and filter gradient against the naive direct convolution (float64 sums) on the
-/// geometries it takes: odd and even output sizes (tiles past the edge), every padding form, channel and
-/// filter counts that are not multiples of any vector width, chunks of one and of several images, fused
-/// and unfused activations. Each case first asserts that the Winograd path applies, so a geometry that
-/// silently fell back to another path could not pass. Tolerance 1e-5·(1 + C·9): ten times tighter than the
-/// GEMM paths' test (all cases here also pass at 1e-6·(1 + C·9)).</summary>
+/// <summary>The Winograd F(2×2, 3×3) and F(4×4, 3×3) forward, input gradient and filter gradient against the naive
+/// direct convolution (float64 sums) on the geometries they take, each with both tiles: odd and even output sizes
+/// (tiles past the edge), every padding form, channel and filter counts that are not multiples of any vector width,
+/// chunks of one and of several images, fused and unfused activations. Each case first asserts that the Winograd path
+/// applies, so a geometry that silently fell back to another path could not pass. Tolerance 1e-5·(1 + terms summed)
+/// for both tiles: ten times tighter than the GEMM paths' test. Measured maxima per unit on all three vector paths:
+/// F(2×2) below 6e-8, F(4×4) below 6e-7 (its coefficients run to 8 and 1/24); NEURALPS_WINOGRAD_ERRORS=file lists
+/// every case's.</summary>
 [Collection(ConvSettingsCollection.Name)]
 public class ConvWinogradTests
 {
@@ -32,10 +34,7 @@ public class ConvWinogradTests
         }
     }
 
-    /// <summary>Tolerance per unit of (1 + terms summed) for F(m×m): F(2×2)'s is ten times tighter than the GEMM paths'
-    /// test; F(4×4)'s transforms (coefficients up to 8 and 1/24) cost about a decimal digit (measured maxima in the
-    /// issue-11 note: F(2×2) below 1e-6, F(4×4) below 1e-5 per unit).</summary>
-    private static double Tolerance(int tile) => tile == 4 ? 4e-5 : 1e-5;
+    private const double Tolerance = 1e-5;
 
     private static T WithTile<T>(int tile, Func<T> body)
     {
@@ -72,7 +71,7 @@ public class ConvWinogradTests
                     var y = new Tensor(n, k, g.OutputHeight, g.OutputWidth);
                     y.Fill(float.NaN);
                     CpuBackend.Instance.Conv2dForward(x, weight, bias, y, g, act, 0.1f);
-                    double tol = Tolerance(tile) * (1 + g.PatchSize);
+                    double tol = Tolerance * (1 + g.PatchSize);
                     for (int i = 0; i < expected.Length; i++)
                         Assert.True(Math.Abs(expected[i] - y[i]) <= tol, $"y[{i}] (F({tile}), {act}, {tiles} tiles per chunk): expected {expected[i]}, got {y[i]}");
                     Report("forward", tile, g, expected, y, 1 + g.PatchSize);
@@ -107,7 +106,7 @@ public class ConvWinogradTests
             var dx = new Tensor(n, c, h, w);
             dx.Fill(float.NaN);
             CpuBackend.Instance.Conv2dBackwardData(dy, weight, dx, g);
-            double tol = Tolerance(tile) * (1 + k * 9);
+            double tol = Tolerance * (1 + k * 9);
             for (int i = 0; i < expected.Length; i++)
                 Assert.True(Math.Abs(expected[i] - dx[i]) <= tol, $"dx[{i}] (F({tile})): expected {expected[i]}, got {dx[i]}");
             Report("data", tile, g, expected, dx, 1 + k * 9);
@@ -141,7 +140,7 @@ public class ConvWinogradTests
             var expectedW = new float[g.WeightSize];
             var expectedB = new float[k];
             ConvNaive.BackwardFilter(x.Span, dy.Span, expectedW, expectedB, g);
-            double tol = Tolerance(tile) * (1 + n * g.OutputPlane);
+            double tol = Tolerance * (1 + n * g.OutputPlane);
             foreach (int tiles in new[] { 1, 144, 100000 })
             {
                 ConvWinograd.FilterTilesPerChunk = tiles;
@@ -198,6 +197,33 @@ public class ConvWinogradTests
         ConvWinograd.InFilterGradient = false;
         try { Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3))); }
         finally { ConvWinograd.InFilterGradient = saved; }
+    }
+
+    /// <summary>F(4×4) where its GEMMs do at most 3/4 of F(2×2)'s on the pass's output (the input gradient's is the
+    /// forward's input), F(2×2) elsewhere; <see cref="ConvWinograd.Tile"/> (NEURALPS_WINOGRAD_TILE) overrides.</summary>
+    [Fact]
+    public void F4_is_chosen_per_pass_where_it_saves_a_quarter_of_the_gemm_work()
+    {
+        int saved = ConvWinograd.Tile;
+        try
+        {
+            ConvWinograd.Tile = 0;
+            var seed2 = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3); // 11×11 out: 324 vs 576; 13×13 in: 576 vs 784
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData));
+            var small = ConvolutionGeometry.Create(64, 32, 8, 8, 32, 3, 3); // 6×6 out: 144 vs 144; 8×8 in: 144 vs 256
+            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
+            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardFilter));
+            Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
+            var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: 324 vs 400
+            Assert.Equal(2, ConvWinograd.TileFor(ten, ConvWinograd.Pass.Forward));
+            ConvWinograd.Tile = 2;
+            Assert.Equal(2, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
+            ConvWinograd.Tile = 4;
+            Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
+        }
+        finally { ConvWinograd.Tile = saved; }
     }
 
     /// <summary>With <see cref="ConvWinograd.InTraining"/> off, inference takes Winograd and the training forward
