@@ -200,7 +200,8 @@ public class ConvWinogradTests
     }
 
     /// <summary>F(4×4) where its GEMMs do at most 3/4 of F(2×2)'s on the pass's output (the input gradient's is the
-    /// forward's input), F(2×2) elsewhere; <see cref="ConvWinograd.Tile"/> (NEURALPS_WINOGRAD_TILE) overrides.</summary>
+    /// forward's input) and, but for the filter gradient, the batch fills a chunk; F(2×2) elsewhere;
+    /// <see cref="ConvWinograd.Tile"/> (NEURALPS_WINOGRAD_TILE) overrides.</summary>
     [Fact]
     public void F4_is_chosen_per_pass_where_it_saves_a_quarter_of_the_gemm_work()
     {
@@ -218,6 +219,10 @@ public class ConvWinogradTests
             Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
             var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: 324 vs 400
             Assert.Equal(2, ConvWinograd.TileFor(ten, ConvWinograd.Pass.Forward));
+            var batch8 = ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3); // 72 F(4×4) tiles: less than one chunk
+            Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.Forward));
+            Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardData));
+            Assert.Equal(4, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardFilter));
             ConvWinograd.Tile = 2;
             Assert.Equal(2, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
             ConvWinograd.Tile = 4;

@@ -39,7 +39,7 @@ internal static unsafe class ConvWinograd
 
     /// <summary>Tiles per chunk: α² GEMMs of this many rows. F(2×2)'s V and M of a chunk stay in L2; F(4×4)'s are 2.25×
     /// larger, yet the same 144 rows measured faster than 64 (same bytes as F(2×2)): seed CNN conv 2, one thread,
-    /// forward 0.74 vs 1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512.</summary>
+    /// forward 0.74 vs 0.95–1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512.</summary>
     public static int TilesPerChunk { get; set; } = 144;
 
     /// <summary>Fewer tiles in the whole batch than this and the GEMM paths are used: the filter transform
@@ -129,18 +129,23 @@ internal static unsafe class ConvWinograd
     public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, _ => 0 };
 
     /// <summary>m of the F(m×m, 3×3) a pass of this geometry runs: <see cref="Tile"/> where set, else F(4×4) where its
-    /// GEMMs (36 multiplies per 4×4 tile) do at most 3/4 of F(2×2)'s (16 per 2×2 tile) over the pass's output: the
-    /// data gradient's output is the forward's input. F(4×4)'s transforms cost more per output and its tiles waste
+    /// GEMMs (36 multiplies per 4×4 tile) do at most 3/4 of F(2×2)'s (16 per 2×2 tile) over the pass's output (the
+    /// data gradient's output is the forward's input) and, for the forward and the data gradient, the batch fills at
+    /// least one chunk of <see cref="TilesPerChunk"/> tiles: each of their GEMMs packs its whole U_ξ (K × C) for the
+    /// chunk's rows, 36 of them per chunk instead of 16. F(4×4)'s transforms cost more per output and its tiles waste
     /// more at the edges, so its time follows the GEMM ratio r only partly. Measured (`bench conv --winograd-tiles`,
-    /// batch 64, one thread, F(4×4)'s time over F(2×2)'s on AVX2 / AVX-512): r = 0.56 (outputs 7, 8, 11, 12, 28)
-    /// 0.63–0.83; r = 0.73 (13×13, 14×14) 0.83–0.94; r = 0.81 (10×10) forward 1.03–1.04, filter gradient 0.73–0.98;
-    /// r = 1 (6×6) 1.12–1.32.</summary>
+    /// one thread, F(4×4)'s time over F(2×2)'s on AVX2 / AVX-512), batch 64: r = 0.56 (outputs 7, 8, 11, 12, 28)
+    /// 0.63–0.83; r = 0.73 (13×13, 14×14) 0.83–1.03; r = 0.81 (10×10) forward 1.03–1.13, filter gradient 0.73–0.98;
+    /// r = 1 (6×6) 1.12–1.32. Batch 8, forward and data gradient: 392 tiles (28×28) 0.72–0.77; 128 (14×14) 1.04–1.08;
+    /// 72 (11×11, 13×13) 0.95–1.10; 32 (7×7) 1.10–1.27; the filter gradient 0.64–0.93 in all four.</summary>
     internal static int TileFor(in ConvolutionGeometry g, Pass pass)
     {
         if (Tile != 0) return Tile;
         int h = pass == Pass.BackwardData ? g.InputHeight : g.OutputHeight, w = pass == Pass.BackwardData ? g.InputWidth : g.OutputWidth;
-        long f4 = 36L * ((h + 3) / 4) * ((w + 3) / 4), f2 = 16L * ((h + 1) / 2) * ((w + 1) / 2);
-        return 4 * f4 <= 3 * f2 ? 4 : 2;
+        long tiles4 = (long)((h + 3) / 4) * ((w + 3) / 4), tiles2 = (long)((h + 1) / 2) * ((w + 1) / 2);
+        bool fewer = 4 * 36 * tiles4 <= 3 * 16 * tiles2;
+        bool enough = pass == Pass.BackwardFilter || g.Batch * tiles4 >= TilesPerChunk;
+        return fewer && enough ? 4 : 2;
     }
 
     /// <summary>Images per chunk: <paramref name="tilesPerChunk"/> tiles' worth, but at least one chunk per thread
