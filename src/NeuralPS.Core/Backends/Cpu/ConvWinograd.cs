@@ -39,7 +39,8 @@ internal static unsafe class ConvWinograd
 
     /// <summary>Tiles per chunk: α² GEMMs of this many rows. F(2×2)'s V and M of a chunk stay in L2; F(4×4)'s are 2.25×
     /// larger, yet the same 144 rows measured faster than 64 (same bytes as F(2×2)): seed CNN conv 2, one thread,
-    /// forward 0.74 vs 0.95–1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512.</summary>
+    /// forward 0.74 vs 0.95–1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512
+    /// (96–192 rows within ±3% of 144).</summary>
     public static int TilesPerChunk { get; set; } = 144;
 
     /// <summary>Fewer tiles in the whole batch than this and the GEMM paths are used: the filter transform
