@@ -24,7 +24,8 @@ namespace NeuralPS.Bench;
 /// shapes, NeuralPS vs im2col + OpenBLAS, interleaved, in the form of the gemm lines.
 /// Diagnostics: --eval-each-epoch (test accuracy after every epoch, one JSON line each), --limit N
 /// (training samples), --profile (per-layer forward/backward wall and CPU time of a few batches),
-/// conv --sweep (chunking strategies) / --breakdown IMAGES (im2col, col2im and GEMM costs), --chunk
+/// conv --sweep (chunking strategies) / --winograd-tiles (Winograd F(2×2) vs F(4×4) per pass) / --breakdown IMAGES
+/// (im2col, col2im and GEMM costs), --chunk
 /// COLUMNS (the im2col chunk width), --classic-im2col / --pixel-major (force one GEMM layout; default: by shape).</summary>
 public static class CnnCommand
 {
@@ -37,12 +38,12 @@ public static class CnnCommand
         if (a.Flag("no-cache")) ConvIm2ColGemm.CacheColumns = false;
         if (workload == "conv" || a.Flag("conv-only"))
         {
-            bool quick = a.Flag("quick"), sweep = a.Flag("sweep");
+            bool quick = a.Flag("quick"), sweep = a.Flag("sweep"), winogradTiles = a.Flag("winograd-tiles");
             int rounds = a.Int("rounds", 5), batch = a.Int("batch", 64);
             int? breakdown = a.IntOrNull("breakdown"), threads = a.IntOrNull("threads");
             a.ThrowOnUnused();
             ThreadSetting.Apply(threads);
-            return breakdown is int images ? ConvBreakdown.Run(images) : ConvBenchmark.Run(quick, rounds, batch, sweep);
+            return breakdown is int images ? ConvBreakdown.Run(images) : ConvBenchmark.Run(quick, rounds, batch, sweep, winogradTiles);
         }
         if (workload is not ("cnn" or "resnet"))
             throw new ArgumentException($"Unknown workload '{workload}' (cnn, resnet, conv).");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NeuralPS.Core.Backends;
+using NeuralPS.Core.Backends.Cpu;
 using NeuralPS.Core.Tensors;
 
 using NeuralPS.Bench.Common;
@@ -14,9 +15,10 @@ namespace NeuralPS.Bench.Cnn;
 /// {"workload":"conv-seed2-fwd","metric":"gflops","neuralps":…,"reference":…,"reference_name":"openblas-im2col",…}</summary>
 internal static unsafe class ConvBenchmark
 {
-    public static int Run(bool quick, int rounds, int batch, bool sweep = false)
+    public static int Run(bool quick, int rounds, int batch, bool sweep = false, bool winogradTiles = false)
     {
         if (sweep) return Sweep(rounds, batch);
+        if (winogradTiles) return WinogradTiles(rounds, batch);
         bool haveBlas = BlasConv.TryLoad(out string blasError);
         if (!haveBlas) Console.Error.WriteLine($"reference unavailable: {blasError}");
         else BlasConv.SetThreads(ThreadSetting.Current);
@@ -123,6 +125,76 @@ internal static unsafe class ConvBenchmark
                     }
                 Console.Error.WriteLine($"{name + "-" + pass,-22} " + string.Join("  ", variants.Select((v, i) => $"{v.Name} {Median(rates[i]),6:F1}")));
             }
+        }
+        Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
+        return 0;
+    }
+
+    /// <summary>Interleaved comparison of Winograd F(2×2, 3×3), F(4×4, 3×3) (<see cref="ConvWinograd.Tile"/>) and the GEMM
+    /// paths (Winograd off), per pass on 3×3 stride-1 shapes: milliseconds per call (thread CPU time with one thread,
+    /// immune to the neighbours' load; wall time with more), median of the rounds, and F(4×4)'s time over F(2×2)'s.
+    /// Winograd is forced on (its speed rules off) so that every shape runs both tiles.</summary>
+    private static int WinogradTiles(int rounds, int batch)
+    {
+        var backend = CpuBackend.Instance;
+        // (name, tile (0: Winograd off, the GEMM path), tiles per chunk)
+        var variants = new (string Name, int Tile, int Chunk)[] { ("F2", 2, 144), ("F4", 4, 144), ("gemm", 0, 144) };
+        bool cpuClock = ThreadSetting.Current == 1;
+        Console.Error.WriteLine($"NeuralPS {backend.Description}; threads {ThreadSetting.Current}; ms per call ({(cpuClock ? "thread CPU time" : "wall time")}), median of {rounds}; load {MachineLoad.LoadAverage1()}");
+        var shapes = new (string Name, ConvolutionGeometry G)[]
+        {
+            ("conv-seed2", ConvolutionGeometry.Create(batch, 32, 13, 13, 64, 3, 3)),
+            ("resnet-28", ConvolutionGeometry.Create(batch, 16, 28, 28, 16, 3, 3, padding: PaddingMode.Same)),
+            ("resnet-14", ConvolutionGeometry.Create(batch, 32, 14, 14, 32, 3, 3, padding: PaddingMode.Same)),
+            ("resnet-7", ConvolutionGeometry.Create(batch, 64, 7, 7, 64, 3, 3, padding: PaddingMode.Same)),
+            ("c64-28", ConvolutionGeometry.Create(batch, 64, 28, 28, 64, 3, 3, padding: PaddingMode.Same)),
+            ("c32-12-10", ConvolutionGeometry.Create(batch, 32, 12, 12, 32, 3, 3)),
+            ("c32-8-6", ConvolutionGeometry.Create(batch, 32, 8, 8, 32, 3, 3)),
+        };
+        int savedTile = ConvWinograd.Tile, savedChunk = ConvWinograd.TilesPerChunk, savedFilterChunk = ConvWinograd.FilterTilesPerChunk;
+        ConvWinograd.Force = true;
+        try
+        {
+            foreach (var (name, g) in shapes)
+            {
+                var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
+                var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
+                var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
+                var dy = Random(y.Shape, 3);
+                var dx = new Tensor(x.Shape);
+                var dw = new Tensor(w.Shape);
+                var passes = new (string Pass, Action Run)[]
+                {
+                    ("fwd", () => backend.Conv2dForward(x, w, null, y, g, ActivationKind.ReLU)),
+                    ("bwd-data", () => backend.Conv2dBackwardData(dy, w, dx, g)),
+                    ("bwd-filter", () => backend.Conv2dBackwardFilter(x, dy, dw, null, g)),
+                };
+                foreach (var (pass, run) in passes)
+                {
+                    var ms = variants.Select(_ => new List<double>()).ToArray();
+                    for (int r = 0; r < rounds; r++)
+                        for (int v = 0; v < variants.Length; v++)
+                        {
+                            ConvWinograd.Enabled = variants[v].Tile != 0;
+                            ConvWinograd.Tile = variants[v].Tile;
+                            ConvWinograd.TilesPerChunk = ConvWinograd.FilterTilesPerChunk = variants[v].Chunk;
+                            // Rate counts "FLOPs" of 1 per call in units of 1e9: calls per second / 1e9.
+                            double callsPerSecond = (cpuClock ? CpuRate(run, 1, 0.15) : Rate(run, 1, 0.15)) * 1e9;
+                            ms[v].Add(1e3 / callsPerSecond);
+                        }
+                    double f2 = Median(ms[0]);
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name + "-" + pass,-22} ")
+                        + string.Join("  ", variants.Select((v, i) => string.Create(CultureInfo.InvariantCulture, $"{v.Name} {Median(ms[i]),7:F3} ms ({Median(ms[i]) / f2:F2})"))));
+                }
+            }
+        }
+        finally
+        {
+            ConvWinograd.Force = false;
+            ConvWinograd.Enabled = true;
+            ConvWinograd.Tile = savedTile;
+            ConvWinograd.TilesPerChunk = savedChunk;
+            ConvWinograd.FilterTilesPerChunk = savedFilterChunk;
         }
         Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;

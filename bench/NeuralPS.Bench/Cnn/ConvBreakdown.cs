@@ -45,9 +45,9 @@ internal static unsafe class ConvBreakdown
                 ("N64 bfilt wino 288/2", bflops, Filter(true, 288, 2)),
                 ("N64 bfilt wino 72/1", bflops, Filter(true, 72, 1)),
                 ("wino 4img: x to pm", 0, () => ConvIm2RowGemm.ToPixelMajor(xp, 4, 32, 169, g.InputSize, dxp)),
-                ("wino 4img: V", 0, () => ConvWinograd.TransformInput<Simd256, System.Runtime.Intrinsics.Vector256<float>>(dxp, 4, g, 6, 6, cp, 144 * 32 + 32)),
+                ("wino 4img: V", 0, () => ConvWinograd.TransformInput<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF2>(dxp, 4, g, 6, 6, cp, 144 * 32 + 32)),
                 ("wino 4img: dy to pm", 0, () => ConvIm2RowGemm.ToPixelMajor(yp, 4, 64, 121, g.OutputSize, dwp)),
-                ("wino 4img: Z", 0, () => ConvWinograd.TransformGradient<Simd256, System.Runtime.Intrinsics.Vector256<float>>(dwp, 4, g, 6, 6, yp, 144 * 64 + 32)),
+                ("wino 4img: Z", 0, () => ConvWinograd.TransformGradient<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF2>(dwp, 4, g, 6, 6, yp, 144 * 64 + 32)),
                 ("wino 4img: 16 gemm", 16 * 2.0 * 64 * 32 * 144, () => { for (int xi = 0; xi < 16; xi++) Sgemm.Multiply(true, false, 64, 32, 144, 1f, yp + xi * (144 * 64 + 32), 64, cp + xi * (144 * 32 + 32), 32, 0f, dxp + xi * 2048, 32, default, null, s1); }),
                 ("wino 4img: 16 gemm NN", 16 * 2.0 * 64 * 32 * 144, () => { for (int xi = 0; xi < 16; xi++) Sgemm.Multiply(false, false, 64, 32, 144, 1f, yp + xi * (144 * 64 + 32), 144, cp + xi * (144 * 32 + 32), 32, 0f, dxp + xi * 2048, 32, default, null, s1); }),
                 ("wino 4img: 16 gemm CtK", 16 * 2.0 * 64 * 32 * 144, () => { for (int xi = 0; xi < 16; xi++) Sgemm.Multiply(true, false, 32, 64, 144, 1f, cp + xi * (144 * 32 + 32), 32, yp + xi * (144 * 64 + 32), 64, 0f, dxp + xi * 2048, 64, default, null, s1); }),
@@ -68,6 +68,12 @@ internal static unsafe class ConvBreakdown
                 ("gemm bfilt NPS", 2.0 * K * L * P, () => Sgemm.Multiply(false, true, K, P, L, 1f, yp, L, cp, L, 0f, dwp, P, default, null, s1)),
                 ("gemm bfilt OBL", 2.0 * K * L * P, () => BlasConv.Gemm(false, true, K, P, L, yp, L, cp, L, 0f, dwp, P)),
             };
+            if (Simd512.IsSupported)
+                items = items.Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF2>("F2 4img", 4, xp))
+                    .Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF4>("F4 16img", 16, xp)).ToArray();
+            else
+                items = items.Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF2>("F2 4img", 4, xp))
+                    .Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF4>("F4 16img", 16, xp)).ToArray();
             var times = items.Select(_ => new List<double>()).ToArray();
             for (int r = 0; r < 7; r++)
                 for (int i = 0; i < items.Length; i++)
@@ -87,6 +93,40 @@ internal static unsafe class ConvBreakdown
             }
         }
         return 0;
+    }
+
+    /// <summary>The pieces of one Winograd forward chunk of 144 tiles of the seed CNN's conv 2 (fused ReLU).</summary>
+    private static (string Name, double Flops, Action Run)[] WinogradPieces<TS, TV, TT>(string label, int images, float* x)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
+    {
+        var g = ConvolutionGeometry.Create(images, 32, 13, 13, 64, 3, 3);
+        int th = (11 + TT.M - 1) / TT.M, tiles = images * th * th, positions = TT.Alpha * TT.Alpha;
+        long vStride = tiles * 32L + 32, mStride = tiles * 64L + 32;
+        float* xn = Pin(images * g.InputSize + 64), v = Pin(positions * vStride), m = Pin(positions * mStride);
+        float* u = Pin(positions * 2048), yt = Pin(images * g.OutputSize + 64), y = Pin(images * g.OutputSize + 64), bias = Pin(80);
+        var s1 = ConvParallel.SingleThread;
+        return new (string, double, Action)[]
+        {
+            ($"{label}: x to pm", 0, () => ConvIm2RowGemm.ToPixelMajor(x, images, 32, 169, g.InputSize, xn)),
+            ($"{label}: V", 0, () => ConvWinograd.TransformInput<TS, TV, TT>(xn, images, g, th, th, v, vStride)),
+            ($"{label}: gemms", positions * 2.0 * tiles * 64 * 32, () =>
+            {
+                for (int xi = 0; xi < positions; xi++)
+                    Sgemm.Multiply(false, true, tiles, 64, 32, 1f, v + xi * vStride, 32, u + xi * 2048, 32, 0f, m + xi * mStride, 64, default, null, s1);
+            }),
+            ($"{label}: out", 0, () => ConvWinograd.TransformOutput<TS, TV, TT>(m, mStride, images, g, th, th, bias, ActivationKind.ReLU, 0f, yt)),
+            ($"{label}: y from pm", 0, () => ConvIm2RowGemm.FromPixelMajor(yt, images, 64, 121, y, g.OutputSize)),
+        };
+    }
+
+    private static readonly List<float[]> Pinned = new();
+
+    /// <summary>A pinned buffer that lives as long as the process (the pieces' closures hold only its address).</summary>
+    private static float* Pin(long n)
+    {
+        var a = Fill((int)n);
+        Pinned.Add(a);
+        return (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref a[0]);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]

@@ -7,29 +7,49 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Convolution;
 
-/// <summary>The Winograd F(2×2, 3×3) forward against the naive direct convolution (float64 sums) on the
-/// geometries it takes: odd and even output sizes (tiles past the edge), every padding form, channel and
-/// filter counts that are not multiples of any vector width, chunks of one and of several images, fused
-/// and unfused activations. Each case first asserts that the Winograd path applies, so a geometry that
-/// silently fell back to another path could not pass. Tolerance 1e-5·(1 + C·9): ten times tighter than the
-/// GEMM paths' test (all cases here also pass at 1e-6·(1 + C·9)).</summary>
+/// <summary>The Winograd F(2×2, 3×3) and F(4×4, 3×3) forward, input gradient and filter gradient against the naive
+/// direct convolution (float64 sums) on the geometries they take, each with both tiles: odd and even output sizes
+/// (tiles past the edge), every padding form, channel and filter counts that are not multiples of any vector width,
+/// chunks of one and of several images, fused and unfused activations. Each case first asserts that the Winograd path
+/// applies, so a geometry that silently fell back to another path could not pass. Tolerance 1e-5·(1 + terms summed)
+/// for both tiles: ten times tighter than the GEMM paths' test. Measured maxima per unit on all three vector paths:
+/// F(2×2) below 6e-8, F(4×4) below 6e-7 (its coefficients run to 8 and 1/24); NEURALPS_WINOGRAD_ERRORS=file lists
+/// every case's.</summary>
 [Collection(ConvSettingsCollection.Name)]
 public class ConvWinogradTests
 {
     public static IEnumerable<object[]> Geometries()
     {
-        // n, c, h, w, k, padding, padH, padW
-        yield return new object[] { 3, 32, 13, 13, 64, PaddingMode.Valid, 0, 0 };   // the seed CNN's second conv
-        yield return new object[] { 2, 16, 12, 12, 16, PaddingMode.Valid, 0, 0 };   // even output (10×10)
-        yield return new object[] { 2, 17, 9, 11, 33, PaddingMode.Same, 0, 0 };     // ragged channels and filters
-        yield return new object[] { 1, 24, 5, 4, 20, PaddingMode.Explicit, 2, 1 };  // padding wider than a tile
-        yield return new object[] { 5, 19, 7, 8, 18, PaddingMode.Same, 0, 0 };      // several chunks
-        yield return new object[] { 2, 40, 4, 4, 48, PaddingMode.Valid, 0, 0 };    // one 2×2 tile per image
+        foreach (int tile in new[] { 2, 4 })
+        {
+            // tile, n, c, h, w, k, padding, padH, padW
+            yield return new object[] { tile, 3, 32, 13, 13, 64, PaddingMode.Valid, 0, 0 };   // the seed CNN's second conv
+            yield return new object[] { tile, 2, 16, 12, 12, 16, PaddingMode.Valid, 0, 0 };   // even output (10×10)
+            yield return new object[] { tile, 2, 17, 9, 11, 33, PaddingMode.Same, 0, 0 };     // ragged channels and filters
+            yield return new object[] { tile, 1, 24, 5, 4, 20, PaddingMode.Explicit, 2, 1 };  // padding wider than an F(2×2) tile
+            yield return new object[] { tile, 5, 19, 7, 8, 18, PaddingMode.Same, 0, 0 };      // several chunks
+            yield return new object[] { tile, 2, 40, 4, 4, 48, PaddingMode.Valid, 0, 0 };     // one 2×2 tile per image, a ragged 4×4 one
+            yield return new object[] { tile, 3, 16, 10, 10, 24, PaddingMode.Valid, 0, 0 };   // one full 4×4 tile per cell (8×8 output)
+            yield return new object[] { tile, 2, 21, 15, 9, 17, PaddingMode.Explicit, 1, 2 }; // ragged 4×4 tiles on both axes
+        }
+    }
+
+    private const double Tolerance = 1e-5;
+
+    private static T WithTile<T>(int tile, Func<T> body)
+    {
+        int saved = ConvWinograd.Tile;
+        ConvWinograd.Tile = tile;
+        try { return body(); }
+        finally { ConvWinograd.Tile = saved; }
     }
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void Forward_MatchesNaiveConvolution(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
+    public void Forward_MatchesNaiveConvolution(int tile, int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw) =>
+        WithTile(tile, () => Forward(tile, n, c, h, w, k, pad, ph, pw));
+
+    private static int Forward(int tile, int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
     {
         var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
         ConvWinograd.Force = true;
@@ -51,9 +71,10 @@ public class ConvWinogradTests
                     var y = new Tensor(n, k, g.OutputHeight, g.OutputWidth);
                     y.Fill(float.NaN);
                     CpuBackend.Instance.Conv2dForward(x, weight, bias, y, g, act, 0.1f);
-                    double tol = 1e-5 * (1 + g.PatchSize);
+                    double tol = Tolerance * (1 + g.PatchSize);
                     for (int i = 0; i < expected.Length; i++)
-                        Assert.True(Math.Abs(expected[i] - y[i]) <= tol, $"y[{i}] ({act}, {tiles} tiles per chunk): expected {expected[i]}, got {y[i]}");
+                        Assert.True(Math.Abs(expected[i] - y[i]) <= tol, $"y[{i}] (F({tile}), {act}, {tiles} tiles per chunk): expected {expected[i]}, got {y[i]}");
+                    Report("forward", tile, g, expected, y, 1 + g.PatchSize);
                 }
         }
         finally
@@ -61,11 +82,15 @@ public class ConvWinogradTests
             ConvWinograd.TilesPerChunk = saved;
             ConvWinograd.Force = false;
         }
+        return 0;
     }
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void BackwardData_MatchesNaive(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
+    public void BackwardData_MatchesNaive(int tile, int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw) =>
+        WithTile(tile, () => BackwardData(tile, n, c, h, w, k, pad, ph, pw));
+
+    private static int BackwardData(int tile, int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
     {
         var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
         ConvWinograd.Force = true;
@@ -73,7 +98,7 @@ public class ConvWinogradTests
         {
             bool applies = ConvWinograd.AppliesToBackwardData(g);
             Assert.Equal(g.PadTop <= 2 && g.PadLeft <= 2 && g.PadBottom <= 2 && g.PadRight <= 2, applies);
-            if (!applies) return;
+            if (!applies) return 0;
             var dy = GradientCheck.Random(new Shape(n, k, g.OutputHeight, g.OutputWidth), 14);
             var weight = GradientCheck.Random(new Shape(k, c, 3, 3), 15);
             var expected = new float[n * g.InputSize];
@@ -81,14 +106,16 @@ public class ConvWinogradTests
             var dx = new Tensor(n, c, h, w);
             dx.Fill(float.NaN);
             CpuBackend.Instance.Conv2dBackwardData(dy, weight, dx, g);
-            double tol = 1e-5 * (1 + k * 9);
+            double tol = Tolerance * (1 + k * 9);
             for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(expected[i] - dx[i]) <= tol, $"dx[{i}]: expected {expected[i]}, got {dx[i]}");
+                Assert.True(Math.Abs(expected[i] - dx[i]) <= tol, $"dx[{i}] (F({tile})): expected {expected[i]}, got {dx[i]}");
+            Report("data", tile, g, expected, dx, 1 + k * 9);
         }
         finally
         {
             ConvWinograd.Force = false;
         }
+        return 0;
     }
 
     /// <summary>The Winograd filter gradient (and the bias gradient beside it) against the naive float64 sums, with
@@ -97,10 +124,13 @@ public class ConvWinogradTests
     /// call gives bit-identical results (deterministic whichever thread took which chunk).</summary>
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void BackwardFilter_MatchesNaive(int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
+    public void BackwardFilter_MatchesNaive(int tile, int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw) =>
+        WithTile(tile, () => BackwardFilter(tile, n, c, h, w, k, pad, ph, pw));
+
+    private static int BackwardFilter(int tile, int n, int c, int h, int w, int k, PaddingMode pad, int ph, int pw)
     {
         var g = ConvolutionGeometry.Create(n, c, h, w, k, 3, 3, 1, 1, pad, ph, pw, 1, 1, 1);
-        int saved = ConvWinograd.TilesPerChunk;
+        int saved = ConvWinograd.FilterTilesPerChunk;
         ConvWinograd.Force = true;
         try
         {
@@ -110,29 +140,41 @@ public class ConvWinogradTests
             var expectedW = new float[g.WeightSize];
             var expectedB = new float[k];
             ConvNaive.BackwardFilter(x.Span, dy.Span, expectedW, expectedB, g);
-            double tol = 1e-5 * (1 + n * g.OutputPlane);
+            double tol = Tolerance * (1 + n * g.OutputPlane);
             foreach (int tiles in new[] { 1, 144, 100000 })
             {
-                ConvWinograd.TilesPerChunk = tiles;
+                ConvWinograd.FilterTilesPerChunk = tiles;
                 var dw = new Tensor(k, c, 3, 3);
                 var db = new Tensor(k);
                 dw.Fill(float.NaN);
                 db.Fill(float.NaN);
                 CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dw, db, g);
                 for (int i = 0; i < expectedW.Length; i++)
-                    Assert.True(Math.Abs(expectedW[i] - dw[i]) <= tol, $"dW[{i}] ({tiles} tiles per chunk): expected {expectedW[i]}, got {dw[i]}");
+                    Assert.True(Math.Abs(expectedW[i] - dw[i]) <= tol, $"dW[{i}] (F({tile}), {tiles} tiles per chunk): expected {expectedW[i]}, got {dw[i]}");
                 for (int i = 0; i < k; i++)
                     Assert.True(Math.Abs(expectedB[i] - db[i]) <= tol, $"dbias[{i}]: expected {expectedB[i]}, got {db[i]}");
                 var again = new Tensor(k, c, 3, 3);
                 CpuBackend.Instance.Conv2dBackwardFilter(x, dy, again, null, g);
                 Assert.Equal(dw.ToArray(), again.ToArray());
+                Report("filter", tile, g, expectedW, dw, 1 + n * g.OutputPlane);
             }
         }
         finally
         {
-            ConvWinograd.TilesPerChunk = saved;
+            ConvWinograd.FilterTilesPerChunk = saved;
             ConvWinograd.Force = false;
         }
+        return 0;
+    }
+
+    /// <summary>NEURALPS_WINOGRAD_ERRORS=path appends each case's max |error| / (1 + terms) there (the note's table).</summary>
+    private static void Report(string pass, int tile, in ConvolutionGeometry g, float[] expected, Tensor actual, int terms)
+    {
+        string? path = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_ERRORS");
+        if (path is null) return;
+        double max = 0;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - actual[i]));
+        File.AppendAllText(path, $"{pass}\tF{tile}\t{g}\t{max / terms:E2}\n");
     }
 
     [Fact]
@@ -155,6 +197,38 @@ public class ConvWinogradTests
         ConvWinograd.InFilterGradient = false;
         try { Assert.False(ConvWinograd.AppliesToBackwardFilter(ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3))); }
         finally { ConvWinograd.InFilterGradient = saved; }
+    }
+
+    /// <summary>F(4×4) where its GEMMs do at most 3/4 of F(2×2)'s on the pass's output (the input gradient's is the
+    /// forward's input) and, but for the filter gradient, the batch fills a chunk; F(2×2) elsewhere;
+    /// <see cref="ConvWinograd.Tile"/> (NEURALPS_WINOGRAD_TILE) overrides.</summary>
+    [Fact]
+    public void F4_is_chosen_per_pass_where_it_saves_a_quarter_of_the_gemm_work()
+    {
+        int saved = ConvWinograd.Tile;
+        try
+        {
+            ConvWinograd.Tile = 0;
+            var seed2 = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3); // 11×11 out: 324 vs 576; 13×13 in: 576 vs 784
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData));
+            var small = ConvolutionGeometry.Create(64, 32, 8, 8, 32, 3, 3); // 6×6 out: 144 vs 144; 8×8 in: 144 vs 256
+            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
+            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardFilter));
+            Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
+            var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: 324 vs 400
+            Assert.Equal(2, ConvWinograd.TileFor(ten, ConvWinograd.Pass.Forward));
+            var batch8 = ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3); // 72 F(4×4) tiles: less than one chunk
+            Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.Forward));
+            Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardData));
+            Assert.Equal(4, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardFilter));
+            ConvWinograd.Tile = 2;
+            Assert.Equal(2, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
+            ConvWinograd.Tile = 4;
+            Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
+        }
+        finally { ConvWinograd.Tile = saved; }
     }
 
     /// <summary>With <see cref="ConvWinograd.InTraining"/> off, inference takes Winograd and the training forward
@@ -187,12 +261,16 @@ public class ConvWinogradTests
     /// <summary>End to end: a few training steps of a conv stack with Winograd forced on (forward in training,
     /// input gradient) end within float32 noise of the same steps with it off (the filter gradient then rebuilds
     /// its patch matrix instead of reusing the forward's).</summary>
-    [Fact]
-    public void Training_with_Winograd_matches_training_without()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Training_with_Winograd_matches_training_without(int tile)
     {
         float[][] Train(bool winograd)
         {
             bool savedEnabled = ConvWinograd.Enabled, savedTraining = ConvWinograd.InTraining;
+            int savedTile = ConvWinograd.Tile;
+            ConvWinograd.Tile = tile;
             ConvWinograd.Enabled = winograd;
             ConvWinograd.InTraining = true;
             ConvWinograd.Force = winograd;
@@ -217,6 +295,7 @@ public class ConvWinogradTests
             {
                 ConvWinograd.Enabled = savedEnabled;
                 ConvWinograd.InTraining = savedTraining;
+                ConvWinograd.Tile = savedTile;
                 ConvWinograd.Force = false;
             }
         }

@@ -3,23 +3,24 @@ using System.Runtime.Intrinsics;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-/// <summary>Forward 3×3 convolution (stride 1, dilation 1, one group, any padding) by Winograd's minimal
-/// filtering F(2×2, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+/// <summary>3×3 convolution (stride 1, dilation 1, one group, any padding) by Winograd's minimal filtering
+/// F(m×m, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4
+/// (<see cref="WinogradF2"/>, <see cref="WinogradF4"/>; which one per geometry and direction: <see cref="TileFor"/>).
 ///
-/// Each 2×2 block of outputs ("tile") is computed from the 4×4 input patch d around it as
+/// Each m×m block of outputs ("tile") is computed from the α×α input patch d around it (α = m + 2) as
 ///   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A,
-/// so the 36 multiply-adds per output of a direct 3×3 convolution over all channels become 16 per tile
-/// of 4 outputs (2.25× fewer) done as 16 independent GEMMs, one per position ξ of the 4×4 transformed tile:
+/// so the 9 multiply-adds per output and channel of a direct 3×3 convolution become α²/m² (4 for F(2×2),
+/// 2.25 for F(4×4)), done as α² independent GEMMs, one per position ξ of the transformed tile:
 ///   M_ξ[T, K] = V_ξ[T, C] · U_ξᵀ   (U_ξ[K, C] = transformed filters, V_ξ = transformed input tiles).
 /// As in <see cref="ConvIm2RowGemm"/>, the big operand (V, tiles × channels) is the GEMM's A, read in place,
 /// and the small filter matrix is the packed B. Input and output are moved channels-last with the
 /// register-tile transposes so that every transform runs over Lanes channels (filters) at a time, written
-/// once over <see cref="ISimd{TV}"/> for every vector width.
+/// once over <see cref="ISimd{TV}"/> for every vector width and once over <see cref="IWinogradTile"/> for both tiles.
 ///
-/// Arithmetic: G holds halves (exact in binary), Bᵀ and Aᵀ only ±1, so F(2×2, 3×3) adds rounding
-/// comparable to a different summation order (measured against the direct float64 sum in the tests).
-/// Used for the forward (inference and training, <see cref="InTraining"/>) and for the input gradient
-/// (<see cref="BackwardData"/>); the filter gradient stays on the im2col/im2row GEMM.</summary>
+/// Arithmetic: F(2×2)'s coefficients are ±1 and halves, so it adds rounding comparable to a different summation
+/// order; F(4×4)'s run to 8 and 1/24 and lose about a decimal digit more (both measured against the direct
+/// float64 sum in the tests). Used for the forward (inference and training, <see cref="InTraining"/>), the input
+/// gradient (<see cref="BackwardData"/>) and the filter gradient (<see cref="BackwardFilter"/>).</summary>
 internal static unsafe class ConvWinograd
 {
     /// <summary>Off switch (benchmarks compare with the GEMM paths; tests force both).</summary>
@@ -36,7 +37,10 @@ internal static unsafe class ConvWinograd
     /// NEURALPS_WINOGRAD_BACKWARD=0 turns it off.</summary>
     public static bool InBackward { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_BACKWARD") != "0";
 
-    /// <summary>Tiles per chunk: 16 GEMMs of this many rows; V and M of a chunk stay in L2.</summary>
+    /// <summary>Tiles per chunk: α² GEMMs of this many rows. F(2×2)'s V and M of a chunk stay in L2; F(4×4)'s are 2.25×
+    /// larger, yet the same 144 rows measured faster than 64 (same bytes as F(2×2)): seed CNN conv 2, one thread,
+    /// forward 0.74 vs 0.95–1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512
+    /// (96–192 rows within ±3% of 144).</summary>
     public static int TilesPerChunk { get; set; } = 144;
 
     /// <summary>Fewer tiles in the whole batch than this and the GEMM paths are used: the filter transform
@@ -50,12 +54,13 @@ internal static unsafe class ConvWinograd
         && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.DilationHeight == 1 && g.DilationWidth == 1 && g.Groups == 1
         && g.InputChannels >= 16 && g.Filters >= 16 && g.Filters <= 4096 && g.OutputHeight >= 2 && g.OutputWidth >= 2
-        && (Force || ((long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles
-                      && g.Filters >= SgemmDriver.PanelWidth(SgemmBlocking.Path)));
+        && (Force || (long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles);
 
-    /// <summary>Tests: take every geometry the kernel can compute, ignoring the speed rules (<see cref="MinTiles"/>, and
-    /// at least one full SGEMM panel of filters: with 32 filters against AVX-512's 64-wide panels the input
-    /// gradient of the seed CNN's second conv measured ~10% slower than the classic path, 40% faster on AVX2).</summary>
+    /// <summary>Tests: take every geometry the kernel can compute, ignoring the speed rule (<see cref="MinTiles"/>).
+    /// A second rule, at least one full SGEMM panel of filters, kept 32-filter outputs such as the seed CNN's input
+    /// gradient of conv 2 off Winograd on AVX-512; with the vectorized filter transforms and F(4×4) it no longer
+    /// held: `bench conv --winograd-tiles`, one thread, AVX-512, Winograd's time over the GEMM path's: that input
+    /// gradient 0.83 (F(4×4)) and 0.85 (F(2×2)), 32 filters at 14×14 0.43–0.53, 16 at 28×28 0.59–0.78.</summary>
     internal static bool Force { get; set; }
 
     /// <summary>The input gradient of a 3×3 stride-1 convolution is itself one: dx = correlation of dy, padded
@@ -72,24 +77,36 @@ internal static unsafe class ConvWinograd
         PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
     };
 
-    [ThreadStatic] private static float[]? _flipped;
+    [ThreadStatic] private static float[]? _taps;
+
+    /// <summary>Nine tap planes of a convolution's K·C filters (tap t of filter kc at t·stride + kc), the layout the
+    /// filter transforms read (and the filter gradient's transform writes) Lanes filters at a time.</summary>
+    private static float* Taps(long stride)
+    {
+        if (_taps is null || _taps.LongLength < 9 * stride) _taps = GC.AllocateUninitializedArray<float>((int)(9 * stride), pinned: true);
+        return (float*)Unsafe.AsPointer(ref _taps[0]);
+    }
+
+    /// <summary>Stride of the planes of K·C values (taps, transformed filters U[ξ], their gradients dU[ξ]): rounded up
+    /// to 16 floats, so that a vector never straddles two planes and the transforms need no scalar tail.</summary>
+    private static long PlaneStride(int filters, int channels) => ((long)filters * channels + 15) & ~15L;
 
     /// <summary>dx (overwritten) from dy and the forward's weights; see <see cref="AppliesToBackwardData"/>.</summary>
     public static void BackwardData(float* dy, float* w, float* dx, in ConvolutionGeometry g)
     {
         int k = g.Filters, c = g.InputChannels;
-        long size = 9L * k * c;
-        if (_flipped is null || _flipped.LongLength < size) _flipped = GC.AllocateUninitializedArray<float>((int)size, pinned: true);
-        fixed (float* wf = _flipped)
-        {
-            for (int f = 0; f < k; f++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    float* s = w + ((long)f * c + ch) * 9, d = wf + ((long)ch * k + f) * 9;
-                    for (int t = 0; t < 9; t++) d[t] = s[8 - t];
-                }
-            Forward(dy, wf, null, dx, DataGeometry(g), ActivationKind.None, 0f);
-        }
+        long stride = PlaneStride(c, k);
+        float* taps = Taps(stride);
+        // The data convolution's filter (ch, f) is the forward's (f, ch) flipped in both axes.
+        for (int f = 0; f < k; f++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float* s = w + ((long)f * c + ch) * 9, d = taps + (long)ch * k + f;
+                for (int t = 0; t < 9; t++) d[t * stride] = s[8 - t];
+            }
+        var data = DataGeometry(g);
+        if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f);
+        else Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f);
     }
 
     /// <summary>Also for the filter gradient (<see cref="BackwardFilter"/>). NEURALPS_WINOGRAD_FILTER=0 turns it off.</summary>
@@ -104,96 +121,136 @@ internal static unsafe class ConvWinograd
         && g.InputChannels >= 16 && g.Filters >= 16 && g.Filters <= 4096 && g.OutputHeight >= 2 && g.OutputWidth >= 2
         && (Force || (long)g.Batch * ((g.OutputHeight + 1) / 2) * ((g.OutputWidth + 1) / 2) >= MinTiles);
 
+
+    /// <summary>Which pass a tile size is chosen for (<see cref="TileFor"/>).</summary>
+    internal enum Pass { Forward, BackwardData, BackwardFilter }
+
+    /// <summary>NEURALPS_WINOGRAD_TILE=2 or 4 puts every Winograd convolution on F(2×2) or F(4×4); 0 (unset) lets
+    /// <see cref="TileFor"/> choose. Benchmarks and tests set it to compare the two.</summary>
+    public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, _ => 0 };
+
+    /// <summary>m of the F(m×m, 3×3) a pass of this geometry runs: <see cref="Tile"/> where set, else F(4×4) where its
+    /// GEMMs (36 multiplies per 4×4 tile) do at most 3/4 of F(2×2)'s (16 per 2×2 tile) over the pass's output (the
+    /// data gradient's output is the forward's input) and, for the forward and the data gradient, the batch fills at
+    /// least one chunk of <see cref="TilesPerChunk"/> tiles: each of their GEMMs packs its whole U_ξ (K × C) for the
+    /// chunk's rows, 36 of them per chunk instead of 16. F(4×4)'s transforms cost more per output and its tiles waste
+    /// more at the edges, so its time follows the GEMM ratio r only partly. Measured (`bench conv --winograd-tiles`,
+    /// one thread, F(4×4)'s time over F(2×2)'s on AVX2 / AVX-512), batch 64: r = 0.56 (outputs 7, 8, 11, 12, 28)
+    /// 0.63–0.83; r = 0.73 (13×13, 14×14) 0.83–1.03; r = 0.81 (10×10) forward 1.03–1.13, filter gradient 0.73–0.98;
+    /// r = 1 (6×6) 1.12–1.32. Batch 8, forward and data gradient: 392 tiles (28×28) 0.72–0.77; 128 (14×14) 1.04–1.08;
+    /// 72 (11×11, 13×13) 0.95–1.10; 32 (7×7) 1.10–1.27; the filter gradient 0.64–0.93 in all four.</summary>
+    internal static int TileFor(in ConvolutionGeometry g, Pass pass)
+    {
+        if (Tile != 0) return Tile;
+        int h = pass == Pass.BackwardData ? g.InputHeight : g.OutputHeight, w = pass == Pass.BackwardData ? g.InputWidth : g.OutputWidth;
+        long tiles4 = (long)((h + 3) / 4) * ((w + 3) / 4), tiles2 = (long)((h + 1) / 2) * ((w + 1) / 2);
+        bool fewer = 4 * 36 * tiles4 <= 3 * 16 * tiles2;
+        bool enough = pass == Pass.BackwardFilter || g.Batch * tiles4 >= TilesPerChunk;
+        return fewer && enough ? 4 : 2;
+    }
+
+    /// <summary>Images per chunk: <paramref name="tilesPerChunk"/> tiles' worth, but at least one chunk per thread
+    /// (F(4×4)'s 9 tiles per image of the seed CNN would otherwise leave one chunk for a batch of 16).</summary>
+    private static int ImagesPerChunk(int tilesPerChunk, int perImage, int batch) =>
+        Math.Clamp(tilesPerChunk / perImage, 1, Math.Max(1, batch / ConvParallel.Threads));
+
     private struct FilterJob
     {
         public float* X, Dy, Partials;
+        public long PlaneStride;
         public ConvolutionGeometry G;
-        public int ImagesPerChunk, ChunksPerItem, TilesH, TilesW;
+        public int ImagesPerChunk, ChunksPerItem, TilesH, TilesW, Tile;
     }
 
-    /// <summary>Tiles per chunk of the filter gradient (the inner dimension of its 16 K × C GEMMs).</summary>
+    /// <summary>Tiles per chunk of the filter gradient (the inner dimension of its α² K × C GEMMs).</summary>
     public static int FilterTilesPerChunk { get; set; } = 144;
 
     /// <summary>Claimed items (runs of chunks with one partial each) per thread in the filter gradient.</summary>
     public static int ItemsPerThread { get; set; } = 2;
 
     /// <summary>dW (overwritten) of a convolution <see cref="AppliesToBackwardFilter"/> takes, from x and dz (= dy ⊙ act′,
-    /// already applied), by the same F(2×2, 3×3): the forward is Y_t = Aᵀ (U ⊙ V_t) A per tile with U = G g Gᵀ, so
+    /// already applied), by the same F(m×m, 3×3): the forward is Y_t = Aᵀ (U ⊙ V_t) A per tile with U = G g Gᵀ, so
     ///   ∂L/∂U = Σ_t (A dY_t Aᵀ) ⊙ V_t,  ∂L/∂g = Gᵀ (∂L/∂U) G,
-    /// i.e. 16 GEMMs per chunk, dU_ξ[K, C] = Z_ξᵀ · V_ξ (Z_ξ[t][k] = (A dY_t Aᵀ)[ξ], the transformed output
-    /// gradient; V_ξ the forward's transformed input tiles), 16·K·C·tiles multiply-adds instead of im2col's
-    /// 36·K·C·tiles, and no patch matrix. Outputs of a tile past the image's edge have dY = 0. One partial dU
-    /// per chunk, summed in chunk order: the result does not depend on which thread took which chunk.</summary>
+    /// i.e. α² GEMMs per chunk, dU_ξ[K, C] = Z_ξᵀ · V_ξ (Z_ξ[t][k] = (A dY_t Aᵀ)[ξ], the transformed output
+    /// gradient; V_ξ the forward's transformed input tiles), α²·K·C·tiles multiply-adds instead of im2col's
+    /// 9·m²·K·C·tiles, and no patch matrix. Outputs of a tile past the image's edge have dY = 0. One partial dU
+    /// per item, summed in item order: the result does not depend on which thread took which chunk.</summary>
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)
     {
-        int c = g.InputChannels, k = g.Filters;
-        int th = (g.OutputHeight + 1) / 2, tw = (g.OutputWidth + 1) / 2, perImage = th * tw;
-        int nb = Math.Clamp(FilterTilesPerChunk / perImage, 1, g.Batch);
+        if (TileFor(g, Pass.BackwardFilter) == 4) BackwardFilter<WinogradF4>(x, dy, dw, g);
+        else BackwardFilter<WinogradF2>(x, dy, dw, g);
+    }
+
+    private static void BackwardFilter<TT>(float* x, float* dy, float* dw, in ConvolutionGeometry g) where TT : struct, IWinogradTile
+    {
+        int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
+        int th = (g.OutputHeight + m - 1) / m, tw = (g.OutputWidth + m - 1) / m, perImage = th * tw;
+        int nb = ImagesPerChunk(FilterTilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
         // Items claimed by the threads: runs of `per` chunks accumulated into one partial (in chunk order), about
         // ItemsPerThread items per thread, so fewer partials to sum than chunks while a descheduled thread's
         // items can still be taken over. The grouping depends on the configured thread count only.
         int per = Math.Max(1, chunks / (ItemsPerThread * ConvParallel.Threads));
         int items = (chunks + per - 1) / per;
-        int parts = ConvParallel.PartsFor(items, 16L * per * nb * perImage * k * c);
-        long du = 16L * k * c;
+        int parts = ConvParallel.PartsFor(items, (long)positions * per * nb * perImage * k * c);
+        long stride = PlaneStride(k, c), du = positions * stride;
         var partials = ConvScratch.Partials(items * du);
         fixed (float* pp = partials)
         {
-            var job = new FilterJob { X = x, Dy = dy, Partials = pp, G = g, ImagesPerChunk = nb, ChunksPerItem = per, TilesH = th, TilesW = tw };
+            var job = new FilterJob
+            {
+                X = x, Dy = dy, Partials = pp, PlaneStride = stride, G = g, ImagesPerChunk = nb, ChunksPerItem = per, TilesH = th, TilesW = tw, Tile = m,
+            };
             ConvParallel.ForEachClaimed(items, parts, &BackwardFilterPart, &job);
             var acc = new Span<float>(pp, (int)du);
             for (int ch = 1; ch < items; ch++)
                 System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + ch * du, (int)du), acc);
-            TransformFilterGradient(pp, dw, k, c);
+            float* taps = Taps(stride);
+            if (Simd512.IsSupported) TransformFilterGradient<Simd512, Vector512<float>, TT>(pp, taps, stride);
+            else if (Simd256.IsSupported) TransformFilterGradient<Simd256, Vector256<float>, TT>(pp, taps, stride);
+            else TransformFilterGradient<Simd128, Vector128<float>, TT>(pp, taps, stride);
+            long plane = (long)k * c;
+            for (long kc = 0; kc < plane; kc++)
+                for (int t = 0; t < 9; t++) dw[kc * 9 + t] = taps[t * stride + kc];
         }
     }
 
-    /// <summary>dW[k, c] = Gᵀ dU[·][k][c] G (3×3 from the 4×4 positions ξ = 4i + j).</summary>
-    private static void TransformFilterGradient(float* du, float* dw, int filters, int channels)
+    /// <summary>The nine tap planes of dW = Gᵀ dU G from the α² planes of dU, Lanes filters at a time (the planes'
+    /// padding to <paramref name="stride"/> makes every vector whole).</summary>
+    private static void TransformFilterGradient<TS, TV, TT>(float* du, float* taps, long stride)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        long plane = (long)filters * channels;
-        var t = stackalloc float[12];
-        for (int kc = 0; kc < plane; kc++)
-        {
-            float* s = du + kc;
-            for (int j = 0; j < 4; j++)
-            {
-                float u0 = s[j * plane], u1 = s[(4 + j) * plane], u2 = s[(8 + j) * plane], u3 = s[(12 + j) * plane];
-                t[j] = u0 + 0.5f * (u1 + u2);
-                t[4 + j] = 0.5f * (u1 - u2);
-                t[8 + j] = 0.5f * (u1 + u2) + u3;
-            }
-            float* d = dw + (long)kc * 9;
-            for (int r = 0; r < 3; r++)
-            {
-                float a = t[4 * r], b = t[4 * r + 1], e = t[4 * r + 2], f = t[4 * r + 3];
-                d[3 * r] = a + 0.5f * (b + e);
-                d[3 * r + 1] = 0.5f * (b - e);
-                d[3 * r + 2] = 0.5f * (b + e) + f;
-            }
-        }
+        TV* scratch = stackalloc TV[36];
+        for (long kc = 0; kc < stride; kc += TS.Lanes) TT.FilterGradient<TS, TV>(du + kc, taps + kc, stride, scratch);
     }
 
     private static void BackwardFilterPart(void* state, int start, int end, int part)
     {
-        if (Simd512.IsSupported) BackwardFilterPart<Simd512, Vector512<float>>((FilterJob*)state, start, end);
-        else if (Simd256.IsSupported) BackwardFilterPart<Simd256, Vector256<float>>((FilterJob*)state, start, end);
-        else BackwardFilterPart<Simd128, Vector128<float>>((FilterJob*)state, start, end);
+        var j = (FilterJob*)state;
+        if (j->Tile == 4) BackwardFilterPart<WinogradF4>(j, start, end);
+        else BackwardFilterPart<WinogradF2>(j, start, end);
     }
 
-    private static void BackwardFilterPart<TS, TV>(FilterJob* j, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
+    private static void BackwardFilterPart<TT>(FilterJob* j, int start, int end) where TT : struct, IWinogradTile
+    {
+        if (Simd512.IsSupported) BackwardFilterPart<Simd512, Vector512<float>, TT>(j, start, end);
+        else if (Simd256.IsSupported) BackwardFilterPart<Simd256, Vector256<float>, TT>(j, start, end);
+        else BackwardFilterPart<Simd128, Vector128<float>, TT>(j, start, end);
+    }
+
+    private static void BackwardFilterPart<TS, TV, TT>(FilterJob* j, int start, int end)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
         var g = j->G;
-        int c = g.InputChannels, k = g.Filters, nb = j->ImagesPerChunk, perImage = j->TilesH * j->TilesW;
+        int c = g.InputChannels, k = g.Filters, nb = j->ImagesPerChunk, perImage = j->TilesH * j->TilesW, positions = TT.Alpha * TT.Alpha;
         long vStride = (long)nb * perImage * c + Slack, zStride = (long)nb * perImage * k + Slack;
         long xnFloats = ((long)nb * g.InputSize + Slack + 15) & ~15L;
         // xn (channels-last input) and dzn (channels-last output gradient) share the staging buffer.
         var stageBuf = ConvScratch.Staging(xnFloats + (long)nb * g.OutputSize + Slack);
-        var vBuf = ConvScratch.Columns(16 * vStride);
-        var zBuf = ConvScratch.Output(16 * zStride);
+        var vBuf = ConvScratch.Columns(positions * vStride);
+        var zBuf = ConvScratch.Output(positions * zStride);
         var settings = ConvParallel.SingleThread;
-        long du = 16L * k * c;
+        long planeStride = j->PlaneStride, du = positions * planeStride;
         fixed (float* xn = stageBuf, v = vBuf, z = zBuf)
         {
             float* dzn = xn + xnFloats;
@@ -206,136 +263,118 @@ internal static unsafe class ConvWinograd
                 {
                     int n0 = chunk * nb, cnt = Math.Min(nb, g.Batch - n0), tiles = cnt * perImage;
                     ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
-                    TransformInput<TS, TV>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
+                    TransformInput<TS, TV, TT>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
                     ConvIm2RowGemm.ToPixelMajor(j->Dy + (long)n0 * g.OutputSize, cnt, k, g.OutputPlane, g.OutputSize, dzn);
-                    TransformGradient<TS, TV>(dzn, cnt, g, j->TilesH, j->TilesW, z, zStride);
+                    TransformGradient<TS, TV, TT>(dzn, cnt, g, j->TilesH, j->TilesW, z, zStride);
                     float beta = chunk == first ? 0f : 1f;
-                    for (int xi = 0; xi < 16; xi++)
-                        Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, beta, dst + xi * (long)k * c, c, default, null, settings);
+                    for (int xi = 0; xi < positions; xi++)
+                        Sgemm.Multiply(true, false, k, c, tiles, 1f, z + xi * zStride, k, v + xi * vStride, c, beta, dst + xi * planeStride, c, default, null, settings);
                 }
             }
         }
     }
 
-    /// <summary>Z[ξ][t][k] = (A dY_t Aᵀ)[ξ] for every tile t and filter k, A = [[1, 0], [1, 1], [1, −1], [0, −1]] and dY_t
-    /// the tile's 2×2 channels-last output gradient (zero past the image's last row/column). A partial last vector
-    /// of filters spills into the next tile's row (written after it) or the slack.</summary>
+    /// <summary>Z[ξ][t][k] = (A dY_t Aᵀ)[ξ] for every tile t and filter k, dY_t the tile's m×m channels-last output
+    /// gradient (zero past the image's last row/column). A partial last vector of filters spills into the next tile's
+    /// row (written after it) or the slack.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void TransformGradient<TS, TV>(float* dzn, int images, in ConvolutionGeometry g, int th, int tw, float* z, long zStride)
-        where TS : struct, ISimd<TV> where TV : unmanaged
+    internal static void TransformGradient<TS, TV, TT>(float* dzn, int images, in ConvolutionGeometry g, int th, int tw, float* z, long zStride)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes;
-        long t = 0;
+        int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes, m = TT.M;
+        TV* scratch = stackalloc TV[36];
+        long t = 0, rowStride = (long)ow * k;
         for (int img = 0; img < images; img++)
         {
             float* di = dzn + (long)img * oh * ow * k;
             for (int ty = 0; ty < th; ty++)
                 for (int tx = 0; tx < tw; tx++, t++)
                 {
-                    int oy = 2 * ty, ox = 2 * tx;
-                    bool right = ox + 1 < ow, below = oy + 1 < oh;
-                    float* p00 = di + ((long)oy * ow + ox) * k;
-                    float* p01 = right ? p00 + k : null;
-                    float* p10 = below ? p00 + (long)ow * k : null;
-                    float* p11 = right && below ? p00 + (long)ow * k + k : null;
+                    int oy = m * ty, ox = m * tx, rows = Math.Min(m, oh - oy), cols = Math.Min(m, ow - ox);
+                    float* p = di + (oy * rowStride + (long)ox * k);
                     float* dst = z + t * k;
                     for (int k0 = 0; k0 < k; k0 += lanes)
-                    {
-                        TV a = TS.Load(p00 + k0), b = L<TS, TV>(p01, k0), cc = L<TS, TV>(p10, k0), d = L<TS, TV>(p11, k0);
-                        float* o = dst + k0;
-                        // rows of A dY: [a, b], [a + c, b + d], [a − c, b − d], [−c, −d]; each row [p, q] → [p, p + q, p − q, −q]
-                        GradRow<TS, TV>(a, b, o, zStride, 0);
-                        GradRow<TS, TV>(TS.Add(a, cc), TS.Add(b, d), o, zStride, 4);
-                        GradRow<TS, TV>(TS.Subtract(a, cc), TS.Subtract(b, d), o, zStride, 8);
-                        GradRow<TS, TV>(TS.Subtract(TS.Zero, cc), TS.Subtract(TS.Zero, d), o, zStride, 12);
-                    }
+                        TT.Gradient<TS, TV>(p + k0, rowStride, k, rows, cols, dst + k0, zStride, scratch);
                 }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GradRow<TS, TV>(TV p, TV q, float* o, long stride, int xi0) where TS : struct, ISimd<TV> where TV : unmanaged
-    {
-        TS.Store(p, o + xi0 * stride);
-        TS.Store(TS.Add(p, q), o + (xi0 + 1) * stride);
-        TS.Store(TS.Subtract(p, q), o + (xi0 + 2) * stride);
-        TS.Store(TS.Subtract(TS.Zero, q), o + (xi0 + 3) * stride);
     }
 
     private struct Job
     {
         public float* X, U, Bias, Y;
+        public long UStride;
         public ConvolutionGeometry G;
         public ActivationKind Activation;
         public float Alpha;
-        public int ImagesPerChunk, TilesH, TilesW;
+        public int ImagesPerChunk, TilesH, TilesW, Tile;
     }
 
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
     {
-        int c = g.InputChannels, k = g.Filters;
-        int th = (g.OutputHeight + 1) / 2, tw = (g.OutputWidth + 1) / 2, perImage = th * tw;
-        int nb = Math.Clamp(TilesPerChunk / perImage, 1, g.Batch);
+        long stride = PlaneStride(g.Filters, g.InputChannels), plane = (long)g.Filters * g.InputChannels;
+        float* taps = Taps(stride);
+        for (long kc = 0; kc < plane; kc++)
+            for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
+        if (TileFor(g, Pass.Forward) == 4) Forward<WinogradF4>(x, taps, stride, bias, y, g, act, alpha);
+        else Forward<WinogradF2>(x, taps, stride, bias, y, g, act, alpha);
+    }
+
+    /// <summary>The forward from the filters' tap planes (<see cref="Taps"/>).</summary>
+    private static void Forward<TT>(float* x, float* taps, long stride, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
+        where TT : struct, IWinogradTile
+    {
+        int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
+        int th = (g.OutputHeight + m - 1) / m, tw = (g.OutputWidth + m - 1) / m, perImage = th * tw;
+        int nb = ImagesPerChunk(TilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
-        // Each chunk's work in multiply-adds: 16 GEMMs of nb·perImage × K × C.
-        int parts = ConvParallel.PartsFor(chunks, 16L * nb * perImage * k * c);
-        var u = ConvScratch.Weights(16L * k * c);
+        // Each chunk's work in multiply-adds: α² GEMMs of nb·perImage × K × C.
+        int parts = ConvParallel.PartsFor(chunks, (long)positions * nb * perImage * k * c);
+        var u = ConvScratch.Weights(positions * stride);
         fixed (float* pu = u)
         {
-            TransformFilters(w, pu, k, c);
+            if (Simd512.IsSupported) TransformFilters<Simd512, Vector512<float>, TT>(taps, pu, stride);
+            else if (Simd256.IsSupported) TransformFilters<Simd256, Vector256<float>, TT>(taps, pu, stride);
+            else TransformFilters<Simd128, Vector128<float>, TT>(taps, pu, stride);
             var job = new Job
             {
-                X = x, U = pu, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha,
-                ImagesPerChunk = nb, TilesH = th, TilesW = tw,
+                X = x, U = pu, UStride = stride, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha,
+                ImagesPerChunk = nb, TilesH = th, TilesW = tw, Tile = m,
             };
             ConvParallel.ForEachClaimed(chunks, parts, &ForwardPart, &job);
         }
     }
 
-    /// <summary>U[ξ][k][c] = (G g Gᵀ)[ξ] with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]], g = w[k, c] (3×3).</summary>
-    private static void TransformFilters(float* w, float* u, int filters, int channels)
+    /// <summary>U[ξ][k][c] = (G w[k, c] Gᵀ)[ξ] from the tap planes, Lanes filters at a time.</summary>
+    private static void TransformFilters<TS, TV, TT>(float* taps, float* u, long stride)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        long plane = (long)filters * channels;
-        var t = stackalloc float[12];
-        for (int k = 0; k < filters; k++)
-            for (int c = 0; c < channels; c++)
-            {
-                float* g = w + ((long)k * channels + c) * 9;
-                for (int j = 0; j < 3; j++)
-                {
-                    float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-                    t[j] = g0;
-                    t[3 + j] = 0.5f * (g0 + g1 + g2);
-                    t[6 + j] = 0.5f * (g0 - g1 + g2);
-                    t[9 + j] = g2;
-                }
-                float* d = u + (long)k * channels + c;
-                for (int i = 0; i < 4; i++)
-                {
-                    float a = t[3 * i], b = t[3 * i + 1], e = t[3 * i + 2];
-                    d[(4 * i + 0) * plane] = a;
-                    d[(4 * i + 1) * plane] = 0.5f * (a + b + e);
-                    d[(4 * i + 2) * plane] = 0.5f * (a - b + e);
-                    d[(4 * i + 3) * plane] = e;
-                }
-            }
+        TV* scratch = stackalloc TV[36];
+        for (long kc = 0; kc < stride; kc += TS.Lanes) TT.Filter<TS, TV>(taps + kc, u + kc, stride, scratch);
     }
 
     private static void ForwardPart(void* state, int start, int end, int part)
     {
-        if (Simd512.IsSupported) ForwardPart<Simd512, Vector512<float>>((Job*)state, start, end);
-        else if (Simd256.IsSupported) ForwardPart<Simd256, Vector256<float>>((Job*)state, start, end);
-        else ForwardPart<Simd128, Vector128<float>>((Job*)state, start, end);
+        var j = (Job*)state;
+        if (j->Tile == 4) ForwardPart<WinogradF4>(j, start, end);
+        else ForwardPart<WinogradF2>(j, start, end);
     }
 
-    private static void ForwardPart<TS, TV>(Job* j, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
+    private static void ForwardPart<TT>(Job* j, int start, int end) where TT : struct, IWinogradTile
+    {
+        if (Simd512.IsSupported) ForwardPart<Simd512, Vector512<float>, TT>(j, start, end);
+        else if (Simd256.IsSupported) ForwardPart<Simd256, Vector256<float>, TT>(j, start, end);
+        else ForwardPart<Simd128, Vector128<float>, TT>(j, start, end);
+    }
+
+    private static void ForwardPart<TS, TV, TT>(Job* j, int start, int end)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
         var g = j->G;
-        int c = g.InputChannels, k = g.Filters, nb = j->ImagesPerChunk, perImage = j->TilesH * j->TilesW;
+        int c = g.InputChannels, k = g.Filters, nb = j->ImagesPerChunk, perImage = j->TilesH * j->TilesW, positions = TT.Alpha * TT.Alpha;
         long vStride = (long)nb * perImage * c + Slack, mStride = (long)nb * perImage * k + Slack;
         var xnBuf = ConvScratch.Staging((long)nb * g.InputSize + Slack);
-        var vBuf = ConvScratch.Columns(16 * vStride);
-        var mBuf = ConvScratch.Output(16 * mStride);
+        var vBuf = ConvScratch.Columns(positions * vStride);
+        var mBuf = ConvScratch.Output(positions * mStride);
         var ytBuf = ConvScratch.Partials((long)nb * g.OutputSize + Slack);
         var settings = ConvParallel.SingleThread;
         float* bias = stackalloc float[k + 16];
@@ -347,10 +386,10 @@ internal static unsafe class ConvWinograd
             {
                 int n0 = chunk * nb, cnt = Math.Min(nb, g.Batch - n0), tiles = cnt * perImage;
                 ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
-                TransformInput<TS, TV>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
-                for (int xi = 0; xi < 16; xi++)
-                    Sgemm.Multiply(false, true, tiles, k, c, 1f, v + xi * vStride, c, j->U + (long)xi * k * c, c, 0f, m + xi * mStride, k, default, null, settings);
-                TransformOutput<TS, TV>(m, mStride, cnt, g, j->TilesH, j->TilesW, bias, j->Activation, j->Alpha, yt);
+                TransformInput<TS, TV, TT>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
+                for (int xi = 0; xi < positions; xi++)
+                    Sgemm.Multiply(false, true, tiles, k, c, 1f, v + xi * vStride, c, j->U + xi * j->UStride, c, 0f, m + xi * mStride, k, default, null, settings);
+                TransformOutput<TS, TV, TT>(m, mStride, cnt, g, j->TilesH, j->TilesW, bias, j->Activation, j->Alpha, yt);
                 float* y = j->Y + (long)n0 * g.OutputSize;
                 ConvIm2RowGemm.FromPixelMajor(yt, cnt, k, g.OutputPlane, y, g.OutputSize);
                 if (j->Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
@@ -362,16 +401,16 @@ internal static unsafe class ConvWinograd
         }
     }
 
-    /// <summary>V[ξ][t][c] = (Bᵀ d B)[ξ] for every tile t (image, tile row, tile column) and channel c, with
-    /// Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] and d the 4×4 channels-last patch at
-    /// (2·ty − padTop, 2·tx − padLeft), zero outside the image. A partial last vector of channels spills into
-    /// the next tile's row (written after it) or the slack.</summary>
+    /// <summary>V[ξ][t][c] = (Bᵀ d B)[ξ] for every tile t (image, tile row, tile column) and channel c, d the α×α
+    /// channels-last patch at (m·ty − padTop, m·tx − padLeft), zero outside the image. A partial last vector of
+    /// channels spills into the next tile's row (written after it) or the slack.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void TransformInput<TS, TV>(float* xn, int images, in ConvolutionGeometry g, int th, int tw, float* v, long vStride)
-        where TS : struct, ISimd<TV> where TV : unmanaged
+    internal static void TransformInput<TS, TV, TT>(float* xn, int images, in ConvolutionGeometry g, int th, int tw, float* v, long vStride)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        int h = g.InputHeight, w = g.InputWidth, c = g.InputChannels, lanes = TS.Lanes;
-        float** p = stackalloc float*[16];
+        int h = g.InputHeight, w = g.InputWidth, c = g.InputChannels, lanes = TS.Lanes, m = TT.M, alpha = TT.Alpha;
+        float** p = stackalloc float*[36];
+        TV* scratch = stackalloc TV[36];
         long t = 0;
         for (int img = 0; img < images; img++)
         {
@@ -379,111 +418,76 @@ internal static unsafe class ConvWinograd
             for (int ty = 0; ty < th; ty++)
                 for (int tx = 0; tx < tw; tx++, t++)
                 {
-                    int y0 = 2 * ty - g.PadTop, x0 = 2 * tx - g.PadLeft;
-                    for (int i = 0; i < 4; i++)
-                        for (int jj = 0; jj < 4; jj++)
+                    int y0 = m * ty - g.PadTop, x0 = m * tx - g.PadLeft;
+                    for (int i = 0; i < alpha; i++)
+                        for (int jj = 0; jj < alpha; jj++)
                         {
                             int iy = y0 + i, ix = x0 + jj;
-                            p[4 * i + jj] = (uint)iy < (uint)h && (uint)ix < (uint)w ? xi + ((long)iy * w + ix) * c : null;
+                            p[alpha * i + jj] = (uint)iy < (uint)h && (uint)ix < (uint)w ? xi + ((long)iy * w + ix) * c : null;
                         }
                     float* dst = v + t * c;
                     for (int c0 = 0; c0 < c; c0 += lanes)
-                    {
-                        // rows of Bᵀ d, column by column
-                        TV r00 = L<TS, TV>(p[0], c0), r01 = L<TS, TV>(p[1], c0), r02 = L<TS, TV>(p[2], c0), r03 = L<TS, TV>(p[3], c0);
-                        TV r10 = L<TS, TV>(p[4], c0), r11 = L<TS, TV>(p[5], c0), r12 = L<TS, TV>(p[6], c0), r13 = L<TS, TV>(p[7], c0);
-                        TV r20 = L<TS, TV>(p[8], c0), r21 = L<TS, TV>(p[9], c0), r22 = L<TS, TV>(p[10], c0), r23 = L<TS, TV>(p[11], c0);
-                        TV r30 = L<TS, TV>(p[12], c0), r31 = L<TS, TV>(p[13], c0), r32 = L<TS, TV>(p[14], c0), r33 = L<TS, TV>(p[15], c0);
-                        TV a0 = TS.Subtract(r00, r20), a1 = TS.Subtract(r01, r21), a2 = TS.Subtract(r02, r22), a3 = TS.Subtract(r03, r23);
-                        TV b0 = TS.Add(r10, r20), b1 = TS.Add(r11, r21), b2 = TS.Add(r12, r22), b3 = TS.Add(r13, r23);
-                        TV e0 = TS.Subtract(r20, r10), e1 = TS.Subtract(r21, r11), e2 = TS.Subtract(r22, r12), e3 = TS.Subtract(r23, r13);
-                        TV f0 = TS.Subtract(r10, r30), f1 = TS.Subtract(r11, r31), f2 = TS.Subtract(r12, r32), f3 = TS.Subtract(r13, r33);
-                        float* o = dst + c0;
-                        Row<TS, TV>(a0, a1, a2, a3, o, vStride, 0);
-                        Row<TS, TV>(b0, b1, b2, b3, o, vStride, 4);
-                        Row<TS, TV>(e0, e1, e2, e3, o, vStride, 8);
-                        Row<TS, TV>(f0, f1, f2, f3, o, vStride, 12);
-                    }
+                        TT.Input<TS, TV>(p, c0, dst + c0, vStride, scratch);
                 }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV L<TS, TV>(float* p, int c0) where TS : struct, ISimd<TV> where TV : unmanaged =>
+    internal static TV L<TS, TV>(float* p, int c0) where TS : struct, ISimd<TV> where TV : unmanaged =>
         p == null ? TS.Zero : TS.Load(p + c0);
 
-    /// <summary>One row of (Bᵀ d) B: [x0 − x2, x1 + x2, x2 − x1, x1 − x3] into V[ξ0 .. ξ0 + 3].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<TS, TV>(TV x0, TV x1, TV x2, TV x3, float* o, long stride, int xi0) where TS : struct, ISimd<TV> where TV : unmanaged
+    /// <summary>What <see cref="Emit{TS, TV}"/> does to each output vector: the filters' bias, the fused (leaky) ReLU,
+    /// and how many of the lanes are real filters (a partial last vector goes through Tail, no spill into another pixel).</summary>
+    internal struct Epilogue<TV> where TV : unmanaged
     {
-        TS.Store(TS.Subtract(x0, x2), o + xi0 * stride);
-        TS.Store(TS.Add(x1, x2), o + (xi0 + 1) * stride);
-        TS.Store(TS.Subtract(x2, x1), o + (xi0 + 2) * stride);
-        TS.Store(TS.Subtract(x1, x3), o + (xi0 + 3) * stride);
+        public TV Bias, Slope;
+        public bool Relu;
+        public int Count;
+        public float* Tail;
     }
 
-    /// <summary>yt[img][oy][ox][k] = act(bias[k] + (Aᵀ m A)), Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]], m = M[·][t][k]
-    /// over the 16 positions; outputs of a tile past the image's last row/column are dropped; a partial
-    /// last vector of filters is stored through a buffer (no spill into another pixel).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput<TS, TV>(float* m, long mStride, int images, in ConvolutionGeometry g, int th, int tw,
-        float* bias, ActivationKind act, float alpha, float* yt)
-        where TS : struct, ISimd<TV> where TV : unmanaged
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Emit<TS, TV>(TV y, in Epilogue<TV> e, float* d) where TS : struct, ISimd<TV> where TV : unmanaged
     {
-        int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes;
-        bool relu = act is ActivationKind.ReLU or ActivationKind.LeakyReLU;
-        var slope = TS.Create(act == ActivationKind.LeakyReLU ? alpha : 0f);
+        y = TS.Add(y, e.Bias);
+        if (e.Relu) y = TS.Select(TS.GreaterThan(y, TS.Zero), y, TS.Multiply(y, e.Slope));
+        if (e.Count == TS.Lanes) { TS.Store(y, d); return; }
+        TS.Store(y, e.Tail);
+        for (int i = 0; i < e.Count; i++) d[i] = e.Tail[i];
+    }
+
+    /// <summary>yt[img][oy][ox][k] = act(bias[k] + (Aᵀ M A)) over the α² positions M[·][t][k]; outputs of a tile past
+    /// the image's last row/column are dropped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void TransformOutput<TS, TV, TT>(float* mm, long mStride, int images, in ConvolutionGeometry g, int th, int tw,
+        float* bias, ActivationKind act, float alpha, float* yt)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
+    {
+        int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes, m = TT.M;
         float* tail = stackalloc float[16];
-        long t = 0;
+        TV* scratch = stackalloc TV[36];
+        var e = new Epilogue<TV>
+        {
+            Relu = act is ActivationKind.ReLU or ActivationKind.LeakyReLU,
+            Slope = TS.Create(act == ActivationKind.LeakyReLU ? alpha : 0f),
+            Tail = tail,
+        };
+        long t = 0, rowStride = (long)ow * k;
         for (int img = 0; img < images; img++)
         {
             float* yi = yt + (long)img * oh * ow * k;
             for (int ty = 0; ty < th; ty++)
                 for (int tx = 0; tx < tw; tx++, t++)
                 {
-                    int oy = 2 * ty, ox = 2 * tx;
-                    bool right = ox + 1 < ow, below = oy + 1 < oh;
-                    float* src = m + t * k;
+                    int oy = m * ty, ox = m * tx, rows = Math.Min(m, oh - oy), cols = Math.Min(m, ow - ox);
+                    float* src = mm + t * k, d = yi + (oy * rowStride + (long)ox * k);
                     for (int k0 = 0; k0 < k; k0 += lanes)
                     {
-                        float* s = src + k0;
-                        // Aᵀ m: two rows of four
-                        TV m0 = TS.Load(s), m1 = TS.Load(s + mStride), m2 = TS.Load(s + 2 * mStride), m3 = TS.Load(s + 3 * mStride);
-                        TV m4 = TS.Load(s + 4 * mStride), m5 = TS.Load(s + 5 * mStride), m6 = TS.Load(s + 6 * mStride), m7 = TS.Load(s + 7 * mStride);
-                        TV m8 = TS.Load(s + 8 * mStride), m9 = TS.Load(s + 9 * mStride), m10 = TS.Load(s + 10 * mStride), m11 = TS.Load(s + 11 * mStride);
-                        TV m12 = TS.Load(s + 12 * mStride), m13 = TS.Load(s + 13 * mStride), m14 = TS.Load(s + 14 * mStride), m15 = TS.Load(s + 15 * mStride);
-                        TV u0 = TS.Add(TS.Add(m0, m4), m8), u1 = TS.Add(TS.Add(m1, m5), m9), u2 = TS.Add(TS.Add(m2, m6), m10), u3 = TS.Add(TS.Add(m3, m7), m11);
-                        TV w0 = TS.Subtract(TS.Subtract(m4, m8), m12), w1 = TS.Subtract(TS.Subtract(m5, m9), m13);
-                        TV w2 = TS.Subtract(TS.Subtract(m6, m10), m14), w3 = TS.Subtract(TS.Subtract(m7, m11), m15);
-                        TV b = TS.Load(bias + k0);
-                        TV y00 = TS.Add(TS.Add(TS.Add(u0, u1), u2), b), y01 = TS.Add(TS.Subtract(TS.Subtract(u1, u2), u3), b);
-                        TV y10 = TS.Add(TS.Add(TS.Add(w0, w1), w2), b), y11 = TS.Add(TS.Subtract(TS.Subtract(w1, w2), w3), b);
-                        if (relu)
-                        {
-                            y00 = TS.Select(TS.GreaterThan(y00, TS.Zero), y00, TS.Multiply(y00, slope));
-                            y01 = TS.Select(TS.GreaterThan(y01, TS.Zero), y01, TS.Multiply(y01, slope));
-                            y10 = TS.Select(TS.GreaterThan(y10, TS.Zero), y10, TS.Multiply(y10, slope));
-                            y11 = TS.Select(TS.GreaterThan(y11, TS.Zero), y11, TS.Multiply(y11, slope));
-                        }
-                        int n = Math.Min(lanes, k - k0);
-                        float* d = yi + ((long)oy * ow + ox) * k + k0;
-                        Put<TS, TV>(y00, d, n, tail);
-                        if (right) Put<TS, TV>(y01, d + k, n, tail);
-                        if (below)
-                        {
-                            Put<TS, TV>(y10, d + (long)ow * k, n, tail);
-                            if (right) Put<TS, TV>(y11, d + (long)ow * k + k, n, tail);
-                        }
+                        e.Bias = TS.Load(bias + k0);
+                        e.Count = Math.Min(lanes, k - k0);
+                        TT.Output<TS, TV>(src + k0, mStride, e, d + k0, rowStride, k, rows, cols, scratch);
                     }
                 }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put<TS, TV>(TV value, float* d, int n, float* tail) where TS : struct, ISimd<TV> where TV : unmanaged
-    {
-        if (n == TS.Lanes) { TS.Store(value, d); return; }
-        TS.Store(value, tail);
-        for (int i = 0; i < n; i++) d[i] = tail[i];
     }
 }
