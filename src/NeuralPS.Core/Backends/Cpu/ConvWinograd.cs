@@ -92,6 +92,7 @@ internal static unsafe class ConvWinograd
     private static long PlaneStride(int filters, int channels) => ((long)filters * channels + 15) & ~15L;
 
     /// <summary>dx (overwritten) from dy and the forward's weights; see <see cref="AppliesToBackwardData"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // its flip loop ran as tier-0 code through the first training steps
     public static void BackwardData(float* dy, float* w, float* dx, in ConvolutionGeometry g)
     {
         int k = g.Filters, c = g.InputChannels;
