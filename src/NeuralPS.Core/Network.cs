@@ -150,61 +150,9 @@ public sealed class Network
         if (_layers.Count == 0) throw new InvalidConfigurationException($"Network '{Name}' has no layers.");
         if (!AcceptsBatch(input.Shape))
             throw new ShapeMismatchException($"Network '{Name}' expects input {InputShape.WithBatch(-1).ToString().Replace("-1", "batch")} but got {input.Shape}.");
-        if (!context.Training && input.Rows > 1)
-        {
-            int chunk = InferenceChunkRows();
-            if (chunk < input.Rows) return ForwardInChunks(input, context, chunk);
-        }
         Tensor x = input;
         foreach (var layer in _layers) x = layer.Forward(x, context);
         return x;
-    }
-
-    /// <summary>Bytes the widest activation of one inference chunk may take (<see cref="Forward"/> splits a larger
-    /// batch into chunks of rows run through all layers in turn). Every layer is per-sample at inference, so the
-    /// result is the same; what changes is where the activations live: the seed CNN's first convolution writes 86.5 KB
-    /// per image, so a batch of 1024 streams 88 MB through memory between two layers, while a chunk stays in the
-    /// caches. From NEURALPS_INFERENCE_CHUNK_KB (0: never split), else 4 MiB: on the seed CNN at batch 1024 (AVX2, one
-    /// thread, CPU time per sample) 57.5 µs unsplit, 58.0 / 59.4 / 54.9 / 52.5 / 53.1 µs with 0.5 / 1 / 2 / 4 / 8 MiB.</summary>
-    internal static readonly long DefaultInferenceChunkBytes =
-        long.TryParse(Environment.GetEnvironmentVariable("NEURALPS_INFERENCE_CHUNK_KB"), out long kb) && kb >= 0 ? kb * 1024 : 4L << 20;
-
-    /// <summary>This network's <see cref="DefaultInferenceChunkBytes"/> (tests and benchmarks set it per network).</summary>
-    internal long InferenceChunkBytes { get; set; } = DefaultInferenceChunkBytes;
-
-    /// <summary>Fewest rows of a chunk: the convolutions and GEMMs split a call over images and rows across the
-    /// cores, so a chunk keeps enough of them for every thread.</summary>
-    private const int MinChunkRows = 16;
-
-    private Tensor? _chunkInput, _chunkOutput;
-
-    internal int InferenceChunkRows()
-    {
-        if (InferenceChunkBytes <= 0) return int.MaxValue;
-        long widest = InputShape.Size;
-        foreach (var layer in _layers) widest = Math.Max(widest, layer.OutputShape.Size);
-        return (int)Math.Clamp(InferenceChunkBytes / (sizeof(float) * Math.Max(widest, 1)), MinChunkRows, int.MaxValue);
-    }
-
-    // Equal chunks (sizes differ by at most one row), each copied in, run through every layer and copied out into a
-    // network-owned output: like the unsplit call, the result is valid until the next call.
-    private Tensor ForwardInChunks(Tensor input, LayerContext context, int maxRows)
-    {
-        int rows = input.Rows, parts = (rows + maxRows - 1) / maxRows;
-        int inWidth = input.Columns, outWidth = OutputShape.Size;
-        var output = BatchBuffer.Ensure(ref _chunkOutput, rows, OutputShape);
-        for (int p = 0, start = 0; p < parts; p++)
-        {
-            int n = rows / parts + (p < rows % parts ? 1 : 0);
-            var x = BatchBuffer.Ensure(ref _chunkInput, n, InputShape);
-            input.Data.AsSpan(start * inWidth, n * inWidth).CopyTo(x.Span);
-            foreach (var layer in _layers) x = layer.Forward(x, context);
-            if (x.Size != n * outWidth)
-                throw new ShapeMismatchException($"Network '{Name}' returned {x.Shape} for a chunk of {n} rows; expected {n} × {OutputShape}.");
-            x.Span.CopyTo(output.Data.AsSpan(start * outWidth, n * outWidth));
-            start += n;
-        }
-        return output;
     }
 
     // Compares dims in place: Shape.WithoutBatch() would allocate on every inference call.
