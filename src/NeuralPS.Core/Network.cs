@@ -151,7 +151,19 @@ public sealed class Network
         if (!AcceptsBatch(input.Shape))
             throw new ShapeMismatchException($"Network '{Name}' expects input {InputShape.WithBatch(-1).ToString().Replace("-1", "batch")} but got {input.Shape}.");
         Tensor x = input;
-        foreach (var layer in _layers) x = layer.Forward(x, context);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            // At inference a one-channel 3×3 Conv2d and the 2×2 max pool after it run as one pass, so the convolution's
+            // output never goes to memory (see ConvDirect.ForwardMaxPool2x2).
+            if (!context.Training && i + 1 < _layers.Count && _layers[i] is Conv2d conv && _layers[i + 1] is MaxPool2d pool
+                && pool.TryForwardFused(conv, x, context, out var pooled))
+            {
+                x = pooled;
+                i++;
+                continue;
+            }
+            x = _layers[i].Forward(x, context);
+        }
         return x;
     }
 

@@ -113,6 +113,7 @@ public sealed class Conv2d : Layer
         var g = _geometry.WithBatch(input.Rows);
         var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
         _input = input;
+        _lastForwardFused = false;
         if (StoresPreActivation)
         {
             // An activation whose derivative needs its input (GELU) is applied after the GEMM, not fused.
@@ -129,6 +130,31 @@ public sealed class Conv2d : Layer
 
     private bool StoresPreActivation => IBackend.ActivationNeedsInput(Activation, Alpha);
 
+    private bool _lastForwardFused; // the last forward ran fused with the max pool after it: no output of its own kept
+
+    /// <summary>Inference of this convolution and the 2×2 max pool <paramref name="pool"/> after it in one pass, written
+    /// into <paramref name="pooled"/> (<see cref="Network.Forward"/> calls it for a Conv2d followed by a MaxPool2d). False,
+    /// having done nothing, where the CPU kernel does not apply (<see cref="Backends.Cpu.ConvDirect.AppliesPooled"/>; an
+    /// activation that does not commute with the maximum). Equal to the two forwards one after the other (the pooled
+    /// values are the same; a zero may come out with the other sign).</summary>
+    internal unsafe bool TryForwardMaxPooled(Tensor input, LayerContext context, in PoolingGeometry pool, Tensor pooled)
+    {
+        if (context.Training || context.Backend is not CpuBackend || !IsBuilt) return false;
+        if (!(Activation is ActivationKind.None or ActivationKind.ReLU || (Activation == ActivationKind.LeakyReLU && Alpha >= 0))) return false;
+        if (input.Shape.Rank != 4 || input.Columns != InputShape.Size) return false;
+        var g = _geometry.WithBatch(input.Rows);
+        if (!Backends.Cpu.ConvDirect.AppliesPooled(g, pool) || pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane || pool.Batch != g.Batch)
+            return false;
+        fixed (float* px = input.Data, pw = _weight!.Value.Data, py = pooled.Data)
+        fixed (float* pb = _bias is null ? null : _bias.Value.Data)
+        {
+            Backends.Cpu.ConvDirect.ForwardMaxPool2x2(px, pw, pb, py, g, pool, Activation, Alpha);
+        }
+        _input = input;
+        _lastForwardFused = true;
+        return true;
+    }
+
     // The backend may keep the forward's im2col matrix for the filter gradient; only worth it in training.
     private ConvolutionWorkspace? Workspace(LayerContext context)
     {
@@ -141,6 +167,8 @@ public sealed class Conv2d : Layer
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
+        if (_lastForwardFused)
+            throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward ran at inference fused with the max pool after it and kept no output; run a training forward before Backward.");
         var g = _geometry.WithBatch(_input.Rows);
         var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
         if (Frozen)

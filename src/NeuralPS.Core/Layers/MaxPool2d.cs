@@ -39,10 +39,24 @@ public sealed class MaxPool2d : Pool2dLayer
         return y;
     }
 
+    /// <summary>Inference of <paramref name="conv"/> (the layer before this one) and this pool in one pass, when the CPU
+    /// kernel for it applies (<see cref="Conv2d.TryForwardMaxPooled"/>); false, having done nothing, otherwise.</summary>
+    internal bool TryForwardFused(Conv2d conv, Tensor input, LayerContext context, out Tensor output)
+    {
+        output = null!;
+        if (context.Training || !IsBuilt || conv.OutputShape != InputShape) return false;
+        var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
+        if (!conv.TryForwardMaxPooled(input, context, Geometry.WithBatch(input.Rows), y)) return false;
+        _input = null; // no input of its own: a backward now has nothing to route through
+        _argmaxValid = false;
+        output = y;
+        return true;
+    }
+
     // dy [N, C, OH, OW] -> dx [N, C, H, W]
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
-        if (_input is null) throw new InvalidOperationException($"Layer '{Name}' (MaxPool2d): Backward called before Forward.");
+        if (_input is null) throw new InvalidOperationException($"Layer '{Name}' (MaxPool2d): Backward called before Forward (or after an inference forward fused with the convolution before it; run a training forward first).");
         if (!needInputGradient) return null;
         var dx = BatchBuffer.Ensure(ref _inputGradient, _input.Rows, InputShape);
         context.Backend.MaxPool2dBackward(_input, outputGradient, dx, Geometry.WithBatch(_input.Shape[0]), _argmaxValid ? _argmax : null);

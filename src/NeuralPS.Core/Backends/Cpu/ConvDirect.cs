@@ -176,6 +176,111 @@ internal static unsafe class ConvDirect
         }
     }
 
+    /// <summary>Whether <see cref="ForwardMaxPool2x2"/> computes this convolution and the 2×2 stride-2 unpadded max pool
+    /// that reads its whole output: a 3×3 one-channel convolution <see cref="Applies"/> takes, and pooled rows at least
+    /// one vector wide (the horizontal step works a vector of pooled outputs at a time).</summary>
+    public static bool AppliesPooled(in ConvolutionGeometry g, in PoolingGeometry p) =>
+        Applies(g) && g.KernelHeight == 3 && g.KernelWidth == 3
+        && p.WindowHeight == 2 && p.WindowWidth == 2 && p.StrideHeight == 2 && p.StrideWidth == 2
+        && p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
+        && p.Channels == g.Filters && p.InputHeight == g.OutputHeight && p.InputWidth == g.OutputWidth
+        && p.OutputHeight >= 1 && p.OutputWidth >= Lanes && 2 * p.OutputWidth <= g.OutputWidth;
+
+    private struct PoolJob
+    {
+        public float* X, W, Bias, Y;
+        public ConvolutionGeometry G;
+        public PoolingGeometry P;
+        public ActivationKind Activation;
+        public float Alpha;
+    }
+
+    [ThreadStatic] private static float[]? _verticalMax;
+
+    /// <summary>Inference of a 3×3 one-channel convolution and the 2×2 max pool after it in one pass (see
+    /// <see cref="AppliesPooled"/>; activation None, ReLU or LeakyReLU with a slope ≥ 0, so that it commutes with the
+    /// maximum): per image, filter and pooled row, the two convolution rows are computed as in
+    /// <see cref="Forward3x3{TS, TV}"/> (same summation order, so the same values), their elementwise maximum goes to a
+    /// row in L1, and pairs of its columns give the pooled row. The convolution's output (86.5 KB per image for the
+    /// seed CNN) is never written to memory and read back. A NaN wins its window as in the pool.</summary>
+    public static void ForwardMaxPool2x2(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, in PoolingGeometry p, ActivationKind act, float alpha)
+    {
+        var job = new PoolJob { X = x, W = w, Bias = bias, Y = y, G = g, P = p, Activation = act, Alpha = alpha };
+        ConvParallel.ForEachClaimed(g.Batch, ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea), &ForwardPoolPart, &job);
+    }
+
+    private static void ForwardPoolPart(void* state, int start, int end, int part)
+    {
+        if (Simd512.IsSupported) ForwardPoolPart<Simd512, Vector512<float>>((PoolJob*)state, start, end);
+        else if (Simd256.IsSupported) ForwardPoolPart<Simd256, Vector256<float>>((PoolJob*)state, start, end);
+        else ForwardPoolPart<Simd128, Vector128<float>>((PoolJob*)state, start, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPoolPart<TS, TV>(PoolJob* job, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        var g = job->G;
+        var pg = job->P;
+        int lanes = TS.Lanes, ow = g.OutputWidth, ph = pg.OutputHeight, pw = pg.OutputWidth, plane = ph * pw;
+        int srcW = PaddedWidth(g);
+        bool relu = job->Activation != ActivationKind.None;
+        var slope = TS.Create(job->Activation == ActivationKind.LeakyReLU ? job->Alpha : 0f);
+        if (_verticalMax is null || _verticalMax.Length < ow) _verticalMax = GC.AllocateUninitializedArray<float>(ow + 16, pinned: true);
+        float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
+        fixed (float* padded = padBuffer, v = _verticalMax)
+        {
+            for (int n = start; n < end; n++)
+            {
+                float* src = Source(job->X + (long)n * g.InputSize, g, padBuffer, padded);
+                for (int k = 0; k < g.Filters; k++)
+                {
+                    float* wk = job->W + k * 9;
+                    TV w00 = TS.Create(wk[0]), w01 = TS.Create(wk[1]), w02 = TS.Create(wk[2]);
+                    TV w10 = TS.Create(wk[3]), w11 = TS.Create(wk[4]), w12 = TS.Create(wk[5]);
+                    TV w20 = TS.Create(wk[6]), w21 = TS.Create(wk[7]), w22 = TS.Create(wk[8]);
+                    var b = TS.Create(job->Bias == null ? 0f : job->Bias[k]);
+                    float* yk = job->Y + ((long)n * g.Filters + k) * plane;
+                    for (int pr = 0; pr < ph; pr++)
+                    {
+                        for (int ox = 0; ox < ow; ox += lanes)
+                        {
+                            int o = Math.Min(ox, ow - lanes);
+                            float* s0 = src + 2 * pr * srcW + o, s1 = s0 + srcW, s2 = s1 + srcW, s3 = s2 + srcW;
+                            TV a0 = b, a1 = b, xv;
+                            xv = TS.Load(s0); a0 = TS.MultiplyAdd(w00, xv, a0);
+                            xv = TS.Load(s0 + 1); a0 = TS.MultiplyAdd(w01, xv, a0);
+                            xv = TS.Load(s0 + 2); a0 = TS.MultiplyAdd(w02, xv, a0);
+                            xv = TS.Load(s1); a0 = TS.MultiplyAdd(w10, xv, a0); a1 = TS.MultiplyAdd(w00, xv, a1);
+                            xv = TS.Load(s1 + 1); a0 = TS.MultiplyAdd(w11, xv, a0); a1 = TS.MultiplyAdd(w01, xv, a1);
+                            xv = TS.Load(s1 + 2); a0 = TS.MultiplyAdd(w12, xv, a0); a1 = TS.MultiplyAdd(w02, xv, a1);
+                            xv = TS.Load(s2); a0 = TS.MultiplyAdd(w20, xv, a0); a1 = TS.MultiplyAdd(w10, xv, a1);
+                            xv = TS.Load(s2 + 1); a0 = TS.MultiplyAdd(w21, xv, a0); a1 = TS.MultiplyAdd(w11, xv, a1);
+                            xv = TS.Load(s2 + 2); a0 = TS.MultiplyAdd(w22, xv, a0); a1 = TS.MultiplyAdd(w12, xv, a1);
+                            xv = TS.Load(s3); a1 = TS.MultiplyAdd(w20, xv, a1);
+                            xv = TS.Load(s3 + 1); a1 = TS.MultiplyAdd(w21, xv, a1);
+                            xv = TS.Load(s3 + 2); a1 = TS.MultiplyAdd(w22, xv, a1);
+                            TS.Store(MaxOrNaN<TS, TV>(a0, a1), v + o);
+                        }
+                        float* yr = yk + pr * pw;
+                        for (int q = 0; q < pw; q += lanes)
+                        {
+                            int q0 = Math.Min(q, pw - lanes);
+                            TS.Deinterleave(TS.Load(v + 2 * q0), TS.Load(v + 2 * q0 + lanes), out var even, out var odd);
+                            var m = MaxOrNaN<TS, TV>(even, odd);
+                            if (relu) m = TS.Select(TS.GreaterThan(m, TS.Zero), m, TS.Multiply(m, slope));
+                            TS.Store(m, yr + q0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>b where b &gt; a or b is NaN, else a: the max pool's comparison (a NaN wins its window).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV MaxOrNaN<TS, TV>(TV a, TV b) where TS : struct, ISimd<TV> where TV : unmanaged =>
+        TS.Select(TS.Or(TS.GreaterThan(b, a), TS.IsNaN(b)), b, a);
+
     /// <summary>One 3×3 filter over one image: its nine weights stay in registers, and three output rows are computed
     /// together, so each of the five input rows' shifted vectors is loaded once for up to three FMAs (15 loads per 27
     /// FMAs; the four-filter loop above loads a vector and broadcasts four weights for every four FMAs). A last block
