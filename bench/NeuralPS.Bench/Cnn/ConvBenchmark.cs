@@ -33,12 +33,7 @@ internal static unsafe class ConvBenchmark
         var backend = CpuBackend.Instance;
         foreach (var (name, g) in shapes)
         {
-            var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
-            var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
-            var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
-            var dy = Random(y.Shape, 3);
-            var dx = new Tensor(x.Shape);
-            var dw = new Tensor(w.Shape);
+            var (x, w, y, dy, dx, dw) = Operands(g);
             var yRef = new Tensor(y.Shape);
             var col = GC.AllocateArray<float>(g.PatchSize * g.OutputPlane + 64, pinned: true);
             var passes = new (string Pass, Action Ours, Action Theirs)[]
@@ -100,12 +95,7 @@ internal static unsafe class ConvBenchmark
         };
         foreach (var (name, g) in shapes)
         {
-            var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
-            var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
-            var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
-            var dy = Random(y.Shape, 3);
-            var dx = new Tensor(x.Shape);
-            var dw = new Tensor(w.Shape);
+            var (x, w, y, dy, dx, dw) = Operands(g);
             var passes = new (string Pass, Action Run)[]
             {
                 ("fwd", () => backend.Conv2dForward(x, w, null, y, g)),
@@ -157,12 +147,7 @@ internal static unsafe class ConvBenchmark
         {
             foreach (var (name, g) in shapes)
             {
-                var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
-                var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
-                var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
-                var dy = Random(y.Shape, 3);
-                var dx = new Tensor(x.Shape);
-                var dw = new Tensor(w.Shape);
+                var (x, w, y, dy, dx, dw) = Operands(g);
                 var passes = new (string Pass, Action Run)[]
                 {
                     ("fwd", () => backend.Conv2dForward(x, w, null, y, g, ActivationKind.ReLU)),
@@ -198,6 +183,15 @@ internal static unsafe class ConvBenchmark
         }
         Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;
+    }
+
+    /// <summary>Random x, w and dy and the output buffers of one convolution (the same seeds for every benchmark).</summary>
+    private static (Tensor X, Tensor W, Tensor Y, Tensor Dy, Tensor Dx, Tensor Dw) Operands(in ConvolutionGeometry g)
+    {
+        var x = Random(new Shape(g.Batch, g.InputChannels, g.InputHeight, g.InputWidth), 1);
+        var w = Random(new Shape(g.Filters, g.GroupInputChannels, g.KernelHeight, g.KernelWidth), 2);
+        var y = new Tensor(g.Batch, g.Filters, g.OutputHeight, g.OutputWidth);
+        return (x, w, y, Random(y.Shape, 3), new Tensor(x.Shape), new Tensor(w.Shape));
     }
 
     private static string Layout(in ConvolutionGeometry g) =>
