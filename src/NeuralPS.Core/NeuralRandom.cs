@@ -39,16 +39,20 @@ public sealed class NeuralRandom
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One xoshiro256** step on the given state words: <see cref="NextUInt64"/> runs it on the fields, the
+    /// dropout mask's loop on locals.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3; _s2 ^= t;
-        _s3 = BitOperations.RotateLeft(_s3, 45);
+        ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
+        s3 = BitOperations.RotateLeft(s3, 45);
         return result;
     }
 
-    /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     /// <summary>The dropout mask: mask[i] = 0 where the i-th draw's top 24 bits are below <paramref name="threshold"/>,
     /// else <paramref name="keep"/>; one <see cref="NextUInt64"/> per element, in order, so it is the same stream as
     /// drawing them one by one. The generator state lives in locals for the loop (in the fields, each draw would
@@ -60,10 +64,7 @@ public sealed class NeuralRandom
         int keepBits = BitConverter.SingleToInt32Bits(keep);
         for (int i = 0; i < mask.Length; i++)
         {
-            ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
-            ulong t = s1 << 17;
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
-            s3 = BitOperations.RotateLeft(s3, 45);
+            ulong result = Step(ref s0, ref s1, ref s2, ref s3);
             // Branch-free: a quarter of the draws dropping at random would mispredict a branch about as often.
             int dropped = (int)(((result >> 40) - threshold) >> 63); // 1 when below the threshold
             mask[i] = BitConverter.Int32BitsToSingle(keepBits & (dropped - 1));
@@ -71,6 +72,7 @@ public sealed class NeuralRandom
         _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
     }
 
+    /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
 

@@ -413,7 +413,6 @@ public sealed partial class Trainer
     /// <summary>Loss·samples, metric sum and metric count over samples [from, to) of <paramref name="data"/>.</summary>
     private (double LossSum, double MetricSum, double MetricCount) EvaluateSums(Dataset data, int from, int to)
     {
-        var layers = Network.Layers;
         var loss = Loss!;
         bool wasTraining = _context.Training;
         _context.Training = false;
@@ -434,8 +433,7 @@ public sealed partial class Trainer
             {
                 int count = Math.Min(batchSize, to - start);
                 GatherBatch(data, order.Slice(start, count));
-                Tensor x = _batchFeatures!;
-                for (int i = 0; i < layers.Count; i++) x = layers[i].Forward(x, _context);
+                Tensor x = Network.Forward(_batchFeatures!, _context); // the inference forward (fused pairs included)
                 Tensor lossInput = _fusedOutput is null ? x : _fusedOutput.PreActivation!;
                 double value = _hasLabels
                     ? loss.Forward(Backend, lossInput, _batchLabels.AsSpan(0, count * _labelSteps))

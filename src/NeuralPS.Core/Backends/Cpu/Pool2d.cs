@@ -86,49 +86,26 @@ internal static unsafe class Pool2d
     {
         if (a == null)
         {
-            if (Simd512.IsSupported) { MaxPlane2x2NoIndex<Simd512, Vector512<float>>(xs, ys, g, xEnd, yEnd); return; }
-            if (Simd256.IsSupported) { MaxPlane2x2NoIndex<Simd256, Vector256<float>>(xs, ys, g, xEnd, yEnd); return; }
-            if (Simd128.IsSupported) { MaxPlane2x2NoIndex<Simd128, Vector128<float>>(xs, ys, g, xEnd, yEnd); return; }
+            if (Simd512.IsSupported) { MaxPlane2x2<Simd512, Vector512<float>, C0>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd256.IsSupported) { MaxPlane2x2<Simd256, Vector256<float>, C0>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd128.IsSupported) { MaxPlane2x2<Simd128, Vector128<float>, C0>(xs, ys, a, g, xEnd, yEnd); return; }
         }
         else if (g.InputPlane < (1 << 24))
         {
-            if (Simd512.IsSupported) { MaxPlane2x2<Simd512, Vector512<float>>(xs, ys, a, g, xEnd, yEnd); return; }
-            if (Simd256.IsSupported) { MaxPlane2x2<Simd256, Vector256<float>>(xs, ys, a, g, xEnd, yEnd); return; }
-            if (Simd128.IsSupported) { MaxPlane2x2<Simd128, Vector128<float>>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd512.IsSupported) { MaxPlane2x2<Simd512, Vector512<float>, C1>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd256.IsSupported) { MaxPlane2x2<Simd256, Vector256<float>, C1>(xs, ys, a, g, xEnd, yEnd); return; }
+            if (Simd128.IsSupported) { MaxPlane2x2<Simd128, Vector128<float>, C1>(xs, ys, a, g, xEnd, yEnd); return; }
         }
         MaxPlane2x2Scalar(xs, ys, a, g, 0);
     }
 
-    /// <summary><see cref="MaxPlane2x2{TS, TV}"/> without the argmax: the same comparisons in the same order (a NaN wins
-    /// its window, ties keep the first), so the same maxima.</summary>
+    /// <summary>One plane; <typeparamref name="TIndex"/> = C1 also keeps the argmax in <paramref name="a"/>, C0 only the
+    /// maxima (the JIT drops the index work from that body).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxPlane2x2NoIndex<TS, TV>(float* xs, float* ys, in PoolingGeometry g, float* xEnd, float* yEnd)
-        where TS : struct, ISimd<TV> where TV : unmanaged
+    private static void MaxPlane2x2<TS, TV, TIndex>(float* xs, float* ys, int* a, in PoolingGeometry g, float* xEnd, float* yEnd)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TIndex : struct, IConst
     {
-        int w = g.InputWidth, ow = g.OutputWidth, lanes = TS.Lanes;
-        for (int oy = 0; oy < g.OutputHeight; oy++)
-        {
-            float* r0 = xs + 2 * oy * w;
-            float* r1 = r0 + w;
-            int ox = 0;
-            for (; ox < ow && r1 + 2 * ox + 2 * lanes <= xEnd && ys + oy * ow + ox + lanes <= yEnd; ox += lanes)
-            {
-                int c = 2 * ox;
-                TS.Deinterleave(TS.Load(r0 + c), TS.Load(r0 + c + lanes), out var best, out var v);
-                best = TS.Select(TS.Or(TS.GreaterThan(v, best), TS.IsNaN(v)), v, best);
-                TS.Deinterleave(TS.Load(r1 + c), TS.Load(r1 + c + lanes), out var v0, out var v1);
-                best = TS.Select(TS.Or(TS.GreaterThan(v0, best), TS.IsNaN(v0)), v0, best);
-                best = TS.Select(TS.Or(TS.GreaterThan(v1, best), TS.IsNaN(v1)), v1, best);
-                TS.Store(best, ys + oy * ow + ox);
-            }
-            MaxRow2x2Scalar(r0, r1, 2 * oy * w, w, ys + oy * ow, null, ox, ow);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxPlane2x2<TS, TV>(float* xs, float* ys, int* a, in PoolingGeometry g, float* xEnd, float* yEnd)
-        where TS : struct, ISimd<TV> where TV : unmanaged
-    {
+        bool index = TIndex.Value != 0;
         int w = g.InputWidth, ow = g.OutputWidth, lanes = TS.Lanes;
         var lane2 = TS.Add(TS.Indices, TS.Indices);
         var one = TS.Create(1f);
@@ -146,16 +123,19 @@ internal static unsafe class Pool2d
                 TS.Deinterleave(TS.Load(r0 + c), TS.Load(r0 + c + lanes), out var best, out var v);
                 var code = TS.Zero;
                 var m = TS.Or(TS.GreaterThan(v, best), TS.IsNaN(v));
-                best = TS.Select(m, v, best); code = TS.Select(m, one, code);
+                best = TS.Select(m, v, best);
+                if (index) code = TS.Select(m, one, code);
                 TS.Deinterleave(TS.Load(r1 + c), TS.Load(r1 + c + lanes), out var v0, out var v1);
                 m = TS.Or(TS.GreaterThan(v0, best), TS.IsNaN(v0));
-                best = TS.Select(m, v0, best); code = TS.Select(m, wv, code);
+                best = TS.Select(m, v0, best);
+                if (index) code = TS.Select(m, wv, code);
                 m = TS.Or(TS.GreaterThan(v1, best), TS.IsNaN(v1));
-                best = TS.Select(m, v1, best); code = TS.Select(m, w1, code);
+                best = TS.Select(m, v1, best);
+                if (index) code = TS.Select(m, w1, code);
                 TS.Store(best, ys + oy * ow + ox);
-                TS.StoreInt32(TS.Add(TS.Add(TS.Create(baseIndex + c), lane2), code), a + oy * ow + ox);
+                if (index) TS.StoreInt32(TS.Add(TS.Add(TS.Create(baseIndex + c), lane2), code), a + oy * ow + ox);
             }
-            MaxRow2x2Scalar(r0, r1, baseIndex, w, ys + oy * ow, a + oy * ow, ox, ow);
+            MaxRow2x2Scalar(r0, r1, baseIndex, w, ys + oy * ow, index ? a + oy * ow : null, ox, ow);
         }
     }
 

@@ -50,6 +50,7 @@ internal interface IConst
     static abstract int Value { get; }
 }
 
+internal struct C0 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 0; } }
 internal struct C1 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 1; } }
 internal struct C2 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2; } }
 internal struct C3 : IConst { public static int Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 3; } }
