@@ -72,7 +72,7 @@ NPS=(dotnet "$DLL")
 # NeuralPS: its vector path (AVX-512 / AVX2 / 128-bit; DOTNET_EnableAVX512=0 or DOTNET_EnableAVX2=0 narrow it).
 # OpenBLAS: its core (OPENBLAS_CORETYPE=Haswell holds it to AVX2). PyTorch: ATen's CPU capability
 # (ATEN_CPU_CAPABILITY=avx2 holds it) and its BLAS. ONNX Runtime: MLAS picks its kernels from CPUID, with no
-# setting to narrow them, so on an AVX-512 CPU it always runs its AVX-512 kernels.
+# setting to narrow them; see ORT_RUN below for how it is held to AVX2.
 NPS_PATH=$( ((REFONLY)) && echo '{}' || "${NPS[@]}" path 2>>"$LOG" | grep '^{' || echo '{}')
 OPENBLAS_CORE=$("$PY" -c 'import ctypes
 for n in ("libopenblas.so.0", "libopenblas.so"):
@@ -83,6 +83,28 @@ TORCH_CAP=$("$PY" -c 'import re, torch
 m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show()); b = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
 print((m.group(1) if m else "?") + "+" + (b.group(1) if b else "?"))' 2>>"$LOG")
 ORT_KERNEL="mlas-cpuid($(grep -qw avx512f /proc/cpuinfo && echo avx512 || (grep -qw avx2 /proc/cpuinfo && echo avx2 || echo sse)))"
+# ONNX Runtime held to AVX2: when NeuralPS runs a narrower path than AVX-512 on an AVX-512 CPU (or
+# ORT_HOLD_AVX2=1), ort_hold_avx2.py writes a copy of onnxruntime-node whose MLAS skips its AVX-512 kernel
+# selection (one jump made a no-op; see the script), and ort_infer.mjs loads that copy. GLIBC_TUNABLES keeps
+# glibc's string functions off AVX-512 too, so the line's avx512_elapsed_ms (from /proc/self/arch_status)
+# shows whether the timed runs used AVX-512 registers. ORT_HOLD_AVX2=0 never holds it.
+ORT_RUN=(node)
+hold=${ORT_HOLD_AVX2:-auto}
+if [[ $hold == auto ]]; then
+  hold=0
+  if grep -qw avx512f /proc/cpuinfo; then
+    if ((REFONLY)); then [[ ${DOTNET_EnableAVX512:-${DOTNET_EnableAVX512F:-1}} == 0 || ${DOTNET_EnableAVX2:-1} == 0 ]] && hold=1
+    else [[ $NPS_PATH == *'"simd_path":"avx512"'* ]] || hold=1; fi
+  fi
+fi
+if ((hold)) && wants infer; then
+  if ORT_HELD=$("$PY" "$REF/ort_hold_avx2.py" --package "$BENCH/node_modules/onnxruntime-node" --out "$WORK/ort-avx2" 2>>"$LOG"); then
+    ORT_RUN=(env "ORT_NODE_DIR=$ORT_HELD" "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD" node)
+    ORT_KERNEL="mlas-avx2(held: AVX-512 selection patched out of a copy)"
+  else
+    ORT_KERNEL="$ORT_KERNEL, could not be held (see $LOG)"
+  fi
+fi
 KERNELS=$(printf '{"neuralps":%s,"openblas":"%s","pytorch":"%s","onnxruntime":"%s"}' "$NPS_PATH" "${OPENBLAS_CORE:-?}" "${TORCH_CAP:-?}" "$ORT_KERNEL")
 echo "kernels: $KERNELS" >&2
 
@@ -149,7 +171,7 @@ if wants infer; then
   step pt-infer "$PY" "$REF/torch_best.py" "${SWEEP[@]}" --probe-seconds $PROBE_S -- infer --model mlp,cnn --batch 1,1024 --seconds $INFER_S
   for m in mlp cnn; do
     for b in 1 1024; do
-      step ort-$m-b$b node "$REF/ort_infer.mjs" --model "$WORK/$m.onnx" --batch $b --seconds $INFER_S
+      step ort-$m-b$b "${ORT_RUN[@]}" "$REF/ort_infer.mjs" --model "$WORK/$m.onnx" --batch $b --seconds $INFER_S
     done
   done
 fi

@@ -6,10 +6,22 @@
 // for each intra-op thread count times session.run over the Fashion-MNIST test images (batch 1:
 // latency; batch 1024: throughput) and prints one JSON line for the fastest setting, with the sweep.
 // Batch-1 latency includes Node's async call overhead (onnxruntime-node has no synchronous run).
-import * as ort from 'onnxruntime-node';
+// ORT_NODE_DIR=<dir>: load onnxruntime-node from that package folder instead (ort_hold_avx2.py writes one
+// whose MLAS never takes its AVX-512 kernels). The line's "avx512_elapsed_ms" is the kernel's
+// /proc/self/arch_status figure: -1 when this process never used AVX-512 registers, else ms since it last did.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
+
+const ort = process.env.ORT_NODE_DIR
+  ? createRequire(import.meta.url)(resolve(process.env.ORT_NODE_DIR))
+  : await import('onnxruntime-node');
+
+function avx512ElapsedMs() {
+  try { return Number(/AVX512_elapsed_ms:\s*(-?\d+)/.exec(readFileSync('/proc/self/arch_status', 'utf8'))[1]); }
+  catch { return null; }
+}
 
 function parseArgs(argv) {
   const a = { model: null, batch: 1, seconds: 2, threads: '1,2', data: '/usr/share/datasets/fashion-mnist' };
@@ -88,5 +100,6 @@ console.log(JSON.stringify({
   workload: `infer-${name}-b${args.batch}`, engine: 'onnxruntime', batch: args.batch,
   samples_per_s: Math.round(best.r.samples_per_s * 10) / 10, latency_us: Math.round(best.r.latency_us * 100) / 100,
   calls: best.r.calls, threads: best.t, max_abs_diff_vs_pytorch: best.r.max_abs_diff_vs_pytorch,
-  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10, ort_version: '1.30.0', sweep,
+  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10, ort_version: '1.30.0',
+  ort_dir: process.env.ORT_NODE_DIR ?? 'onnxruntime-node', avx512_elapsed_ms: avx512ElapsedMs(), sweep,
 }));
