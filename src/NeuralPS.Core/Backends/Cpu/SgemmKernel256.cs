@@ -67,36 +67,36 @@ internal static unsafe class SgemmKernel256
                 var b0 = Vector256.Load(bk + 0);
                 var b1 = TN.Value > 1 ? Vector256.Load(bk + 8) : default;
                 bk += ldb;
-                var x0 = Vector256.Create(a0[pa]);
+                var x0 = Simd256.LoadBroadcast(a0 + pa);
                 c00 = Fma.MultiplyAdd(x0, b0, c00);
                 if (TN.Value > 1) c01 = Fma.MultiplyAdd(x0, b1, c01);
                 if (TM.Value > 1)
                 {
-                    var x1 = Vector256.Create(a1[pa]);
+                    var x1 = Simd256.LoadBroadcast(a1 + pa);
                     c10 = Fma.MultiplyAdd(x1, b0, c10);
                     if (TN.Value > 1) c11 = Fma.MultiplyAdd(x1, b1, c11);
                 }
                 if (TM.Value > 2)
                 {
-                    var x2 = Vector256.Create(a2[pa]);
+                    var x2 = Simd256.LoadBroadcast(a2 + pa);
                     c20 = Fma.MultiplyAdd(x2, b0, c20);
                     if (TN.Value > 1) c21 = Fma.MultiplyAdd(x2, b1, c21);
                 }
                 if (TM.Value > 3)
                 {
-                    var x3 = Vector256.Create(a3[pa]);
+                    var x3 = Simd256.LoadBroadcast(a3 + pa);
                     c30 = Fma.MultiplyAdd(x3, b0, c30);
                     if (TN.Value > 1) c31 = Fma.MultiplyAdd(x3, b1, c31);
                 }
                 if (TM.Value > 4)
                 {
-                    var x4 = Vector256.Create(a4[pa]);
+                    var x4 = Simd256.LoadBroadcast(a4 + pa);
                     c40 = Fma.MultiplyAdd(x4, b0, c40);
                     if (TN.Value > 1) c41 = Fma.MultiplyAdd(x4, b1, c41);
                 }
                 if (TM.Value > 5)
                 {
-                    var x5 = Vector256.Create(a5[pa]);
+                    var x5 = Simd256.LoadBroadcast(a5 + pa);
                     c50 = Fma.MultiplyAdd(x5, b0, c50);
                     if (TN.Value > 1) c51 = Fma.MultiplyAdd(x5, b1, c51);
                 }

@@ -82,14 +82,14 @@ internal static unsafe class SgemmKernel512
                 var b2 = TN.Value > 2 ? Vector512.Load(bk + 32) : default;
                 var b3 = TN.Value > 3 ? Vector512.Load(bk + 48) : default;
                 bk += ldb;
-                var x0 = Vector512.Create(a0[pa]);
+                var x0 = Simd512.LoadBroadcast(a0 + pa);
                 c00 = Avx512F.FusedMultiplyAdd(x0, b0, c00);
                 if (TN.Value > 1) c01 = Avx512F.FusedMultiplyAdd(x0, b1, c01);
                 if (TN.Value > 2) c02 = Avx512F.FusedMultiplyAdd(x0, b2, c02);
                 if (TN.Value > 3) c03 = Avx512F.FusedMultiplyAdd(x0, b3, c03);
                 if (TM.Value > 1)
                 {
-                    var x1 = Vector512.Create(a1[pa]);
+                    var x1 = Simd512.LoadBroadcast(a1 + pa);
                     c10 = Avx512F.FusedMultiplyAdd(x1, b0, c10);
                     if (TN.Value > 1) c11 = Avx512F.FusedMultiplyAdd(x1, b1, c11);
                     if (TN.Value > 2) c12 = Avx512F.FusedMultiplyAdd(x1, b2, c12);
@@ -97,7 +97,7 @@ internal static unsafe class SgemmKernel512
                 }
                 if (TM.Value > 2)
                 {
-                    var x2 = Vector512.Create(a2[pa]);
+                    var x2 = Simd512.LoadBroadcast(a2 + pa);
                     c20 = Avx512F.FusedMultiplyAdd(x2, b0, c20);
                     if (TN.Value > 1) c21 = Avx512F.FusedMultiplyAdd(x2, b1, c21);
                     if (TN.Value > 2) c22 = Avx512F.FusedMultiplyAdd(x2, b2, c22);
@@ -105,7 +105,7 @@ internal static unsafe class SgemmKernel512
                 }
                 if (TM.Value > 3)
                 {
-                    var x3 = Vector512.Create(a3[pa]);
+                    var x3 = Simd512.LoadBroadcast(a3 + pa);
                     c30 = Avx512F.FusedMultiplyAdd(x3, b0, c30);
                     if (TN.Value > 1) c31 = Avx512F.FusedMultiplyAdd(x3, b1, c31);
                     if (TN.Value > 2) c32 = Avx512F.FusedMultiplyAdd(x3, b2, c32);
@@ -113,7 +113,7 @@ internal static unsafe class SgemmKernel512
                 }
                 if (TM.Value > 4)
                 {
-                    var x4 = Vector512.Create(a4[pa]);
+                    var x4 = Simd512.LoadBroadcast(a4 + pa);
                     c40 = Avx512F.FusedMultiplyAdd(x4, b0, c40);
                     if (TN.Value > 1) c41 = Avx512F.FusedMultiplyAdd(x4, b1, c41);
                     if (TN.Value > 2) c42 = Avx512F.FusedMultiplyAdd(x4, b2, c42);
@@ -121,7 +121,7 @@ internal static unsafe class SgemmKernel512
                 }
                 if (TM.Value > 5)
                 {
-                    var x5 = Vector512.Create(a5[pa]);
+                    var x5 = Simd512.LoadBroadcast(a5 + pa);
                     c50 = Avx512F.FusedMultiplyAdd(x5, b0, c50);
                     if (TN.Value > 1) c51 = Avx512F.FusedMultiplyAdd(x5, b1, c51);
                     if (TN.Value > 2) c52 = Avx512F.FusedMultiplyAdd(x5, b2, c52);

@@ -18,6 +18,13 @@ internal static unsafe class SgemmKernelPortable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> LoadV(float* p) => Unsafe.ReadUnaligned<Vector<float>>(p);
 
+    /// <summary>Every lane set to *p in one load (see <see cref="Simd128.LoadBroadcast"/>): on x64 without AVX2,
+    /// <c>new Vector&lt;float&gt;(*p)</c> is a load and a shuffle, and the 6 shuffles per k step took FP pipe slots
+    /// from the 24 multiplies and adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> BroadcastV(float* p) =>
+        Vector<float>.Count == 4 ? Simd128.LoadBroadcast(p).AsVector() : new Vector<float>(*p);
+
     /// <summary>acc + a·b. Vector&lt;float&gt; is 128-bit wherever this kernel runs (AVX2 machines take SgemmKernel256),
     /// so it goes through <see cref="Simd128.MultiplyAdd"/>: one fused instruction on ARM64 instead of two (net8.0 has
     /// no Vector.FusedMultiplyAdd).</summary>
@@ -76,36 +83,36 @@ internal static unsafe class SgemmKernelPortable
                 var b0 = LoadV(bk + 0 * W);
                 var b1 = TN.Value > 1 ? LoadV(bk + 1 * W) : default;
                 bk += ldb;
-                var x0 = new Vector<float>(a0[pa]);
+                var x0 = BroadcastV(a0 + pa);
                 c00 = MulAdd(x0, b0, c00);
                 if (TN.Value > 1) c01 = MulAdd(x0, b1, c01);
                 if (TM.Value > 1)
                 {
-                    var x1 = new Vector<float>(a1[pa]);
+                    var x1 = BroadcastV(a1 + pa);
                     c10 = MulAdd(x1, b0, c10);
                     if (TN.Value > 1) c11 = MulAdd(x1, b1, c11);
                 }
                 if (TM.Value > 2)
                 {
-                    var x2 = new Vector<float>(a2[pa]);
+                    var x2 = BroadcastV(a2 + pa);
                     c20 = MulAdd(x2, b0, c20);
                     if (TN.Value > 1) c21 = MulAdd(x2, b1, c21);
                 }
                 if (TM.Value > 3)
                 {
-                    var x3 = new Vector<float>(a3[pa]);
+                    var x3 = BroadcastV(a3 + pa);
                     c30 = MulAdd(x3, b0, c30);
                     if (TN.Value > 1) c31 = MulAdd(x3, b1, c31);
                 }
                 if (TM.Value > 4)
                 {
-                    var x4 = new Vector<float>(a4[pa]);
+                    var x4 = BroadcastV(a4 + pa);
                     c40 = MulAdd(x4, b0, c40);
                     if (TN.Value > 1) c41 = MulAdd(x4, b1, c41);
                 }
                 if (TM.Value > 5)
                 {
-                    var x5 = new Vector<float>(a5[pa]);
+                    var x5 = BroadcastV(a5 + pa);
                     c50 = MulAdd(x5, b0, c50);
                     if (TN.Value > 1) c51 = MulAdd(x5, b1, c51);
                 }

@@ -12,12 +12,12 @@ import os, re
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 ISAS = {
-    # file, vector type, load, broadcast, fma(a, b, acc), lanes (None = Vector<float>.Count), max vectors
-    "512": ("SgemmKernel512.cs", "Vector512<float>", "Vector512.Load", "Vector512.Create",
+    # file, vector type, load, broadcast (from a pointer), fma(a, b, acc), lanes (None = Vector<float>.Count), max vectors
+    "512": ("SgemmKernel512.cs", "Vector512<float>", "Vector512.Load", "Simd512.LoadBroadcast",
             lambda a, b, c: f"Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 16, 4),
-    "256": ("SgemmKernel256.cs", "Vector256<float>", "Vector256.Load", "Vector256.Create",
+    "256": ("SgemmKernel256.cs", "Vector256<float>", "Vector256.Load", "Simd256.LoadBroadcast",
             lambda a, b, c: f"Fma.MultiplyAdd({a}, {b}, {c})", 8, 2),
-    "portable": ("SgemmKernelPortable.cs", "Vector<float>", "LoadV", "new Vector<float>",
+    "portable": ("SgemmKernelPortable.cs", "Vector<float>", "LoadV", "BroadcastV",
                  lambda a, b, c: f"MulAdd({a}, {b}, {c})", None, 2),
 }
 
@@ -79,7 +79,7 @@ def kernel(isa):
             o(J + f"if (TM.Value > {r})")
             o(J + "{")
             ind = J + "    "
-        o(f"{ind}var x{r} = {create}(a{r}[pa]);")
+        o(f"{ind}var x{r} = {create}(a{r} + pa);")
         for v in range(NV):
             pre = "" if v == 0 else f"if (TN.Value > {v}) "
             o(f"{ind}{pre}c{r}{v} = {fma(f'x{r}', f'b{v}', f'c{r}{v}')};")

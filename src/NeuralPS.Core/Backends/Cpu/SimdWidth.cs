@@ -20,6 +20,11 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     /// <summary>Every lane set to <paramref name="value"/>.</summary>
     static abstract TV Create(float value);
 
+    /// <summary>Every lane set to *<paramref name="p"/>, as one load (vbroadcastss, NEON ld1r). For a value read
+    /// from memory in a hot loop: <see cref="Create"/> of a loaded float is a load and a shuffle on x64 without
+    /// AVX2, and that shuffle takes an FP pipe slot from the multiply-adds.</summary>
+    static abstract TV LoadBroadcast(float* p);
+
     /// <summary>a·b + acc, fused where the CPU has FMA.</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV acc);
 
@@ -81,6 +86,9 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Create(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadBroadcast(float* p) => Vector512.Create(*p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> acc) => Avx512F.FusedMultiplyAdd(a, b, acc);
@@ -199,6 +207,9 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     public static Vector256<float> Create(float value) => Vector256.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadBroadcast(float* p) => Avx.BroadcastScalarToVector256(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : a * b + acc;
 
@@ -291,6 +302,12 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Create(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadBroadcast(float* p) =>
+        Avx.IsSupported ? Avx.BroadcastScalarToVector128(p)
+        : AdvSimd.IsSupported ? AdvSimd.LoadAndReplicateToVector128(p)
+        : Vector128.Create(*p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
