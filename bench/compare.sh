@@ -114,6 +114,13 @@ if wants infer && [[ ! -e "$WORK/cnn.onnx" || "$REF/fashion.py" -nt "$WORK/cnn.o
 fi
 
 # ---- measurements -------------------------------------------------------------------------------
+# PyTorch runs with glibc's malloc kept from handing memory back to the kernel. By default glibc serves
+# PyTorch's large tensors from fresh mmaps or trims the heap after freeing them, so every step page-faults
+# its activations back in: ~6,000 minor faults per CNN step here, and epochs that read 11-15 s in one
+# process and 22-74 s in the next (page faults are slow and uneven in this VM). Fixed thresholds make the
+# heap reusable: 120k faults per run (start-up), 11.7-12.1 s at 2 threads, 19.0 s at 1, run after run.
+# NeuralPS reuses its buffers and needs no such setting (123k faults per run, all start-up).
+PT=(env "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824" "$PY")
 load1() { cut -d' ' -f1 /proc/loadavg; }
 mhz() { awk -F: '/^cpu MHz/ { s += $2; n++ } END { if (n) printf "%.0f", s / n; else print "null" }' /proc/cpuinfo; }
 
@@ -162,13 +169,13 @@ wants gemm && step gemm "${NPS[@]}" gemm "${QFLAG[@]}"
 if wants mlp; then
   for b in 64 128; do
     step np-mlp-b$b "${NPS[@]}" mlp --batch $b "${MLP_NP[@]}"
-    step pt-mlp-b$b "$PY" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model mlp --batch $b "${MLP_PT[@]}"
+    step pt-mlp-b$b "${PT[@]}" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model mlp --batch $b "${MLP_PT[@]}"
   done
 fi
 
 if wants infer; then
   step np-infer "${NPS[@]}" infer --model mlp,cnn --batch 1,1024 --seconds $INFER_S
-  step pt-infer "$PY" "$REF/torch_best.py" "${SWEEP[@]}" --probe-seconds $PROBE_S -- infer --model mlp,cnn --batch 1,1024 --seconds $INFER_S
+  step pt-infer "${PT[@]}" "$REF/torch_best.py" "${SWEEP[@]}" --probe-seconds $PROBE_S -- infer --model mlp,cnn --batch 1,1024 --seconds $INFER_S
   for m in mlp cnn; do
     for b in 1 1024; do
       step ort-$m-b$b "${ORT_RUN[@]}" "$REF/ort_infer.mjs" --model "$WORK/$m.onnx" --batch $b --seconds $INFER_S
@@ -178,7 +185,7 @@ fi
 
 if wants cnn; then
   step np-cnn "${NPS[@]}" cnn --batch 64 "${CNN_NP[@]}"
-  step pt-cnn "$PY" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model cnn --batch 64 "${CNN_PT[@]}"
+  step pt-cnn "${PT[@]}" "$REF/torch_best.py" "${SWEEP[@]}" -- train --model cnn --batch 64 "${CNN_PT[@]}"
 fi
 
 # Recurrent training (issue 12): LSTM and GRU, batch 64, 100 steps, 128 units, 2 layers, and a character-level
@@ -192,7 +199,7 @@ if wants rnn; then
     step np-$tag "${NPS[@]}" $cell "${RNN[@]}" $extra
     for t in 1 2; do
       # shellcheck disable=SC2086
-      step pt-$tag-t$t env OMP_NUM_THREADS=$t "$PY" "$REF/rnn_bench.py" $cell --threads $t "${RNN[@]}" $extra
+      step pt-$tag-t$t env OMP_NUM_THREADS=$t "${PT[@]}" "$REF/rnn_bench.py" $cell --threads $t "${RNN[@]}" $extra
     done
   done
 fi

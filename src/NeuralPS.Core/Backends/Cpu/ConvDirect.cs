@@ -144,10 +144,10 @@ internal static unsafe class ConvDirect
                                     for (int j = 0; j < kw; j++)
                                     {
                                         var xv = TS.Load(s + j);
-                                        a0 = TS.MultiplyAdd(TS.Create(w0[t + j]), xv, a0);
-                                        a1 = TS.MultiplyAdd(TS.Create(w1[t + j]), xv, a1);
-                                        a2 = TS.MultiplyAdd(TS.Create(w2[t + j]), xv, a2);
-                                        a3 = TS.MultiplyAdd(TS.Create(w3[t + j]), xv, a3);
+                                        a0 = TS.MultiplyAdd(TS.LoadBroadcast(w0 + t + j), xv, a0);
+                                        a1 = TS.MultiplyAdd(TS.LoadBroadcast(w1 + t + j), xv, a1);
+                                        a2 = TS.MultiplyAdd(TS.LoadBroadcast(w2 + t + j), xv, a2);
+                                        a3 = TS.MultiplyAdd(TS.LoadBroadcast(w3 + t + j), xv, a3);
                                     }
                                 }
                                 if (inlineAct && act != ActivationKind.None)
