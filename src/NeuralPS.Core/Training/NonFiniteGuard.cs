@@ -84,7 +84,7 @@ internal sealed class NonFiniteGuard
     }
 
     private static double MaxMagnitude(ReadOnlySpan<float> values) =>
-        values.IsEmpty ? 0 : Math.Abs((double)System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(values));
+        FiniteCheck.MaxMagnitude(values);
 
     /// <summary>After backward, before the optimizer step: true when the step may run. False (the step is to be
     /// skipped) when the loss or a gradient is not finite; <see cref="AfterBatch"/> then reports it.</summary>

@@ -1,4 +1,5 @@
 using NeuralPS.Core.Backends;
+using NeuralPS.Core.Backends.Cpu;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Tensors;
@@ -96,6 +97,36 @@ public class OptimizerTests
             double vHat = s[1] / (1 - Math.Pow(b2, t));
             p -= lr * mHat / (Math.Sqrt(vHat) + eps);
         });
+    }
+
+    /// <summary>A tensor of several <see cref="OptimizerKernels.ParallelChunk"/>s is updated by both threads of
+    /// the team; every element must still be exactly what the one-element formula in float32 gives (the kernels
+    /// use no fused multiply-add, so the vector body, the tail and the chunk a thread takes cannot matter).</summary>
+    [Theory]
+    [InlineData(0f, 1f)]
+    [InlineData(0.01f, 1f)]
+    [InlineData(0f, 0.999f)]
+    public void Adam_SplitOverTheThreadTeam_IsExactlyTheElementFormula(float l2, float decay)
+    {
+        int n = 3 * OptimizerKernels.ParallelChunk + 37;
+        var rng = new Random(7);
+        float[] Fill(double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+        float[] p = Fill(1), g = Fill(0.1), m = Fill(0.01), v = Fill(0.001).Select(Math.Abs).ToArray();
+        float[] ep = (float[])p.Clone(), em = (float[])m.Clone(), ev = (float[])v.Clone();
+        const float step = 0.0123f, ibc2 = 1.37f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+        int threads = Sgemm.MaxThreads;
+        Sgemm.MaxThreads = 2;
+        try { OptimizerKernels.Adam(p, g, m, v, step, ibc2, b1, b2, eps, l2, decay); }
+        finally { Sgemm.MaxThreads = threads; }
+        for (int i = 0; i < n; i++)
+        {
+            float pi = ep[i], gi = g[i] + l2 * pi;
+            pi = pi * decay;
+            float mi = b1 * em[i] + (1f - b1) * gi;
+            float vi = b2 * ev[i] + (1f - b2) * (gi * gi);
+            float expected = pi - step * (mi / (MathF.Sqrt(vi) * ibc2 + eps));
+            Assert.True(mi == m[i] && vi == v[i] && expected == p[i], $"element {i}: p {p[i]:G9} vs {expected:G9}, m {m[i]:G9} vs {mi:G9}, v {v[i]:G9} vs {vi:G9}");
+        }
     }
 
     [Fact]

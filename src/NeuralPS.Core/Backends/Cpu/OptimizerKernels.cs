@@ -49,7 +49,52 @@ internal static class OptimizerKernels
         }
     }
 
-    public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+    /// <summary>Elements per work item when an update is split over the SGEMM's thread team: a multiple of every
+    /// vector width, so each element is computed by the same instructions as in one pass.</summary>
+    internal const int ParallelChunk = 16384;
+
+    private unsafe struct AdamJob
+    {
+        public float* P, G, M, V;
+        public int Length;
+        public float StepSize, InverseSqrtBc2, Beta1, Beta2, Epsilon, L2, DecayFactor;
+    }
+
+    private static unsafe void AdamItem(void* state, int item, int end, int part)
+    {
+        var j = (AdamJob*)state;
+        int start = item * ParallelChunk, length = Math.Min(ParallelChunk * (end - item), j->Length - start);
+        AdamRange(new Span<float>(j->P + start, length), new ReadOnlySpan<float>(j->G + start, length),
+            new Span<float>(j->M + start, length), new Span<float>(j->V + start, length),
+            j->StepSize, j->InverseSqrtBc2, j->Beta1, j->Beta2, j->Epsilon, j->L2, j->DecayFactor);
+    }
+
+    /// <summary>Adam's update. Tensors of at least two <see cref="ParallelChunk"/>s are split over the thread team
+    /// (the square root and division bound it, not memory: the MLP's 203,530 parameters took ~0.08 ms per step on
+    /// one AVX2 thread, ~10 % of the step). Elements are independent, so the result is the same.</summary>
+    public static unsafe void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float stepSize, float inverseSqrtBc2, float beta1, float beta2, float epsilon, float l2, float decayFactor)
+    {
+        int items = (p.Length + ParallelChunk - 1) / ParallelChunk;
+        if (items < 2 || ConvParallel.Threads < 2)
+        {
+            AdamRange(p, g, m, v, stepSize, inverseSqrtBc2, beta1, beta2, epsilon, l2, decayFactor);
+            return;
+        }
+        if (g.Length < p.Length || m.Length < p.Length || v.Length < p.Length)
+            throw new ArgumentException("Adam: the gradient and moment spans must be as long as the parameters.");
+        fixed (float* pp = p, pg = g, pm = m, pv = v)
+        {
+            var job = new AdamJob
+            {
+                P = pp, G = pg, M = pm, V = pv, Length = p.Length, StepSize = stepSize, InverseSqrtBc2 = inverseSqrtBc2,
+                Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon, L2 = l2, DecayFactor = decayFactor,
+            };
+            ConvParallel.ForEachClaimed(items, ConvParallel.Threads, &AdamItem, &job);
+        }
+    }
+
+    private static void AdamRange(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
         float stepSize, float inverseSqrtBc2, float beta1, float beta2, float epsilon, float l2, float decayFactor)
     {
         if (Simd512.IsSupported) Adam<Simd512, Vector512<float>>(p, g, m, v, stepSize, inverseSqrtBc2, beta1, beta2, epsilon, l2, decayFactor);
