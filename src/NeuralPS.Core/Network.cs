@@ -178,14 +178,28 @@ public sealed class Network
     /// <summary>Back-propagates dLoss/dOutput through the layers in reverse, writing every trainable parameter's gradient.
     /// Layers before <see cref="FirstTrainableLayer"/> (a frozen prefix) get no Backward, and that layer is asked
     /// for no input gradient.</summary>
-    public void Backward(Tensor outputGradient, LayerContext context)
+    public void Backward(Tensor outputGradient, LayerContext context) =>
+        BackwardLayers(_layers, outputGradient, _layers.Count - 1, Math.Max(FirstTrainableLayer, 0), context, firstNeedsInputGradient: false);
+
+    /// <summary>Backward through layers[last] down to layers[first] (each asked for its input gradient except the first,
+    /// unless <paramref name="firstNeedsInputGradient"/>); returns the last input gradient. A MaxPool2d after a Conv2d
+    /// whose act′ is read from its output applies that derivative in its own backward
+    /// (<see cref="MaxPool2d.TryBackwardThroughActivation"/>), which saves the convolution a pass over its output
+    /// gradient; the result is the same.</summary>
+    internal static Tensor? BackwardLayers(IReadOnlyList<Layer> layers, Tensor? g, int last, int first, LayerContext context, bool firstNeedsInputGradient)
     {
-        Tensor? g = outputGradient;
-        int first = Math.Max(FirstTrainableLayer, 0);
-        for (int i = _layers.Count - 1; i >= first; i--)
+        for (int i = last; i >= first; i--)
         {
-            g = _layers[i].Backward(g!, context, needInputGradient: i > first);
+            if (i > first && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv
+                && pool.TryBackwardThroughActivation(conv, g!, context, out var dz))
+            {
+                i--;
+                g = conv.BackwardFromPreActivation(dz, context, needInputGradient: i > first || firstNeedsInputGradient);
+                continue;
+            }
+            g = layers[i].Backward(g!, context, needInputGradient: i > first || firstNeedsInputGradient);
         }
+        return g;
     }
 
     /// <summary>Index of the first layer that training changes (<see cref="Layer.HasTrainableParameters"/>), or −1

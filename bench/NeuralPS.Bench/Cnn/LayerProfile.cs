@@ -51,11 +51,23 @@ internal static unsafe class LayerProfile
                 if (b >= warmup) { fwd[i] += clock.Elapsed.TotalMilliseconds; fwdCpu[i] += ThreadCpuMs() - c0; }
             }
             Tensor? g = dy;
+            bool preActivation = false; // g is the gradient before layers[i]'s activation (the pool after it applied act′)
             for (int i = layers.Count - 1; i >= 0; i--)
             {
                 double c0 = ThreadCpuMs();
                 clock.Restart();
-                g = layers[i].Backward(g!, ctx, needInputGradient: i > 0);
+                // As Network.BackwardLayers: a max pool applies the act′ of the convolution before it.
+                if (preActivation)
+                {
+                    g = ((Conv2d)layers[i]).BackwardFromPreActivation(g!, ctx, needInputGradient: i > 0);
+                    preActivation = false;
+                }
+                else if (i > 0 && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv && pool.TryBackwardThroughActivation(conv, g!, ctx, out var dz))
+                {
+                    g = dz;
+                    preActivation = true;
+                }
+                else g = layers[i].Backward(g!, ctx, needInputGradient: i > 0);
                 if (b >= warmup) { bwd[i] += clock.Elapsed.TotalMilliseconds; bwdCpu[i] += ThreadCpuMs() - c0; }
             }
         }

@@ -34,6 +34,32 @@ public sealed partial class CpuBackend
         }
     }
 
+    public unsafe void MaxPool2dBackwardThroughActivation(Tensor x, Tensor y, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax,
+        ActivationKind activation, float alpha)
+    {
+        var g = geometry;
+        // One pass where every input element gets at most one gradient (windows do not overlap): there the
+        // masked value is exactly what the two passes give. Overlapping windows add up first, so they take two.
+        bool fused = activation is ActivationKind.ReLU || (activation is ActivationKind.LeakyReLU && alpha >= 0);
+        if (!fused || g.StrideHeight < g.WindowHeight || g.StrideWidth < g.WindowWidth)
+        {
+            MaxPool2dBackward(x, dy, dx, g, argmax);
+            if (activation != ActivationKind.None) ActivationBackward(null, x, dx, dx, activation, alpha);
+            return;
+        }
+        CheckPool(g, x, dy);
+        CheckPool(g, dx, dy);
+        CheckPool(g, x, y);
+        if (argmax is not null && argmax.Length < dy.Size)
+            throw new ShapeMismatchException($"MaxPool2d argmax holds {argmax.Length} indices but the output has {dy.Size} values ({g}).");
+        if (dx.Size == 0) return;
+        fixed (float* px = x.Data, py = y.Data, pdy = dy.Data, pdx = dx.Data)
+        fixed (int* pa = argmax)
+        {
+            Pool2d.MaxBackward(px, pdy, pdx, pa, g, py, activation == ActivationKind.LeakyReLU ? alpha : 0f);
+        }
+    }
+
     public unsafe void AvgPool2dForward(Tensor x, Tensor y, in PoolingGeometry geometry, bool countIncludePad = true)
     {
         var g = geometry;

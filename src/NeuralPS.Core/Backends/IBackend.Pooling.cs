@@ -17,6 +17,18 @@ public partial interface IBackend
     /// add up). Uses <paramref name="argmax"/> from the forward when given, else rescans x.</summary>
     void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax = null);
 
+    /// <summary>The max pool's backward followed by the derivative of the activation whose output x is (the layer
+    /// before the pool): dx = act′(x) ⊙ MaxPool2dBackward(dy), for activations whose derivative is read from
+    /// their output (None, ReLU, LeakyReLU with α ≥ 0); <paramref name="y"/> is the pool's output (from x). A backend
+    /// may do it in one pass: only the elements a window chose get a gradient, and there act′ is known from the
+    /// pooled value. The result equals the two calls.</summary>
+    void MaxPool2dBackwardThroughActivation(Tensor x, Tensor y, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax,
+        ActivationKind activation, float alpha)
+    {
+        MaxPool2dBackward(x, dy, dx, geometry, argmax);
+        if (activation != ActivationKind.None) ActivationBackward(null, x, dx, dx, activation, alpha);
+    }
+
     /// <summary>y = mean over the window. countIncludePad = true (PyTorch's default) divides by the full
     /// window area, padding counted as zeros; false (Keras/TensorFlow 'same') divides by the number of
     /// real input elements in the window.</summary>

@@ -163,8 +163,24 @@ public sealed class Conv2d : Layer
         return null;
     }
 
+    /// <summary>True when act′ is read from the output alone and the max pool after this layer may apply it
+    /// (<see cref="MaxPool2d.TryBackwardThroughActivation"/>).</summary>
+    internal bool ActivationFromOutput => !StoresPreActivation &&
+        (Activation is ActivationKind.None or ActivationKind.ReLU || (Activation == ActivationKind.LeakyReLU && Alpha >= 0));
+
+    /// <summary>The output of the last training forward (null after a fused inference forward).</summary>
+    internal Tensor? LastOutput => _lastForwardFused ? null : _output;
+
+    /// <summary>Backward from dz, the gradient before the activation (the max pool after this layer applied act′).</summary>
+    internal Tensor? BackwardFromPreActivation(Tensor preActivationGradient, LayerContext context, bool needInputGradient) =>
+        BackwardCore(preActivationGradient, context, needInputGradient, ActivationKind.None);
+
     // dy [N, K, OH, OW] -> dz = dy ⊙ act' -> dW [K, C/G, kh, kw], dbias [K], dx [N, C, H, W]
-    public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
+    public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true) =>
+        BackwardCore(outputGradient, context, needInputGradient, Activation);
+
+    // activation: this layer's (outputGradient is dy) or None (outputGradient is already dz).
+    private Tensor? BackwardCore(Tensor outputGradient, LayerContext context, bool needInputGradient, ActivationKind activation)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
         if (_lastForwardFused)
@@ -176,7 +192,7 @@ public sealed class Conv2d : Layer
             // No filter-gradient GEMM and no bias reduction: dz = dy ⊙ act′, then only dx (backward data).
             if (dx is null) return null;
             var dzFrozen = outputGradient;
-            if (Activation != ActivationKind.None)
+            if (activation != ActivationKind.None)
             {
                 dzFrozen = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
                 context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, dzFrozen, Activation, Alpha);
@@ -184,13 +200,13 @@ public sealed class Conv2d : Layer
             context.Backend.Conv2dBackwardData(dzFrozen, _weight!.Value, dx, g);
             return dx;
         }
-        if (!StoresPreActivation)
+        if (!StoresPreActivation || activation == ActivationKind.None)
         {
             // act' from the output, all in one backend call (the CPU backend folds it into the kernels
             // where it can, e.g. the first layer's filter gradient never writes dz).
             var scratch = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);
             context.Backend.Conv2dBackward(_input, _output, outputGradient, _weight!.Value, _weight.Gradient, _bias?.Gradient, dx,
-                g, Activation, Alpha, scratch, _workspace);
+                g, activation, Alpha, scratch, _workspace);
             return dx;
         }
         var dz = BatchBuffer.Ensure(ref _outputGradientBeforeActivation, g.Batch, OutputShape);

@@ -63,6 +63,22 @@ public sealed class MaxPool2d : Pool2dLayer
         return dx;
     }
 
+    /// <summary>This pool's backward and the activation derivative of <paramref name="conv"/> (the layer before it, whose
+    /// output this pool's input is) in one backend call: returns dz, the gradient before conv's activation, for
+    /// <see cref="Conv2d.BackwardFromPreActivation"/>. False, having done nothing, unless conv's derivative is read from
+    /// its output (None, ReLU, LeakyReLU α ≥ 0) and both layers' last forwards were that training forward.</summary>
+    internal bool TryBackwardThroughActivation(Conv2d conv, Tensor outputGradient, LayerContext context, out Tensor inputGradient)
+    {
+        inputGradient = null!;
+        if (_input is null || !conv.ActivationFromOutput || !ReferenceEquals(conv.LastOutput, _input)) return false;
+        if (outputGradient.Size != (_output?.Size ?? -1)) return false; // the plain Backward reports the mismatch
+        var dx = BatchBuffer.Ensure(ref _inputGradient, _input.Rows, InputShape);
+        context.Backend.MaxPool2dBackwardThroughActivation(_input, _output!, outputGradient, dx, Geometry.WithBatch(_input.Shape[0]),
+            _argmaxValid ? _argmax : null, conv.Activation, conv.Alpha);
+        inputGradient = dx;
+        return true;
+    }
+
     public static Layer FromSpec(LayerSpec spec)
     {
         var (pool, stride, padding, size) = ReadWindow(spec);

@@ -205,9 +205,7 @@ public sealed class Residual : Layer
             ds = BatchBuffer.Ensure(ref _sumGradient, _output.Rows, OutputShape);
             context.Backend.ActivationBackward(StoresPreActivation ? _preActivation : null, _output, outputGradient, ds, Activation, Alpha);
         }
-        Tensor? g = ds;
-        for (int i = _inner.Count - 1; i >= 0; i--)
-            g = _inner[i].Backward(g!, context, needInputGradient: i > 0 || needInputGradient);
+        Tensor? g = Network.BackwardLayers(_inner, ds, _inner.Count - 1, 0, context, firstNeedsInputGradient: needInputGradient);
         var skip = _projection is null ? ds : _projection.Backward(ds, context, needInputGradient);
         if (!needInputGradient) return null;
         var dx = BatchBuffer.Ensure(ref _inputGradient, ds.Rows, InputShape);

@@ -399,7 +399,7 @@ public sealed partial class Trainer
             g = _fusedOutput.BackwardFromPreActivation(g, _context, needInputGradient: layer > first);
             layer--;
         }
-        for (; layer >= first; layer--) g = layers[layer].Backward(g!, _context, needInputGradient: layer > first);
+        Network.BackwardLayers(layers, g, layer, first, _context, firstNeedsInputGradient: false);
         return value;
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -19,6 +20,7 @@ internal static unsafe class Pool2d
         public PoolingGeometry G;
         public bool CountIncludePad;
         public int Plane;
+        public float Slope; // MaxBackward with Y: the slope below 0 of the ReLU / LeakyReLU that produced x (ReLU: 0)
     }
 
     public static void MaxForward(float* x, float* y, int* argmax, in PoolingGeometry geometry)
@@ -161,9 +163,13 @@ internal static unsafe class Pool2d
         }
     }
 
-    public static void MaxBackward(float* x, float* dy, float* dx, int* argmax, in PoolingGeometry geometry)
+    /// <summary>dx of the max pool. With <paramref name="y"/> (the pool's output; windows must not overlap) it also
+    /// applies the derivative of the ReLU / LeakyReLU (<paramref name="slope"/>) whose output x is: the chosen element
+    /// gets y &gt; 0 ? d : slope·d with d = 0 + dy (y is that element's value), bit for bit what the two passes compute
+    /// (the same vector select as ElementwiseKernels.SignSelectBackward), the others 0.</summary>
+    public static void MaxBackward(float* x, float* dy, float* dx, int* argmax, in PoolingGeometry geometry, float* y = null, float slope = 0f)
     {
-        var job = new Job { X = x, Dy = dy, Dx = dx, Argmax = argmax, G = geometry };
+        var job = new Job { X = x, Dy = dy, Dx = dx, Argmax = argmax, G = geometry, Y = y, Slope = slope };
         ConvParallel.For(geometry.Batch * geometry.Channels, geometry.InputPlane, &MaxBackwardPart, &job);
     }
 
@@ -172,13 +178,47 @@ internal static unsafe class Pool2d
     {
         var j = (Job*)state;
         var g = j->G;
+        // The masked gradients of one plane, computed a vector at a time and scattered after: a scalar select on the
+        // pooled value is an unpredictable branch, and reading lanes back right after a vector store stalls.
+        const int MaxMaskedPlane = 4096;
+        float* masked = stackalloc float[j->Y != null && g.OutputPlane <= MaxMaskedPlane ? g.OutputPlane : 0];
         {
             for (int p = start; p < end; p++)
             {
                 float* dxs = j->Dx + (long)p * g.InputPlane;
                 float* dys = j->Dy + (long)p * g.OutputPlane;
                 new Span<float>(dxs, g.InputPlane).Clear();
-                if (j->Argmax != null)
+                if (j->Argmax != null && j->Y != null)
+                {
+                    int* a = j->Argmax + (long)p * g.OutputPlane;
+                    float* ys = j->Y + (long)p * g.OutputPlane;
+                    if (g.OutputPlane <= MaxMaskedPlane)
+                    {
+                        var slope = new Vector<float>(j->Slope);
+                        int o = 0, w = Vector<float>.Count;
+                        for (; o <= g.OutputPlane - w; o += w)
+                        {
+                            var d = Vector<float>.Zero + Unsafe.ReadUnaligned<Vector<float>>(dys + o);
+                            var v = Vector.ConditionalSelect(Vector.GreaterThan(Unsafe.ReadUnaligned<Vector<float>>(ys + o), Vector<float>.Zero), d, d * slope);
+                            Unsafe.WriteUnaligned(masked + o, v);
+                        }
+                        for (; o < g.OutputPlane; o++)
+                        {
+                            float d = 0f + dys[o];
+                            masked[o] = ys[o] > 0f ? d : j->Slope * d;
+                        }
+                        for (o = 0; o < g.OutputPlane; o++) dxs[a[o]] = masked[o];
+                    }
+                    else
+                    {
+                        for (int o = 0; o < g.OutputPlane; o++)
+                        {
+                            float d = 0f + dys[o];
+                            dxs[a[o]] = ys[o] > 0f ? d : j->Slope * d;
+                        }
+                    }
+                }
+                else if (j->Argmax != null)
                 {
                     int* a = j->Argmax + (long)p * g.OutputPlane;
                     for (int o = 0; o < g.OutputPlane; o++) dxs[a[o]] += dys[o];
@@ -203,7 +243,12 @@ internal static unsafe class Pool2d
                                     float v = xs[iy * w + ix];
                                     if (v > best || float.IsNaN(v)) { best = v; bi = iy * w + ix; }
                                 }
-                            dxs[bi] += dys[oy * g.OutputWidth + ox];
+                            if (j->Y == null) dxs[bi] += dys[oy * g.OutputWidth + ox];
+                            else
+                            {
+                                float d = 0f + dys[oy * g.OutputWidth + ox];
+                                dxs[bi] = best > 0f ? d : j->Slope * d;
+                            }
                         }
                     }
                 }
