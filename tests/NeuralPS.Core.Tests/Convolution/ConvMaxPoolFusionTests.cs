@@ -2,6 +2,7 @@ using NeuralPS.Core.Backends;
 using NeuralPS.Core.Backends.Cpu;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Tensors;
+using NeuralPS.Core.Tests.Support;
 using Xunit;
 
 namespace NeuralPS.Core.Tests.Convolution;
@@ -11,12 +12,7 @@ namespace NeuralPS.Core.Tests.Convolution;
 /// (CI runs this suite with AVX-512, AVX2 and 128-bit vectors).</summary>
 public class ConvMaxPoolFusionTests
 {
-    private static Layer L(string type, params (string Key, object Value)[] settings)
-    {
-        var spec = new LayerSpec(type, "");
-        foreach (var (k, v) in settings) spec.Set(k, v);
-        return LayerRegistry.Create(spec);
-    }
+    private static Layer L(string type, params (string Key, object Value)[] settings) => SpecLayers.Create(type, settings);
 
     private static Network Net(int h, int w, string padding, string activation, double alpha = 0)
     {

@@ -1,6 +1,7 @@
 using NeuralPS.Core.Backends;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Tensors;
+using NeuralPS.Core.Tests.Support;
 using Xunit;
 
 namespace NeuralPS.Core.Tests.Convolution;
@@ -11,12 +12,7 @@ namespace NeuralPS.Core.Tests.Convolution;
 /// of zeros and NaN/∞ in the incoming gradient, on every vector path (CI runs this suite on all three).</summary>
 public class MaxPoolActivationBackwardTests
 {
-    private static Layer L(string type, params (string Key, object Value)[] settings)
-    {
-        var spec = new LayerSpec(type, "");
-        foreach (var (k, v) in settings) spec.Set(k, v);
-        return LayerRegistry.Create(spec);
-    }
+    private static Layer L(string type, params (string Key, object Value)[] settings) => SpecLayers.Create(type, settings);
 
     /// <summary>conv1 (1→4) [+ pool] → conv2 (4→6, activation under test) → pool under test → Flatten → Dense 3.
     /// conv2 is mid-network (it needs its input gradient); with <paramref name="first"/> the pair is at the front.</summary>
