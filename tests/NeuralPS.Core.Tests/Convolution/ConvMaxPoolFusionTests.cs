@@ -10,6 +10,7 @@ namespace NeuralPS.Core.Tests.Convolution;
 /// <summary>At inference Network.Forward runs a one-channel 3×3 Conv2d and the 2×2 max pool after it as one pass
 /// (ConvDirect.ForwardMaxPool2x2). It must give what the two layers give one after the other, on every vector path
 /// (CI runs this suite with AVX-512, AVX2 and 128-bit vectors).</summary>
+[Collection(ConvSettingsCollection.Name)]
 public class ConvMaxPoolFusionTests
 {
     private static Layer L(string type, params (string Key, object Value)[] settings) => SpecLayers.Create(type, settings);

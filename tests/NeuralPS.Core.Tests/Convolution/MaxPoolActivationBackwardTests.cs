@@ -10,6 +10,7 @@ namespace NeuralPS.Core.Tests.Convolution;
 /// (Network.BackwardLayers → MaxPool2d.TryBackwardThroughActivation → Conv2d.BackwardFromPreActivation). Every
 /// gradient must be bit for bit what the layers' own Backward calls give one after the other, including the sign
 /// of zeros and NaN/∞ in the incoming gradient, on every vector path (CI runs this suite on all three).</summary>
+[Collection(ConvSettingsCollection.Name)]
 public class MaxPoolActivationBackwardTests
 {
     private static Layer L(string type, params (string Key, object Value)[] settings) => SpecLayers.Create(type, settings);
