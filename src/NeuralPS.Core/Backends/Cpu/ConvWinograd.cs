@@ -106,8 +106,163 @@ internal static unsafe class ConvWinograd
                 for (int t = 0; t < 9; t++) d[t * stride] = s[8 - t];
             }
         var data = DataGeometry(g);
-        if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f);
-        else Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f);
+        if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips);
+        else Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips);
+    }
+
+    /// <summary>In the input gradient, an output side of 4q + 1 (the seed CNN's 13×13) takes F(4×4) tiles over 4q rows and
+    /// columns only, and the last row and column directly (<see cref="Strips{TS, TV}"/>): a fourth row of tiles would
+    /// compute 16 outputs per tile to keep 4 (the seed CNN's input gradient ran 16 tiles per image, 9 with the strips).
+    /// NEURALPS_WINOGRAD_STRIPS=0 turns it off.</summary>
+    public static bool EdgeStrips { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_STRIPS") != "0";
+
+    /// <summary>Tiles over an output side of <paramref name="size"/> with tile <paramref name="m"/>: all of it, or with
+    /// <paramref name="strips"/> and m = 4 a side of 4q + 1 (q ≥ 1) only its first 4q (the last one goes to a strip).</summary>
+    private static int TilesAlong(int size, int m, bool strips) =>
+        strips && m == 4 && size > 4 && size % 4 == 1 ? size / 4 : (size + m - 1) / m;
+
+    [ThreadStatic] private static float[]? _stripWeights;
+
+    /// <summary>The filters as [tap][input channel][output channel] (output channels padded to whole vectors with zeros), the
+    /// layout <see cref="Strips{TS, TV}"/> reads a vector of output channels at a time from.</summary>
+    private static float* StripWeights(float* taps, long stride, in ConvolutionGeometry g, out int outPad)
+    {
+        int cin = g.InputChannels, kout = g.Filters, lanes = Simd512.IsSupported ? 16 : Simd256.IsSupported ? 8 : 4;
+        outPad = (kout + lanes - 1) / lanes * lanes;
+        // Strips reads up to four vectors from a row: past a row's end it reads the next row (lanes it discards), and
+        // past the last row this slack.
+        long floats = 9L * cin * outPad + 64;
+        if (_stripWeights is null || _stripWeights.LongLength < floats) _stripWeights = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        float* wt = (float*)Unsafe.AsPointer(ref _stripWeights[0]);
+        for (int t = 0; t < 9; t++)
+            for (int ch = 0; ch < cin; ch++)
+            {
+                float* row = wt + ((long)t * cin + ch) * outPad;
+                for (int f = 0; f < kout; f++) row[f] = taps[t * stride + (long)f * cin + ch];
+                for (int f = kout; f < outPad; f++) row[f] = 0f;
+            }
+        for (int f = 0; f < 64; f++) wt[9L * cin * outPad + f] = 0f;
+        return wt;
+    }
+
+    /// <summary>The outputs no tile covers (rows from <paramref name="rows"/>, and columns from <paramref name="cols"/>
+    /// above that), directly: yt[img][y][x][f] = Σ_taps Σ_ch xn[img][y + i − padTop][x + j − padLeft][ch]·w[f, ch, i, j],
+    /// four vectors of output channels at a time with the channels split in two halves (eight independent sums, so
+    /// the multiply-adds do not wait on each other), taps outside the input skipped (zero padding). No bias, no
+    /// activation (the input gradient has neither).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Strips<TS, TV>(float* xn, int images, in ConvolutionGeometry g, int rows, int cols, float* wt, int outPad, float* yt)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int h = g.InputHeight, w = g.InputWidth, cin = g.InputChannels, oh = g.OutputHeight, ow = g.OutputWidth, kout = g.Filters, lanes = TS.Lanes;
+        int half = cin / 2;
+        TV* sum = stackalloc TV[4];
+        for (int img = 0; img < images; img++)
+        {
+            float* xi = xn + (long)img * h * w * cin;
+            for (int y = 0; y < oh; y++)
+                for (int x = y < rows ? cols : 0; x < ow; x++)
+                {
+                    float* o = yt + (((long)img * oh + y) * ow + x) * kout;
+                    for (int f0 = 0; f0 < kout; f0 += 4 * lanes)
+                    {
+                        if (kout - f0 <= 2 * lanes)
+                        {
+                            // Two vectors of output channels left (e.g. 32 filters at 16 lanes): four channel quarters keep
+                            // eight sums going instead of computing two vectors of padding.
+                            Strip2<TS, TV>(xi, h, w, cin, y, x, g.PadTop, g.PadLeft, wt, outPad, f0, sum);
+                            float* s2 = (float*)sum;
+                            for (int f = f0; f < kout; f++) o[f] = s2[f - f0];
+                            break;
+                        }
+                        TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, b0 = TS.Zero, b1 = TS.Zero, b2 = TS.Zero, b3 = TS.Zero;
+                        for (int i = 0; i < 3; i++)
+                        {
+                            int iy = y + i - g.PadTop;
+                            if ((uint)iy >= (uint)h) continue;
+                            for (int j = 0; j < 3; j++)
+                            {
+                                int ix = x + j - g.PadLeft;
+                                if ((uint)ix >= (uint)w) continue;
+                                float* xp = xi + ((long)iy * w + ix) * cin;
+                                float* wp = wt + (long)(i * 3 + j) * cin * outPad + f0;
+                                float* wq = wp + (long)half * outPad;
+                                for (int ch = 0; ch < half; ch++, wp += outPad, wq += outPad)
+                                {
+                                    var xv = TS.LoadBroadcast(xp + ch);
+                                    a0 = TS.MultiplyAdd(xv, TS.Load(wp), a0);
+                                    a1 = TS.MultiplyAdd(xv, TS.Load(wp + lanes), a1);
+                                    a2 = TS.MultiplyAdd(xv, TS.Load(wp + 2 * lanes), a2);
+                                    a3 = TS.MultiplyAdd(xv, TS.Load(wp + 3 * lanes), a3);
+                                    var xq = TS.LoadBroadcast(xp + half + ch);
+                                    b0 = TS.MultiplyAdd(xq, TS.Load(wq), b0);
+                                    b1 = TS.MultiplyAdd(xq, TS.Load(wq + lanes), b1);
+                                    b2 = TS.MultiplyAdd(xq, TS.Load(wq + 2 * lanes), b2);
+                                    b3 = TS.MultiplyAdd(xq, TS.Load(wq + 3 * lanes), b3);
+                                }
+                                if ((cin & 1) != 0)
+                                {
+                                    var xv = TS.LoadBroadcast(xp + cin - 1);
+                                    float* wl = wt + ((long)(i * 3 + j) * cin + cin - 1) * outPad + f0;
+                                    a0 = TS.MultiplyAdd(xv, TS.Load(wl), a0);
+                                    a1 = TS.MultiplyAdd(xv, TS.Load(wl + lanes), a1);
+                                    a2 = TS.MultiplyAdd(xv, TS.Load(wl + 2 * lanes), a2);
+                                    a3 = TS.MultiplyAdd(xv, TS.Load(wl + 3 * lanes), a3);
+                                }
+                            }
+                        }
+                        sum[0] = TS.Add(a0, b0); sum[1] = TS.Add(a1, b1); sum[2] = TS.Add(a2, b2); sum[3] = TS.Add(a3, b3);
+                        float* s4 = (float*)sum;
+                        for (int f = f0; f < Math.Min(kout, f0 + 4 * lanes); f++) o[f] = s4[f - f0];
+                    }
+                }
+        }
+    }
+
+    /// <summary>One output pixel's channels f0 .. f0 + 2·lanes of <see cref="Strips{TS, TV}"/> into sum[0..1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Strip2<TS, TV>(float* xi, int h, int w, int cin, int y, int x, int padTop, int padLeft, float* wt, int outPad, int f0, TV* sum)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int lanes = TS.Lanes, q = cin / 4;
+        TV a0 = TS.Zero, a1 = TS.Zero, b0 = TS.Zero, b1 = TS.Zero, c0 = TS.Zero, c1 = TS.Zero, d0 = TS.Zero, d1 = TS.Zero;
+        for (int i = 0; i < 3; i++)
+        {
+            int iy = y + i - padTop;
+            if ((uint)iy >= (uint)h) continue;
+            for (int j = 0; j < 3; j++)
+            {
+                int ix = x + j - padLeft;
+                if ((uint)ix >= (uint)w) continue;
+                float* xp = xi + ((long)iy * w + ix) * cin;
+                float* wp = wt + (long)(i * 3 + j) * cin * outPad + f0;
+                long qs = (long)q * outPad;
+                for (int ch = 0; ch < q; ch++, wp += outPad)
+                {
+                    var xa = TS.LoadBroadcast(xp + ch);
+                    a0 = TS.MultiplyAdd(xa, TS.Load(wp), a0);
+                    a1 = TS.MultiplyAdd(xa, TS.Load(wp + lanes), a1);
+                    var xb = TS.LoadBroadcast(xp + q + ch);
+                    b0 = TS.MultiplyAdd(xb, TS.Load(wp + qs), b0);
+                    b1 = TS.MultiplyAdd(xb, TS.Load(wp + qs + lanes), b1);
+                    var xc = TS.LoadBroadcast(xp + 2 * q + ch);
+                    c0 = TS.MultiplyAdd(xc, TS.Load(wp + 2 * qs), c0);
+                    c1 = TS.MultiplyAdd(xc, TS.Load(wp + 2 * qs + lanes), c1);
+                    var xd = TS.LoadBroadcast(xp + 3 * q + ch);
+                    d0 = TS.MultiplyAdd(xd, TS.Load(wp + 3 * qs), d0);
+                    d1 = TS.MultiplyAdd(xd, TS.Load(wp + 3 * qs + lanes), d1);
+                }
+                for (int ch = 4 * q; ch < cin; ch++)
+                {
+                    var xv = TS.LoadBroadcast(xp + ch);
+                    float* wl = wt + ((long)(i * 3 + j) * cin + ch) * outPad + f0;
+                    a0 = TS.MultiplyAdd(xv, TS.Load(wl), a0);
+                    a1 = TS.MultiplyAdd(xv, TS.Load(wl + lanes), a1);
+                }
+            }
+        }
+        sum[0] = TS.Add(TS.Add(a0, b0), TS.Add(c0, d0));
+        sum[1] = TS.Add(TS.Add(a1, b1), TS.Add(c1, d1));
     }
 
     /// <summary>Also for the filter gradient (<see cref="BackwardFilter"/>). NEURALPS_WINOGRAD_FILTER=0 turns it off.</summary>
@@ -303,6 +458,8 @@ internal static unsafe class ConvWinograd
     private struct Job
     {
         public float* X, U, Bias, Y;
+        public float* StripWeights; // the outputs past the last tile row/column are computed directly (null: none)
+        public int StripPad;
         public long UStride;
         public ConvolutionGeometry G;
         public ActivationKind Activation;
@@ -321,11 +478,16 @@ internal static unsafe class ConvWinograd
     }
 
     /// <summary>The forward from the filters' tap planes (<see cref="Taps"/>).</summary>
-    private static void Forward<TT>(float* x, float* taps, long stride, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
+    private static void Forward<TT>(float* x, float* taps, long stride, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha,
+        bool strips = false)
         where TT : struct, IWinogradTile
     {
         int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
-        int th = (g.OutputHeight + m - 1) / m, tw = (g.OutputWidth + m - 1) / m, perImage = th * tw;
+        strips &= bias == null && act == ActivationKind.None && g.KernelHeight == 3 && g.KernelWidth == 3;
+        int th = TilesAlong(g.OutputHeight, m, strips), tw = TilesAlong(g.OutputWidth, m, strips), perImage = th * tw;
+        strips = th * m < g.OutputHeight || tw * m < g.OutputWidth;
+        int outPad = 0;
+        float* wt = strips ? StripWeights(taps, stride, g, out outPad) : null;
         int nb = ImagesPerChunk(TilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
         // Each chunk's work in multiply-adds: α² GEMMs of nb·perImage × K × C.
@@ -339,7 +501,7 @@ internal static unsafe class ConvWinograd
             var job = new Job
             {
                 X = x, U = pu, UStride = stride, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha,
-                ImagesPerChunk = nb, TilesH = th, TilesW = tw, Tile = m,
+                ImagesPerChunk = nb, TilesH = th, TilesW = tw, Tile = m, StripWeights = wt, StripPad = outPad,
             };
             ConvParallel.ForEachClaimed(chunks, parts, &ForwardPart, &job);
         }
@@ -391,6 +553,8 @@ internal static unsafe class ConvWinograd
                 for (int xi = 0; xi < positions; xi++)
                     Sgemm.Multiply(false, true, tiles, k, c, 1f, v + xi * vStride, c, j->U + xi * j->UStride, c, 0f, m + xi * mStride, k, default, null, settings);
                 TransformOutput<TS, TV, TT>(m, mStride, cnt, g, j->TilesH, j->TilesW, bias, j->Activation, j->Alpha, yt);
+                if (j->StripWeights != null)
+                    Strips<TS, TV>(xn, cnt, g, j->TilesH * TT.M, j->TilesW * TT.M, j->StripWeights, j->StripPad, yt);
                 float* y = j->Y + (long)n0 * g.OutputSize;
                 ConvIm2RowGemm.FromPixelMajor(yt, cnt, k, g.OutputPlane, y, g.OutputSize);
                 if (j->Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
