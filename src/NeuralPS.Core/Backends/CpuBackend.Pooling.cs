@@ -19,22 +19,28 @@ public sealed partial class CpuBackend
         }
     }
 
-    public unsafe void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax = null)
+    public void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax = null) =>
+        MaxBackward(x, null, dy, dx, geometry, argmax, 0f);
+
+    /// <summary>The max pool's backward; with <paramref name="y"/> (the pool's output) also the ReLU/LeakyReLU derivative
+    /// (<paramref name="slope"/>) of the layer whose output x is (Pool2d.MaxBackward).</summary>
+    private unsafe void MaxBackward(Tensor x, Tensor? y, Tensor dy, Tensor dx, in PoolingGeometry g, int[]? argmax, float slope)
     {
-        var g = geometry;
         CheckPool(g, x, dy);
         CheckPool(g, dx, dy);
+        if (y is not null) CheckPool(g, x, y);
         if (argmax is not null && argmax.Length < dy.Size)
             throw new ShapeMismatchException($"MaxPool2d argmax holds {argmax.Length} indices but the output has {dy.Size} values ({g}).");
         if (dx.Size == 0) return;
         fixed (float* px = x.Data, pdy = dy.Data, pdx = dx.Data)
+        fixed (float* py = y is null ? null : y.Data)
         fixed (int* pa = argmax)
         {
-            Pool2d.MaxBackward(px, pdy, pdx, pa, g);
+            Pool2d.MaxBackward(px, pdy, pdx, pa, g, py, slope);
         }
     }
 
-    public unsafe void MaxPool2dBackwardThroughActivation(Tensor x, Tensor y, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax,
+    public void MaxPool2dBackwardThroughActivation(Tensor x, Tensor y, Tensor dy, Tensor dx, in PoolingGeometry geometry, int[]? argmax,
         ActivationKind activation, float alpha)
     {
         var g = geometry;
@@ -47,17 +53,7 @@ public sealed partial class CpuBackend
             if (activation != ActivationKind.None) ActivationBackward(null, x, dx, dx, activation, alpha);
             return;
         }
-        CheckPool(g, x, dy);
-        CheckPool(g, dx, dy);
-        CheckPool(g, x, y);
-        if (argmax is not null && argmax.Length < dy.Size)
-            throw new ShapeMismatchException($"MaxPool2d argmax holds {argmax.Length} indices but the output has {dy.Size} values ({g}).");
-        if (dx.Size == 0) return;
-        fixed (float* px = x.Data, py = y.Data, pdy = dy.Data, pdx = dx.Data)
-        fixed (int* pa = argmax)
-        {
-            Pool2d.MaxBackward(px, pdy, pdx, pa, g, py, activation == ActivationKind.LeakyReLU ? alpha : 0f);
-        }
+        MaxBackward(x, y, dy, dx, g, argmax, activation == ActivationKind.LeakyReLU ? alpha : 0f);
     }
 
     public unsafe void AvgPool2dForward(Tensor x, Tensor y, in PoolingGeometry geometry, bool countIncludePad = true)

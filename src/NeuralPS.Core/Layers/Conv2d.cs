@@ -168,7 +168,7 @@ public sealed class Conv2d : Layer
     internal bool ActivationFromOutput => !StoresPreActivation &&
         (Activation is ActivationKind.None or ActivationKind.ReLU || (Activation == ActivationKind.LeakyReLU && Alpha >= 0));
 
-    /// <summary>The output of the last training forward (null after a fused inference forward).</summary>
+    /// <summary>The output of the last forward (null after one fused with the max pool, which kept none).</summary>
     internal Tensor? LastOutput => _lastForwardFused ? null : _output;
 
     /// <summary>Backward from dz, the gradient before the activation (the max pool after this layer applied act′).</summary>

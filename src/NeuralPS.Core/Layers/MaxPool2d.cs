@@ -66,7 +66,7 @@ public sealed class MaxPool2d : Pool2dLayer
     /// <summary>This pool's backward and the activation derivative of <paramref name="conv"/> (the layer before it, whose
     /// output this pool's input is) in one backend call: returns dz, the gradient before conv's activation, for
     /// <see cref="Conv2d.BackwardFromPreActivation"/>. False, having done nothing, unless conv's derivative is read from
-    /// its output (None, ReLU, LeakyReLU α ≥ 0) and both layers' last forwards were that training forward.</summary>
+    /// its output (None, ReLU, LeakyReLU α ≥ 0) and this pool's last input is conv's last output.</summary>
     internal bool TryBackwardThroughActivation(Conv2d conv, Tensor outputGradient, LayerContext context, out Tensor inputGradient)
     {
         inputGradient = null!;

@@ -10,7 +10,7 @@ namespace NeuralPS.Core.Training;
 /// an Inf target, a learning rate of 1e6), leaves the network (and the optimizer) at the last finite state,
 /// and says where it happened.
 ///
-/// Two checks per batch, each one read pass (TensorPrimitives.MaxMagnitude, which returns NaN or ∞ when any
+/// Two checks per batch, each one read pass (FiniteCheck.MaxMagnitude, which returns NaN or ∞ when any
 /// element is, and the largest magnitude otherwise):
 /// 1. <see cref="BeforeStep"/>, between backward and the optimizer step: the loss and every gradient. A
 ///    non-finite one skips the step, so weights and optimizer state are still the last finite ones: no copy
@@ -78,13 +78,10 @@ internal sealed class NonFiniteGuard
             _buffers[i].Span.CopyTo(_bufferSnapshot[i]);
         }
         _maxWeight = 0;
-        foreach (var p in _parameters) _maxWeight = Math.Max(_maxWeight, MaxMagnitude(p.Value.Span));
+        foreach (var p in _parameters) _maxWeight = Math.Max(_maxWeight, FiniteCheck.MaxMagnitude(p.Value.Span));
         _riskSnapshot = null;
         _stepSkipped = _snapshotTaken = false;
     }
-
-    private static double MaxMagnitude(ReadOnlySpan<float> values) =>
-        FiniteCheck.MaxMagnitude(values);
 
     /// <summary>After backward, before the optimizer step: true when the step may run. False (the step is to be
     /// skipped) when the loss or a gradient is not finite; <see cref="AfterBatch"/> then reports it.</summary>
@@ -96,7 +93,7 @@ internal sealed class NonFiniteGuard
         bool finite = double.IsFinite(loss);
         for (int i = 0; i < _parameters.Length && finite; i++)
         {
-            double g = MaxMagnitude(_parameters[i].Gradient.Span);
+            double g = FiniteCheck.MaxMagnitude(_parameters[i].Gradient.Span);
             if (!double.IsFinite(g)) finite = false;
             maxGradient = Math.Max(maxGradient, g);
         }
@@ -134,7 +131,7 @@ internal sealed class NonFiniteGuard
             maxWeight = 0;
             for (int i = 0; i < _parameters.Length && badWeight is null; i++)
             {
-                double w = MaxMagnitude(_parameters[i].Value.Span);
+                double w = FiniteCheck.MaxMagnitude(_parameters[i].Value.Span);
                 if (!double.IsFinite(w)) badWeight = _parameterOwners[i];
                 maxWeight = Math.Max(maxWeight, w);
             }
