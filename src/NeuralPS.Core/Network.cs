@@ -167,6 +167,23 @@ public sealed class Network
         return x;
     }
 
+    /// <summary>The training forward of <paramref name="layers"/> (a network's, in order) on a batch, for a backward by
+    /// <see cref="BackwardLayers"/> that asks the first layer for no input gradient (the trainer's and <see cref="Backward"/>'s):
+    /// a one-channel 3×3 Conv2d and the 2×2 max pool after it as the first two layers run as one pass
+    /// (<see cref="MaxPool2d.TryForwardFusedTraining"/>), so the convolution's output never goes to memory, and their backward
+    /// is one pass too. Every value, the argmax and every gradient are bit for bit those of the layers one by one.</summary>
+    internal static Tensor ForwardTraining(IReadOnlyList<Layer> layers, Tensor x, LayerContext context)
+    {
+        int i = 0;
+        if (layers.Count >= 2 && layers[0] is Conv2d conv && layers[1] is MaxPool2d pool && pool.TryForwardFusedTraining(conv, x, context, out var pooled))
+        {
+            x = pooled;
+            i = 2;
+        }
+        for (; i < layers.Count; i++) x = layers[i].Forward(x, context);
+        return x;
+    }
+
     // Compares dims in place: Shape.WithoutBatch() would allocate on every inference call.
     private bool AcceptsBatch(Shape batch)
     {
@@ -190,12 +207,21 @@ public sealed class Network
     {
         for (int i = last; i >= first; i--)
         {
-            if (i > first && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv
-                && pool.TryBackwardThroughActivation(conv, g!, context, out var dz))
+            if (i > first && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv)
             {
-                i--;
-                g = conv.BackwardFromPreActivation(dz, context, needInputGradient: i > first || firstNeedsInputGradient);
-                continue;
+                // After ForwardTraining's fused first pair: the convolution's gradients straight from the pool's.
+                if (i - 1 == first && !firstNeedsInputGradient && pool.TryBackwardFusedConvolution(conv, g!, context))
+                {
+                    i--;
+                    g = null;
+                    continue;
+                }
+                if (pool.TryBackwardThroughActivation(conv, g!, context, out var dz))
+                {
+                    i--;
+                    g = conv.BackwardFromPreActivation(dz, context, needInputGradient: i > first || firstNeedsInputGradient);
+                    continue;
+                }
             }
             g = layers[i].Backward(g!, context, needInputGradient: i > first || firstNeedsInputGradient);
         }

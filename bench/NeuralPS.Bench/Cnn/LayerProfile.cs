@@ -38,18 +38,29 @@ internal static unsafe class LayerProfile
         for (int i = 0; i < dy.Size; i++) dy[i] = rng.NextSingle() * 0.01f;
         int f = data.Features.Columns;
         var clock = new Stopwatch();
+        bool fused = false;
         for (int b = 0; b < warmup + batches; b++)
         {
             int start = (b * batch) % Math.Max(1, data.Count - batch);
             Array.Copy(data.Features.Data, (long)start * f, x0.Data, 0, (long)batch * f);
             Tensor x = x0;
+            bool fusedPair = false; // as Network.ForwardTraining: a first Conv2d + MaxPool2d may run as one pass (timed on the conv's row)
             for (int i = 0; i < layers.Count; i++)
             {
                 double c0 = ThreadCpuMs();
                 clock.Restart();
+                if (i == 0 && layers.Count > 1 && layers[0] is Conv2d conv0 && layers[1] is MaxPool2d pool0 && pool0.TryForwardFusedTraining(conv0, x, ctx, out var pooled))
+                {
+                    x = pooled;
+                    fusedPair = true;
+                    if (b >= warmup) { fwd[0] += clock.Elapsed.TotalMilliseconds; fwdCpu[0] += ThreadCpuMs() - c0; }
+                    i = 1;
+                    continue;
+                }
                 x = layers[i].Forward(x, ctx);
                 if (b >= warmup) { fwd[i] += clock.Elapsed.TotalMilliseconds; fwdCpu[i] += ThreadCpuMs() - c0; }
             }
+            fused = fusedPair;
             Tensor? g = dy;
             bool preActivation = false; // g is the gradient before layers[i]'s activation (the pool after it applied act′)
             for (int i = layers.Count - 1; i >= 0; i--)
@@ -57,6 +68,11 @@ internal static unsafe class LayerProfile
                 double c0 = ThreadCpuMs();
                 clock.Restart();
                 // As Network.BackwardLayers: a max pool applies the act′ of the convolution before it.
+                if (i == 1 && fusedPair && ((MaxPool2d)layers[1]).TryBackwardFusedConvolution((Conv2d)layers[0], g!, ctx))
+                {
+                    if (b >= warmup) { bwd[0] += clock.Elapsed.TotalMilliseconds; bwdCpu[0] += ThreadCpuMs() - c0; }
+                    break;
+                }
                 if (preActivation)
                 {
                     g = ((Conv2d)layers[i]).BackwardFromPreActivation(g!, ctx, needInputGradient: i > 0);
@@ -71,6 +87,7 @@ internal static unsafe class LayerProfile
                 if (b >= warmup) { bwd[i] += clock.Elapsed.TotalMilliseconds; bwdCpu[i] += ThreadCpuMs() - c0; }
             }
         }
+        if (fused) Console.Error.WriteLine($"{layers[0].Name} and {layers[1].Name} run fused (one forward pass, one backward pass; timed on {layers[0].Name}'s row)");
         double total = fwd.Sum() + bwd.Sum();
         double totalCpu = fwdCpu.Sum() + bwdCpu.Sum();
         Console.Error.WriteLine($"{"layer",-18} {"type",-16} {"output",-16} {"fwd ms",8} {"bwd ms",8} {"share",6} {"fwd cpu",8} {"bwd cpu",8} {"share",6}   (per batch of {batch}, mean of {batches}; cpu = calling thread)");

@@ -155,6 +155,51 @@ public sealed class Conv2d : Layer
         return true;
     }
 
+    /// <summary>The training forward of this convolution and the 2×2 max pool <paramref name="pool"/> after it in one pass
+    /// (<see cref="Network.ForwardTraining"/> calls it when the pair are the network's first layers): the pooled values into
+    /// <paramref name="pooled"/> and each window's argmax into <paramref name="argmax"/>, bit for bit what the two layers
+    /// give (<see cref="Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training"/>); this layer keeps no output, and its backward
+    /// is <see cref="BackwardFromMaxPooled"/>, which gives no input gradient. False, having done nothing, where the CPU kernel
+    /// does not apply or the activation is not ReLU or LeakyReLU with a slope ≥ 0 (whose derivative the pooled value tells).</summary>
+    internal unsafe bool TryForwardMaxPooledTraining(Tensor input, LayerContext context, in PoolingGeometry pool, Tensor pooled, int[] argmax)
+    {
+        if (!context.Training || context.Backend is not CpuBackend || !IsBuilt) return false;
+        if (!(Activation == ActivationKind.ReLU || (Activation == ActivationKind.LeakyReLU && Alpha >= 0))) return false;
+        if (input.Shape.Rank != 4 || input.Columns != InputShape.Size) return false;
+        var g = _geometry.WithBatch(input.Rows);
+        if (!Backends.Cpu.ConvDirect.AppliesPooledTraining(g, pool) || pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane
+            || argmax.Length < pooled.Size)
+            return false;
+        fixed (float* px = input.Data, pw = _weight!.Value.Data, py = pooled.Data)
+        fixed (float* pb = _bias is null ? null : _bias.Value.Data)
+        fixed (int* pa = argmax)
+        {
+            Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training(px, pw, pb, py, pa, g, pool, Activation, Alpha);
+        }
+        _workspace.Invalidate();
+        _input = input;
+        _lastForwardFused = true;
+        return true;
+    }
+
+    /// <summary>The weight and bias gradients after a training forward fused with the max pool
+    /// (<see cref="TryForwardMaxPooledTraining"/>), from the pool's output, its gradient and its argmax; bit for bit the pool's
+    /// backward through this layer's activation followed by this layer's filter gradient. No input gradient (the fused
+    /// forward runs only where none is asked for).</summary>
+    internal unsafe void BackwardFromMaxPooled(Tensor pooled, Tensor pooledGradient, int[] argmax, in PoolingGeometry pool)
+    {
+        if (_input is null || !_lastForwardFused)
+            throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward did not run fused with the max pool after it in training.");
+        if (Frozen) return;
+        var g = _geometry.WithBatch(_input.Rows);
+        fixed (float* px = _input.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight!.Gradient.Data)
+        fixed (float* pdb = _bias is null ? null : _bias.Gradient.Data)
+        fixed (int* pa = argmax)
+        {
+            Backends.Cpu.ConvDirect.BackwardFilterMaxPooled(px, py, pdy, pa, pdw, g, pool, Activation == ActivationKind.LeakyReLU ? Alpha : 0f, pdb);
+        }
+    }
+
     // The backend may keep the forward's im2col matrix for the filter gradient; only worth it in training.
     private ConvolutionWorkspace? Workspace(LayerContext context)
     {
@@ -182,9 +227,9 @@ public sealed class Conv2d : Layer
     // activation: this layer's (outputGradient is dy) or None (outputGradient is already dz).
     private Tensor? BackwardCore(Tensor outputGradient, LayerContext context, bool needInputGradient, ActivationKind activation)
     {
+        if (_input is not null && _lastForwardFused)
+            throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward ran fused with the max pool after it (at inference, or in a training step as the network's first layers) and kept no output; run this layer's own training forward before Backward.");
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
-        if (_lastForwardFused)
-            throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward ran at inference fused with the max pool after it and kept no output; run a training forward before Backward.");
         var g = _geometry.WithBatch(_input.Rows);
         var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
         if (Frozen)

@@ -12,6 +12,7 @@ public sealed class MaxPool2d : Pool2dLayer
     private Tensor? _input, _output, _inputGradient;
     private int[] _argmax = Array.Empty<int>();
     private bool _argmaxValid; // false after an inference forward: a backward then finds the maxima again from x
+    private Conv2d? _fusedConvolution; // the convolution whose training forward ran fused with this pool's (no input kept)
 
     public MaxPool2d(int[] poolSize, int[]? stride = null, PaddingMode padding = PaddingMode.Valid, int[]? paddingSize = null, string? name = null)
         : base(poolSize, stride, padding, paddingSize, name) { }
@@ -21,12 +22,16 @@ public sealed class MaxPool2d : Pool2dLayer
 
     public override string Type => "MaxPool2d";
 
+    /// <summary>The output of the last forward (fused or not).</summary>
+    internal Tensor? LastOutput => _output;
+
     // x [N, C, H, W] -> y [N, C, OH, OW], and in training argmax [N, C, OH, OW] (index in the input plane)
     public override Tensor Forward(Tensor input, LayerContext context)
     {
         var g = BatchGeometry(input);
         var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
         _input = input;
+        _fusedConvolution = null;
         _argmaxValid = context.Training;
         if (!context.Training)
         {
@@ -48,15 +53,45 @@ public sealed class MaxPool2d : Pool2dLayer
         var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
         if (!conv.TryForwardMaxPooled(input, context, Geometry.WithBatch(input.Rows), y)) return false;
         _input = null; // no input of its own: a backward now has nothing to route through
+        _fusedConvolution = null;
         _argmaxValid = false;
         output = y;
+        return true;
+    }
+
+    /// <summary>The training forward of <paramref name="conv"/> (the layer before this one, fed <paramref name="input"/>) and
+    /// this pool in one pass, keeping the argmax (<see cref="Conv2d.TryForwardMaxPooledTraining"/>); false, having done
+    /// nothing, where it does not apply. The backward is then <see cref="TryBackwardFusedConvolution"/>.</summary>
+    internal bool TryForwardFusedTraining(Conv2d conv, Tensor input, LayerContext context, out Tensor output)
+    {
+        output = null!;
+        if (!context.Training || !IsBuilt || conv.OutputShape != InputShape) return false;
+        var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
+        if (_argmax.Length < y.Size) _argmax = new int[y.Size];
+        if (!conv.TryForwardMaxPooledTraining(input, context, Geometry.WithBatch(input.Rows), y, _argmax)) return false;
+        _input = null;
+        _fusedConvolution = conv;
+        _argmaxValid = true;
+        output = y;
+        return true;
+    }
+
+    /// <summary>After <see cref="TryForwardFusedTraining"/> with <paramref name="conv"/>: conv's weight and bias gradients
+    /// from this pool's output gradient (<see cref="Conv2d.BackwardFromMaxPooled"/>); no input gradient. False, having done
+    /// nothing, after any other forward.</summary>
+    internal bool TryBackwardFusedConvolution(Conv2d conv, Tensor outputGradient, LayerContext context)
+    {
+        if (_fusedConvolution is null || !ReferenceEquals(_fusedConvolution, conv) || _output is null) return false;
+        if (outputGradient.Size != _output.Size)
+            throw new ShapeMismatchException($"Layer '{Name}' (MaxPool2d): output gradient {outputGradient.Shape} does not match its output {_output.Shape}.");
+        conv.BackwardFromMaxPooled(_output, outputGradient, _argmax, Geometry.WithBatch(_output.Shape[0]));
         return true;
     }
 
     // dy [N, C, OH, OW] -> dx [N, C, H, W]
     public override Tensor? Backward(Tensor outputGradient, LayerContext context, bool needInputGradient = true)
     {
-        if (_input is null) throw new InvalidOperationException($"Layer '{Name}' (MaxPool2d): Backward called before Forward (or after an inference forward fused with the convolution before it; run a training forward first).");
+        if (_input is null) throw new InvalidOperationException($"Layer '{Name}' (MaxPool2d): Backward called before Forward, or after a forward fused with the convolution before it (at inference, or in a training step as the network's first layers), which keeps no input; run this layer's own training forward first.");
         if (!needInputGradient) return null;
         var dx = BatchBuffer.Ensure(ref _inputGradient, _input.Rows, InputShape);
         context.Backend.MaxPool2dBackward(_input, outputGradient, dx, Geometry.WithBatch(_input.Shape[0]), _argmaxValid ? _argmax : null);

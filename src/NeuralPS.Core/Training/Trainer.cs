@@ -381,8 +381,7 @@ public sealed partial class Trainer
         var layers = Network.Layers;
         var loss = Loss!;
         _context.Training = true;
-        Tensor x = _batchFeatures!;
-        for (int i = 0; i < layers.Count; i++) x = layers[i].Forward(x, _context);
+        Tensor x = Network.ForwardTraining(layers, _batchFeatures!, _context); // the backward below asks layer 0 for no input gradient
 
         Tensor lossInput = _fusedOutput is null ? x : _fusedOutput.PreActivation!;
         double value = _hasLabels

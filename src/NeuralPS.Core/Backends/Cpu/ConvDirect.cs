@@ -276,6 +276,244 @@ internal static unsafe class ConvDirect
         }
     }
 
+    /// <summary>Training uses <see cref="ForwardMaxPool2x2Training"/> and <see cref="BackwardFilterMaxPooled"/> for the
+    /// network's first layer when it is such a pair. NEURALPS_FUSED_POOL_TRAINING=0 turns it off (tests compare both).</summary>
+    public static bool FusedPoolTraining { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_FUSED_POOL_TRAINING") != "0";
+
+    /// <summary>Whether <see cref="ForwardMaxPool2x2Training"/> computes this convolution and the 2×2 stride-2 unpadded max
+    /// pool that reads its output: a 3×3 one-channel convolution <see cref="Applies"/> takes (any pooled width: the pooled
+    /// rows go through the pool's own row kernel).</summary>
+    public static bool AppliesPooledTraining(in ConvolutionGeometry g, in PoolingGeometry p) =>
+        FusedPoolTraining && Applies(g) && g.KernelHeight == 3 && g.KernelWidth == 3 && g.OutputHeight >= 2
+        && p.WindowHeight == 2 && p.WindowWidth == 2 && p.StrideHeight == 2 && p.StrideWidth == 2
+        && p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
+        && p.Batch == g.Batch && p.Channels == g.Filters && p.InputHeight == g.OutputHeight && p.InputWidth == g.OutputWidth
+        && p.OutputHeight >= 1 && p.OutputWidth >= 1 && g.OutputPlane < (1 << 24);
+
+    private struct PoolTrainingJob
+    {
+        public float* X, W, Bias, Y, Dy, Dw, DBias, Partials;
+        public int* Argmax;
+        public ConvolutionGeometry G;
+        public PoolingGeometry P;
+        public ActivationKind Activation;
+        public float Alpha;
+    }
+
+    /// <summary>The training forward of a 3×3 one-channel convolution (ReLU, or LeakyReLU with a slope ≥ 0) and the 2×2 max
+    /// pool after it, in one pass (see <see cref="AppliesPooledTraining"/>): per image, filter and pooled row, the two
+    /// convolution rows are computed as <see cref="Forward3x3{TS, TV}"/> computes them (same order of sums, then the
+    /// activation), kept in L1, and the pool's own row kernel (Pool2d.MaxRow2x2) takes their maxima and argmax (index in the
+    /// convolution's output plane). So <paramref name="y"/> and <paramref name="argmax"/> are bit for bit what the two layers
+    /// give, and the convolution's output (86.5 KB per image for the seed CNN, 5.5 MB per batch of 64) is never written to
+    /// memory and read back. The backward needs only the pooled values and the argmax (<see cref="BackwardFilterMaxPooled"/>).</summary>
+    public static void ForwardMaxPool2x2Training(float* x, float* w, float* bias, float* y, int* argmax, in ConvolutionGeometry g, in PoolingGeometry p,
+        ActivationKind act, float alpha)
+    {
+        var job = new PoolTrainingJob { X = x, W = w, Bias = bias, Y = y, Argmax = argmax, G = g, P = p, Activation = act, Alpha = alpha };
+        ConvParallel.ForEachClaimed(g.Batch, ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea), &ForwardPoolTrainingPart, &job);
+    }
+
+    private static void ForwardPoolTrainingPart(void* state, int start, int end, int part)
+    {
+        if (Simd512.IsSupported) ForwardPoolTrainingPart<Simd512, Vector512<float>>((PoolTrainingJob*)state, start, end);
+        else if (Simd256.IsSupported) ForwardPoolTrainingPart<Simd256, Vector256<float>>((PoolTrainingJob*)state, start, end);
+        else ForwardPoolTrainingPart<Simd128, Vector128<float>>((PoolTrainingJob*)state, start, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPoolTrainingPart<TS, TV>(PoolTrainingJob* job, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        var g = job->G;
+        var pg = job->P;
+        int lanes = TS.Lanes, ph = pg.OutputHeight, pw = pg.OutputWidth, plane = ph * pw, ow = g.OutputWidth;
+        // A vector of pooled outputs reads 2·Lanes convolution columns, the last vector's past the row's end (lanes it
+        // drops): the image goes into a zero-bordered copy wide enough for them, so no read leaves it.
+        int vectors = (pw + lanes - 1) / lanes;
+        int srcW = Math.Max(PaddedWidth(g), 2 * vectors * lanes + 2), srcH = PaddedHeight(g);
+        bool relu = job->Activation != ActivationKind.None;
+        var slope = TS.Create(job->Activation == ActivationKind.LeakyReLU ? job->Alpha : 0f);
+        var one = TS.Create(1f);
+        var wv = TS.Create(ow);
+        var w1 = TS.Create(ow + 1);
+        var lane2 = TS.Add(TS.Indices, TS.Indices);
+        float* tailY = stackalloc float[16];
+        int* tailA = stackalloc int[16];
+        var stage = ConvScratch.Staging((long)srcH * srcW + 16);
+        fixed (float* src = stage)
+        {
+            for (int n = start; n < end; n++)
+            {
+                new Span<float>(src, srcH * srcW).Clear();
+                float* xn = job->X + (long)n * g.InputSize;
+                for (int r = 0; r < g.InputHeight; r++)
+                    Buffer.MemoryCopy(xn + r * g.InputWidth, src + (r + g.PadTop) * srcW + g.PadLeft, g.InputWidth * sizeof(float), g.InputWidth * sizeof(float));
+                // A pooled row's last vector may store past its end into the next row (written after it); past the image's
+                // last row that would be another image's, so that vector goes through the tail buffers.
+                float* yImageEnd = job->Y + (long)(n + 1) * g.Filters * plane;
+                for (int k = 0; k < g.Filters; k++)
+                {
+                    float* wk = job->W + k * 9;
+                    TV w00 = TS.Create(wk[0]), w01 = TS.Create(wk[1]), w02 = TS.Create(wk[2]);
+                    TV w10 = TS.Create(wk[3]), w11 = TS.Create(wk[4]), w12 = TS.Create(wk[5]);
+                    TV w20 = TS.Create(wk[6]), w21 = TS.Create(wk[7]), w22 = TS.Create(wk[8]);
+                    var b = TS.Create(job->Bias == null ? 0f : job->Bias[k]);
+                    long planeOffset = ((long)n * g.Filters + k) * plane;
+                    for (int pr = 0; pr < ph; pr++)
+                    {
+                        float* yr = job->Y + planeOffset + pr * pw;
+                        int* ar = job->Argmax + planeOffset + pr * pw;
+                        for (int q = 0; q < pw; q += lanes)
+                        {
+                            int c = 2 * q;
+                            // Convolution rows 2pr (a) and 2pr + 1 (b), columns c .. c + 2·Lanes − 1 in two vectors each, every
+                            // output summed as Forward3x3 sums it: bias, then the taps row by row.
+                            float* s0 = src + 2 * pr * srcW + c, s1 = s0 + srcW, s2 = s1 + srcW, s3 = s2 + srcW;
+                            TV a0 = b, a1 = b, b0 = b, b1 = b, xv, xh;
+                            xv = TS.Load(s0); xh = TS.Load(s0 + lanes); a0 = TS.MultiplyAdd(w00, xv, a0); a1 = TS.MultiplyAdd(w00, xh, a1);
+                            xv = TS.Load(s0 + 1); xh = TS.Load(s0 + lanes + 1); a0 = TS.MultiplyAdd(w01, xv, a0); a1 = TS.MultiplyAdd(w01, xh, a1);
+                            xv = TS.Load(s0 + 2); xh = TS.Load(s0 + lanes + 2); a0 = TS.MultiplyAdd(w02, xv, a0); a1 = TS.MultiplyAdd(w02, xh, a1);
+                            xv = TS.Load(s1); xh = TS.Load(s1 + lanes);
+                            a0 = TS.MultiplyAdd(w10, xv, a0); a1 = TS.MultiplyAdd(w10, xh, a1); b0 = TS.MultiplyAdd(w00, xv, b0); b1 = TS.MultiplyAdd(w00, xh, b1);
+                            xv = TS.Load(s1 + 1); xh = TS.Load(s1 + lanes + 1);
+                            a0 = TS.MultiplyAdd(w11, xv, a0); a1 = TS.MultiplyAdd(w11, xh, a1); b0 = TS.MultiplyAdd(w01, xv, b0); b1 = TS.MultiplyAdd(w01, xh, b1);
+                            xv = TS.Load(s1 + 2); xh = TS.Load(s1 + lanes + 2);
+                            a0 = TS.MultiplyAdd(w12, xv, a0); a1 = TS.MultiplyAdd(w12, xh, a1); b0 = TS.MultiplyAdd(w02, xv, b0); b1 = TS.MultiplyAdd(w02, xh, b1);
+                            xv = TS.Load(s2); xh = TS.Load(s2 + lanes);
+                            a0 = TS.MultiplyAdd(w20, xv, a0); a1 = TS.MultiplyAdd(w20, xh, a1); b0 = TS.MultiplyAdd(w10, xv, b0); b1 = TS.MultiplyAdd(w10, xh, b1);
+                            xv = TS.Load(s2 + 1); xh = TS.Load(s2 + lanes + 1);
+                            a0 = TS.MultiplyAdd(w21, xv, a0); a1 = TS.MultiplyAdd(w21, xh, a1); b0 = TS.MultiplyAdd(w11, xv, b0); b1 = TS.MultiplyAdd(w11, xh, b1);
+                            xv = TS.Load(s2 + 2); xh = TS.Load(s2 + lanes + 2);
+                            a0 = TS.MultiplyAdd(w22, xv, a0); a1 = TS.MultiplyAdd(w22, xh, a1); b0 = TS.MultiplyAdd(w12, xv, b0); b1 = TS.MultiplyAdd(w12, xh, b1);
+                            xv = TS.Load(s3); xh = TS.Load(s3 + lanes); b0 = TS.MultiplyAdd(w20, xv, b0); b1 = TS.MultiplyAdd(w20, xh, b1);
+                            xv = TS.Load(s3 + 1); xh = TS.Load(s3 + lanes + 1); b0 = TS.MultiplyAdd(w21, xv, b0); b1 = TS.MultiplyAdd(w21, xh, b1);
+                            xv = TS.Load(s3 + 2); xh = TS.Load(s3 + lanes + 2); b0 = TS.MultiplyAdd(w22, xv, b0); b1 = TS.MultiplyAdd(w22, xh, b1);
+                            if (relu)
+                            {
+                                a0 = TS.Select(TS.GreaterThan(a0, TS.Zero), a0, TS.Multiply(a0, slope));
+                                a1 = TS.Select(TS.GreaterThan(a1, TS.Zero), a1, TS.Multiply(a1, slope));
+                                b0 = TS.Select(TS.GreaterThan(b0, TS.Zero), b0, TS.Multiply(b0, slope));
+                                b1 = TS.Select(TS.GreaterThan(b1, TS.Zero), b1, TS.Multiply(b1, slope));
+                            }
+                            TS.Deinterleave(a0, a1, out var topLeft, out var topRight);
+                            TS.Deinterleave(b0, b1, out var bottomLeft, out var bottomRight);
+                            var best = Pool2d.MaxWindow2x2<TS, TV, C1>(topLeft, topRight, bottomLeft, bottomRight, one, wv, w1, out var code);
+                            var index = TS.Add(TS.Add(TS.Create(2 * pr * ow + c), lane2), code);
+                            if (yr + q + lanes <= yImageEnd)
+                            {
+                                TS.Store(best, yr + q);
+                                TS.StoreInt32(index, ar + q);
+                            }
+                            else
+                            {
+                                TS.Store(best, tailY);
+                                TS.StoreInt32(index, tailA);
+                                for (int i = 0; i < Math.Min(lanes, pw - q); i++) { yr[q + i] = tailY[i]; ar[q + i] = tailA[i]; }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>dW (and dBias when not null) of a convolution whose training forward ran fused with its max pool
+    /// (<see cref="ForwardMaxPool2x2Training"/>), from the pool's output <paramref name="y"/>, its gradient
+    /// <paramref name="dy"/> and its <paramref name="argmax"/>: per image and filter, dz (the gradient before the
+    /// ReLU / LeakyReLU of slope <paramref name="slope"/>) is scattered into one plane in L1, as the pool's backward
+    /// (Pool2d.MaxBackward with y) scatters it into memory, and the filter kernels of <see cref="BackwardFilter"/> run on it
+    /// with the same split into parts and the same order of sums: bit for bit the two layers' backward, without writing
+    /// and reading back the convolution's output gradient.</summary>
+    public static void BackwardFilterMaxPooled(float* x, float* y, float* dy, int* argmax, float* dw, in ConvolutionGeometry g, in PoolingGeometry p,
+        float slope, float* dbias = null)
+    {
+        int parts = ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea); // as BackwardFilter: the same parts
+        int stride = g.WeightSize + g.Filters;
+        var partials = ConvScratch.Partials((long)Math.Max(parts - 1, 1) * stride);
+        var bias0 = ConvScratch.Output(g.Filters);
+        fixed (float* pp = partials, pb0 = bias0)
+        {
+            var job = new PoolTrainingJob { X = x, Y = y, Dy = dy, Argmax = argmax, Dw = dw, DBias = pb0, Partials = pp, G = g, P = p, Alpha = slope };
+            int used = ConvParallel.ForParts(g.Batch, parts, &BackwardFilterPooledPart, &job);
+            var acc = new Span<float>(dw, g.WeightSize);
+            var bacc = new Span<float>(pb0, g.Filters);
+            for (int q = 1; q < used; q++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(acc, new ReadOnlySpan<float>(pp + (long)(q - 1) * stride, g.WeightSize), acc);
+                System.Numerics.Tensors.TensorPrimitives.Add(bacc, new ReadOnlySpan<float>(pp + (long)(q - 1) * stride + g.WeightSize, g.Filters), bacc);
+            }
+            if (dbias != null) bacc.CopyTo(new Span<float>(dbias, g.Filters));
+        }
+    }
+
+    private static void BackwardFilterPooledPart(void* state, int start, int end, int part)
+    {
+        if (Simd512.IsSupported) BackwardFilterPooledPart<Simd512, Vector512<float>>((PoolTrainingJob*)state, start, end, part);
+        else if (Simd256.IsSupported) BackwardFilterPooledPart<Simd256, Vector256<float>>((PoolTrainingJob*)state, start, end, part);
+        else BackwardFilterPooledPart<Simd128, Vector128<float>>((PoolTrainingJob*)state, start, end, part);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardFilterPooledPart<TS, TV>(PoolTrainingJob* job, int start, int end, int part) where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int lanes = TS.Lanes;
+        var g = job->G;
+        var pg = job->P;
+        int ow = g.OutputWidth, oh = g.OutputHeight, ohw = g.OutputPlane, plane = pg.OutputPlane;
+        int srcW = PaddedWidth(g);
+        int stride = g.WeightSize + g.Filters;
+        float* dw = part == 0 ? job->Dw : job->Partials + (long)(part - 1) * stride;
+        float* db = part == 0 ? job->DBias : job->Partials + (long)(part - 1) * stride + g.WeightSize;
+        new Span<float>(dw, g.WeightSize).Clear();
+        new Span<float>(db, g.Filters).Clear();
+        var unused = TS.Zero; // dz is masked already: the filter kernels get no y
+        int counted = ow % lanes == 0 ? 0 : lanes - ow % lanes;
+        var keep = TS.GreaterThanOrEqual(TS.Indices, TS.Create((float)counted));
+        bool pair = PairKernel<TV>();
+        // Two dz planes (the pair kernel's filters) and the masked pooled gradients of one plane.
+        long planeFloats = (ohw + 15) & ~15L;
+        float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
+        var dzBuffer = ConvScratch.Columns(2 * planeFloats + plane + 16);
+        fixed (float* padded = padBuffer, dz0 = dzBuffer)
+        {
+            float* dz1 = dz0 + planeFloats, masked = dz1 + planeFloats;
+            for (int n = start; n < end; n++)
+            {
+                float* src = Source(job->X + (long)n * g.InputSize, g, padBuffer, padded);
+                if (!pair)
+                {
+                    for (int k = 0; k < g.Filters; k++)
+                    {
+                        ScatterDz(job, n, k, dz0, masked);
+                        Filter3x3TwoRows<TS, TV>(src, srcW, dz0, null, unused, oh, ow, keep, dw + k * 9, db + k);
+                    }
+                    continue;
+                }
+                for (int k = 0; k < g.Filters; k += 2)
+                {
+                    int k1 = Math.Min(k + 1, g.Filters - 1);
+                    bool two = k + 1 < g.Filters;
+                    ScatterDz(job, n, k, dz0, masked);
+                    ScatterDz(job, n, k1, dz1, masked);
+                    Filter3x3Pair<TS, TV>(src, srcW, dz0, dz1, null, null, unused, oh, ow, keep,
+                        dw + k * 9, two ? dw + (k + 1) * 9 : null, db + k, two ? db + k + 1 : null);
+                }
+            }
+        }
+    }
+
+    /// <summary>The plane of dz of image n, filter k: zero but at each pooled output's argmax, which gets its masked gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterDz(PoolTrainingJob* job, int n, int k, float* dz, float* masked)
+    {
+        int plane = job->P.OutputPlane;
+        long offset = ((long)n * job->G.Filters + k) * plane;
+        new Span<float>(dz, job->G.OutputPlane).Clear();
+        Pool2d.MaskedGradients(job->Dy + offset, job->Y + offset, job->Alpha, plane, masked);
+        int* a = job->Argmax + offset;
+        for (int o = 0; o < plane; o++) dz[a[o]] = masked[o];
+    }
+
     /// <summary>b where b &gt; a or b is NaN, else a: the max pool's comparison (a NaN wins its window).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV MaxOrNaN<TS, TV>(TV a, TV b) where TS : struct, ISimd<TV> where TV : unmanaged =>

@@ -107,38 +107,63 @@ internal static unsafe class Pool2d
     private static void MaxPlane2x2<TS, TV, TIndex>(float* xs, float* ys, int* a, in PoolingGeometry g, float* xEnd, float* yEnd)
         where TS : struct, ISimd<TV> where TV : unmanaged where TIndex : struct, IConst
     {
+        int w = g.InputWidth, ow = g.OutputWidth;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            float* r0 = xs + 2 * oy * w;
+            int* ar = TIndex.Value != 0 ? a + oy * ow : null;
+            int ox = MaxRow2x2<TS, TV, TIndex>(r0, r0 + w, 2 * oy * w, w, ys + oy * ow, ar, ow, xEnd, yEnd);
+            MaxRow2x2Scalar(r0, r0 + w, 2 * oy * w, w, ys + oy * ow, ar, ox, ow);
+        }
+    }
+
+    /// <summary>One output row of the 2×2 stride-2 max pool from input rows r0 and r1 (r1 = r0 + w in a plane), Lanes
+    /// outputs at a time while the loads stay below <paramref name="xEnd"/> and the stores below <paramref name="yEnd"/>;
+    /// returns the first output column it did not do (for <see cref="MaxRow2x2Scalar"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int MaxRow2x2<TS, TV, TIndex>(float* r0, float* r1, int baseIndex, int w, float* yr, int* ar, int ow, float* xEnd, float* yEnd)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TIndex : struct, IConst
+    {
         bool index = TIndex.Value != 0;
-        int w = g.InputWidth, ow = g.OutputWidth, lanes = TS.Lanes;
+        int lanes = TS.Lanes;
         var lane2 = TS.Add(TS.Indices, TS.Indices);
         var one = TS.Create(1f);
         var wv = TS.Create(w);
         var w1 = TS.Create(w + 1);
-        for (int oy = 0; oy < g.OutputHeight; oy++)
+        int ox = 0;
+        for (; ox < ow && r1 + 2 * ox + 2 * lanes <= xEnd && yr + ox + lanes <= yEnd; ox += lanes)
         {
-            float* r0 = xs + 2 * oy * w;
-            float* r1 = r0 + w;
-            int baseIndex = 2 * oy * w;
-            int ox = 0;
-            for (; ox < ow && r1 + 2 * ox + 2 * lanes <= xEnd && ys + oy * ow + ox + lanes <= yEnd; ox += lanes)
-            {
-                int c = 2 * ox;
-                TS.Deinterleave(TS.Load(r0 + c), TS.Load(r0 + c + lanes), out var best, out var v);
-                var code = TS.Zero;
-                var m = TS.Or(TS.GreaterThan(v, best), TS.IsNaN(v));
-                best = TS.Select(m, v, best);
-                if (index) code = TS.Select(m, one, code);
-                TS.Deinterleave(TS.Load(r1 + c), TS.Load(r1 + c + lanes), out var v0, out var v1);
-                m = TS.Or(TS.GreaterThan(v0, best), TS.IsNaN(v0));
-                best = TS.Select(m, v0, best);
-                if (index) code = TS.Select(m, wv, code);
-                m = TS.Or(TS.GreaterThan(v1, best), TS.IsNaN(v1));
-                best = TS.Select(m, v1, best);
-                if (index) code = TS.Select(m, w1, code);
-                TS.Store(best, ys + oy * ow + ox);
-                if (index) TS.StoreInt32(TS.Add(TS.Add(TS.Create(baseIndex + c), lane2), code), a + oy * ow + ox);
-            }
-            MaxRow2x2Scalar(r0, r1, baseIndex, w, ys + oy * ow, index ? a + oy * ow : null, ox, ow);
+            int c = 2 * ox;
+            TS.Deinterleave(TS.Load(r0 + c), TS.Load(r0 + c + lanes), out var topLeft, out var topRight);
+            TS.Deinterleave(TS.Load(r1 + c), TS.Load(r1 + c + lanes), out var bottomLeft, out var bottomRight);
+            var best = MaxWindow2x2<TS, TV, TIndex>(topLeft, topRight, bottomLeft, bottomRight, one, wv, w1, out var code);
+            TS.Store(best, yr + ox);
+            if (index) TS.StoreInt32(TS.Add(TS.Add(TS.Create(baseIndex + c), lane2), code), ar + ox);
         }
+        return ox;
+    }
+
+    /// <summary>The maxima of Lanes 2×2 windows given as their four corners, in scan order (top left, top right, bottom
+    /// left, bottom right: the first of equal maxima wins; a NaN wins), and with <typeparamref name="TIndex"/> = C1 the
+    /// winner's offset in the window as a float code (0, 1, w = <paramref name="width"/>, w + 1 = <paramref name="widthPlusOne"/>).
+    /// Three masked selects, no branches. The one comparison of the pool and of the convolution fused with it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV MaxWindow2x2<TS, TV, TIndex>(TV topLeft, TV topRight, TV bottomLeft, TV bottomRight, TV one, TV width, TV widthPlusOne, out TV code)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TIndex : struct, IConst
+    {
+        bool index = TIndex.Value != 0;
+        var best = topLeft;
+        code = TS.Zero;
+        var m = TS.Or(TS.GreaterThan(topRight, best), TS.IsNaN(topRight));
+        best = TS.Select(m, topRight, best);
+        if (index) code = TS.Select(m, one, code);
+        m = TS.Or(TS.GreaterThan(bottomLeft, best), TS.IsNaN(bottomLeft));
+        best = TS.Select(m, bottomLeft, best);
+        if (index) code = TS.Select(m, width, code);
+        m = TS.Or(TS.GreaterThan(bottomRight, best), TS.IsNaN(bottomRight));
+        best = TS.Select(m, bottomRight, best);
+        if (index) code = TS.Select(m, widthPlusOne, code);
+        return best;
     }
 
     private static void MaxPlane2x2Scalar(float* xs, float* ys, int* a, in PoolingGeometry g, int from)
@@ -149,7 +174,7 @@ internal static unsafe class Pool2d
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MaxRow2x2Scalar(float* r0, float* r1, int baseIndex, int w, float* yr, int* ar, int ox, int ow)
+    internal static void MaxRow2x2Scalar(float* r0, float* r1, int baseIndex, int w, float* yr, int* ar, int ox, int ow)
     {
         for (; ox < ow; ox++)
         {
@@ -194,20 +219,8 @@ internal static unsafe class Pool2d
                     float* ys = j->Y + (long)p * g.OutputPlane;
                     if (g.OutputPlane <= MaxMaskedPlane)
                     {
-                        var slope = new Vector<float>(j->Slope);
-                        int o = 0, w = Vector<float>.Count;
-                        for (; o <= g.OutputPlane - w; o += w)
-                        {
-                            var d = Vector<float>.Zero + Unsafe.ReadUnaligned<Vector<float>>(dys + o);
-                            var v = Vector.ConditionalSelect(Vector.GreaterThan(Unsafe.ReadUnaligned<Vector<float>>(ys + o), Vector<float>.Zero), d, d * slope);
-                            Unsafe.WriteUnaligned(masked + o, v);
-                        }
-                        for (; o < g.OutputPlane; o++)
-                        {
-                            float d = 0f + dys[o];
-                            masked[o] = ys[o] > 0f ? d : j->Slope * d;
-                        }
-                        for (o = 0; o < g.OutputPlane; o++) dxs[a[o]] = masked[o];
+                        MaskedGradients(dys, ys, j->Slope, g.OutputPlane, masked);
+                        for (int o = 0; o < g.OutputPlane; o++) dxs[a[o]] = masked[o];
                     }
                     else
                     {
@@ -253,6 +266,27 @@ internal static unsafe class Pool2d
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>masked[o] = y[o] &gt; 0 ? d : slope·d with d = 0 + dy[o]: the gradient the max pool routes to its window's
+    /// winner through a ReLU / LeakyReLU (slope) derivative, a vector at a time (a scalar select on the pooled value is an
+    /// unpredictable branch). Also the fused convolution-and-pool filter gradient's (ConvDirect.BackwardFilterMaxPooled),
+    /// so that both scatter the same values.</summary>
+    internal static void MaskedGradients(float* dys, float* ys, float slopeValue, int count, float* masked)
+    {
+        var slope = new Vector<float>(slopeValue);
+        int o = 0, w = Vector<float>.Count;
+        for (; o <= count - w; o += w)
+        {
+            var d = Vector<float>.Zero + Unsafe.ReadUnaligned<Vector<float>>(dys + o);
+            var v = Vector.ConditionalSelect(Vector.GreaterThan(Unsafe.ReadUnaligned<Vector<float>>(ys + o), Vector<float>.Zero), d, d * slope);
+            Unsafe.WriteUnaligned(masked + o, v);
+        }
+        for (; o < count; o++)
+        {
+            float d = 0f + dys[o];
+            masked[o] = ys[o] > 0f ? d : slopeValue * d;
         }
     }
 
