@@ -216,6 +216,13 @@ public sealed class Network
                     g = null;
                     continue;
                 }
+                // The convolution's gradients computed only where the pool sent its gradient.
+                if (pool.TryBackwardPooledConvolution(conv, g!, context, needInputGradient: i - 1 > first || firstNeedsInputGradient, out var pooledDx))
+                {
+                    i--;
+                    g = pooledDx;
+                    continue;
+                }
                 if (pool.TryBackwardThroughActivation(conv, g!, context, out var dz))
                 {
                     i--;

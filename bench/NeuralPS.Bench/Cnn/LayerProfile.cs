@@ -38,7 +38,7 @@ internal static unsafe class LayerProfile
         for (int i = 0; i < dy.Size; i++) dy[i] = rng.NextSingle() * 0.01f;
         int f = data.Features.Columns;
         var clock = new Stopwatch();
-        bool fused = false;
+        bool fused = false, pooledBackward = false;
         for (int b = 0; b < warmup + batches; b++)
         {
             int start = (b * batch) % Math.Max(1, data.Count - batch);
@@ -73,6 +73,16 @@ internal static unsafe class LayerProfile
                     if (b >= warmup) { bwd[0] += clock.Elapsed.TotalMilliseconds; bwdCpu[0] += ThreadCpuMs() - c0; }
                     break;
                 }
+                if (i > 0 && layers[i] is MaxPool2d pooling && layers[i - 1] is Conv2d pooledConv
+                    && pooling.TryBackwardPooledConvolution(pooledConv, g!, ctx, needInputGradient: i - 1 > 0, out var pooledDx))
+                {
+                    // As Network.BackwardLayers: the convolution's gradients from the pool's (timed on the convolution's row).
+                    g = pooledDx;
+                    if (b >= warmup) { bwd[i - 1] += clock.Elapsed.TotalMilliseconds; bwdCpu[i - 1] += ThreadCpuMs() - c0; }
+                    i--;
+                    pooledBackward = true;
+                    continue;
+                }
                 if (preActivation)
                 {
                     g = ((Conv2d)layers[i]).BackwardFromPreActivation(g!, ctx, needInputGradient: i > 0);
@@ -88,6 +98,7 @@ internal static unsafe class LayerProfile
             }
         }
         if (fused) Console.Error.WriteLine($"{layers[0].Name} and {layers[1].Name} run fused (one forward pass, one backward pass; timed on {layers[0].Name}'s row)");
+        if (pooledBackward) Console.Error.WriteLine("a Conv2d under a MaxPool2d back-propagates from the pool's gradient in one pass (timed on the Conv2d's row)");
         double total = fwd.Sum() + bwd.Sum();
         double totalCpu = fwdCpu.Sum() + bwdCpu.Sum();
         Console.Error.WriteLine($"{"layer",-18} {"type",-16} {"output",-16} {"fwd ms",8} {"bwd ms",8} {"share",6} {"fwd cpu",8} {"bwd cpu",8} {"share",6}   (per batch of {batch}, mean of {batches}; cpu = calling thread)");

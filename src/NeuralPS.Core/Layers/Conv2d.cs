@@ -208,6 +208,34 @@ public sealed class Conv2d : Layer
         return null;
     }
 
+    /// <summary>This layer's backward from the gradient of the max pool <paramref name="pool"/> after it, which read this
+    /// layer's last output: dW, dBias and (when <paramref name="needInputGradient"/>) dx straight from the pool's output
+    /// <paramref name="pooled"/>, its gradient and its <paramref name="argmax"/>, computing only where the pool sent a
+    /// gradient (<see cref="Backends.Cpu.ConvMaxPooledBackward"/>). False, having done nothing, where that kernel does not
+    /// apply (not the CPU backend, an activation whose derivative the output does not tell, a geometry it does not take).</summary>
+    internal unsafe bool TryBackwardFromMaxPool(Tensor pooled, Tensor pooledGradient, int[] argmax, in PoolingGeometry pool, LayerContext context,
+        bool needInputGradient, out Tensor? inputGradient)
+    {
+        inputGradient = null;
+        if (context.Backend is not CpuBackend || _input is null || _output is null || _lastForwardFused || !ActivationFromOutput) return false;
+        var g = _geometry.WithBatch(_input.Rows);
+        if (!Backends.Cpu.ConvMaxPooledBackward.Applies(g, pool) || pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane
+            || pooledGradient.Size != pooled.Size || argmax.Length < pooled.Size)
+            return false;
+        if (Frozen && !needInputGradient) return true;
+        var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
+        fixed (float* px = _input.Data, pw = _weight!.Value.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight.Gradient.Data)
+        fixed (float* pdb = _bias is null ? null : _bias.Gradient.Data)
+        fixed (float* pdx = dx is null ? null : dx.Data)
+        fixed (int* pa = argmax)
+        {
+            Backends.Cpu.ConvMaxPooledBackward.Backward(px, pw, py, pdy, pa, Frozen ? null : pdw, Frozen ? null : pdb, pdx, g, pool,
+                mask: Activation != ActivationKind.None, slope: Activation == ActivationKind.LeakyReLU ? Alpha : 0f);
+        }
+        inputGradient = dx;
+        return true;
+    }
+
     /// <summary>True when act′ is read from the output alone and the max pool after this layer may apply it
     /// (<see cref="MaxPool2d.TryBackwardThroughActivation"/>).</summary>
     internal bool ActivationFromOutput => !StoresPreActivation &&

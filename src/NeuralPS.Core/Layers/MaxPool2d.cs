@@ -114,6 +114,18 @@ public sealed class MaxPool2d : Pool2dLayer
         return true;
     }
 
+    /// <summary>The backward of this pool and of <paramref name="conv"/> (the layer before it, whose last output this pool's
+    /// last input is) in one: conv's gradients from this pool's output gradient, only where the windows' winners are
+    /// (<see cref="Conv2d.TryBackwardFromMaxPool"/>); returns conv's input gradient (null unless
+    /// <paramref name="needInputGradient"/>). False, having done nothing, where it does not apply.</summary>
+    internal bool TryBackwardPooledConvolution(Conv2d conv, Tensor outputGradient, LayerContext context, bool needInputGradient, out Tensor? inputGradient)
+    {
+        inputGradient = null;
+        if (_input is null || _output is null || !_argmaxValid || !ReferenceEquals(conv.LastOutput, _input)) return false;
+        if (outputGradient.Size != _output.Size) return false; // the plain Backward reports the mismatch
+        return conv.TryBackwardFromMaxPool(_output, outputGradient, _argmax, Geometry.WithBatch(_input.Shape[0]), context, needInputGradient, out inputGradient);
+    }
+
     public static Layer FromSpec(LayerSpec spec)
     {
         var (pool, stride, padding, size) = ReadWindow(spec);
