@@ -64,6 +64,13 @@ public sealed class NeuralRandom
         _s0 = s.S0; _s1 = s.S1; _s2 = s.S2; _s3 = s.S3;
     }
 
+    /// <summary>The four xoshiro words (the CPU backend's dropout runs the mask and the product in one pass).</summary>
+    internal XoshiroState State
+    {
+        get => new(_s0, _s1, _s2, _s3);
+        set { _s0 = value.S0; _s1 = value.S1; _s2 = value.S2; _s3 = value.S3; }
+    }
+
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));

@@ -122,6 +122,25 @@ public class DropoutMaskKernelTests
                             if (BitConverter.SingleToInt32Bits(mask[i]) != BitConverter.SingleToInt32Bits(expected[i]))
                                 Assert.Fail($"{path}, {parts} parts, length {n}, threshold {threshold}: element {i} is {mask[i]}, serial {expected[i]}.");
                         Assert.Equal(expectedState, state);
+
+                        // Fused with the product: the same mask and state, and y = x ⊙ mask bit for bit.
+                        var x = new float[n];
+                        var pick = new NeuralRandom(seed);
+                        for (int i = 0; i < n; i++) x[i] = (float)pick.NextGaussian() * 3f;
+                        if (n > 2) { x[0] = float.NaN; x[n - 1] = float.NegativeInfinity; }
+                        var y = new float[n];
+                        y.AsSpan().Fill(float.NaN);
+                        state = Seeded(seed);
+                        mask.AsSpan().Fill(float.NaN);
+                        DropoutMaskKernel.Fill(ref state, mask, threshold, keep, x, y);
+                        for (int i = 0; i < n; i++)
+                        {
+                            if (BitConverter.SingleToInt32Bits(mask[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+                                Assert.Fail($"Fused, {path}, {parts} parts, length {n}, threshold {threshold}: mask element {i} is {mask[i]}, serial {expected[i]}.");
+                            if (BitConverter.SingleToInt32Bits(y[i]) != BitConverter.SingleToInt32Bits(x[i] * expected[i]))
+                                Assert.Fail($"Fused, {path}, {parts} parts, length {n}, threshold {threshold}: y[{i}] is {y[i]}, x·mask {x[i] * expected[i]}.");
+                        }
+                        Assert.Equal(expectedState, state);
                     }
                 }
             }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -55,20 +56,32 @@ internal static unsafe class DropoutMaskKernel
         state = s;
     }
 
-    public static void Fill(ref XoshiroState state, Span<float> mask, uint threshold, float keep)
+    public static void Fill(ref XoshiroState state, Span<float> mask, uint threshold, float keep) =>
+        Fill(ref state, mask, threshold, keep, default, default);
+
+    /// <summary>The mask, and when <paramref name="x"/> is not empty also y = x ⊙ mask, in the same loop (each row of four
+    /// mask elements is multiplied while in registers). A separate TensorPrimitives.Multiply over 102,400 elements took
+    /// about as long as the AVX-512 mask (~20 µs: it re-reads the mask); fused, mask + product, interleaved at load
+    /// average 6-11: AVX-512 0.82-0.89x, AVX2 0.78x (one thread) and 0.49x (two) the separate passes.</summary>
+    public static void Fill(ref XoshiroState state, Span<float> mask, uint threshold, float keep, ReadOnlySpan<float> x, Span<float> y)
     {
+        if (!x.IsEmpty && (x.Length != mask.Length || y.Length != mask.Length))
+            throw new ArgumentException("The dropout input, mask and output must have the same length.");
         var path = ForcedPath ?? BestPath;
         if (path == DropoutMaskPath.Serial || mask.Length < MinChainedLength)
         {
             FillSerial(ref state, mask, threshold, keep);
+            if (!x.IsEmpty) TensorPrimitives.Multiply(x, mask, y);
             return;
         }
         int parts = ForcedParts > 0 ? ForcedParts : Math.Clamp(mask.Length / MinPartLength, 1, ConvParallel.Threads);
         fixed (float* m = mask)
+        fixed (float* px = x)
+        fixed (float* py = y)
         {
             var job = new Job
             {
-                Start = state, Mask = m, Length = mask.Length, Parts = parts, Threshold = threshold, Keep = keep, Path = path,
+                Start = state, Mask = m, X = px, Y = py, Length = mask.Length, Parts = parts, Threshold = threshold, Keep = keep, Path = path,
             };
             if (parts == 1) RunParts(&job, 0, 1, 0);
             else ConvParallel.ForEachClaimed(parts, parts, &RunParts, &job);
@@ -79,7 +92,7 @@ internal static unsafe class DropoutMaskKernel
     private struct Job
     {
         public XoshiroState Start, End;
-        public float* Mask;
+        public float* Mask, X, Y; // X null: the mask only
         public int Length, Parts;
         public uint Threshold;
         public float Keep;
@@ -93,9 +106,10 @@ internal static unsafe class DropoutMaskKernel
         {
             int offset = (int)((long)job->Length * part / job->Parts);
             int length = (int)((long)job->Length * (part + 1) / job->Parts) - offset;
+            float* x = job->X == null ? null : job->X + offset, y = job->Y == null ? null : job->Y + offset;
             var s = job->Path == DropoutMaskPath.Vector512
-                ? FillChained<Lanes512, Vector512<ulong>, Vector512<float>>(job->Start, offset, job->Mask + offset, length, job->Threshold, job->Keep)
-                : FillChained<Lanes256, Vector256<ulong>, Vector256<float>>(job->Start, offset, job->Mask + offset, length, job->Threshold, job->Keep);
+                ? FillChained<Lanes512, Vector512<ulong>, Vector512<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep)
+                : FillChained<Lanes256, Vector256<ulong>, Vector256<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep);
             if (part == job->Parts - 1) job->End = s;
         }
     }
@@ -103,7 +117,7 @@ internal static unsafe class DropoutMaskKernel
     /// <summary>Elements [offset, offset + length) of the mask of a stream that starts at <paramref name="start"/>;
     /// returns the state after element offset + length − 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static XoshiroState FillChained<TL, TU, TF>(XoshiroState start, int offset, float* dst, int length, uint threshold, float keep)
+    private static XoshiroState FillChained<TL, TU, TF>(XoshiroState start, int offset, float* dst, float* input, float* output, int length, uint threshold, float keep)
         where TL : struct, IMaskLanes<TU, TF> where TU : struct where TF : struct
     {
         int w = TL.Lanes, chains = 2 * w;
@@ -141,12 +155,22 @@ internal static unsafe class DropoutMaskKernel
             TL.StoreRow(v1, d + ln, ln);
             TL.StoreRow(v2, d + ww * ln, ln);
             TL.StoreRow(v3, d + (ww + 1) * ln, ln);
+            if (input != null)
+            {
+                float* xi = input + i, yi = output + i;
+                TL.MultiplyRow(v0, xi, yi, ln);
+                TL.MultiplyRow(v1, xi + ln, yi + ln, ln);
+                TL.MultiplyRow(v2, xi + ww * ln, yi + ww * ln, ln);
+                TL.MultiplyRow(v3, xi + (ww + 1) * ln, yi + (ww + 1) * ln, ln);
+            }
         }
 
         // The last chain ends where the serial rest begins.
         var s = new XoshiroState(TL.Last(b0), TL.Last(b1), TL.Last(b2), TL.Last(b3));
         int done = chains * l;
-        FillSerial(ref s, new Span<float>(dst + done, length - done), threshold, keep);
+        var rest = new Span<float>(dst + done, length - done);
+        FillSerial(ref s, rest, threshold, keep);
+        if (input != null) TensorPrimitives.Multiply(new ReadOnlySpan<float>(input + done, rest.Length), rest, new Span<float>(output + done, rest.Length));
         return s;
     }
 
@@ -195,6 +219,8 @@ internal unsafe interface IMaskLanes<TU, TF> where TU : struct where TF : struct
     static abstract void Transpose(ref TF v0, ref TF v1, ref TF v2, ref TF v3);
     /// <summary>128-bit lane q to <paramref name="d"/> + 2q·<paramref name="stride"/>.</summary>
     static abstract void StoreRow(TF v, float* d, nint stride);
+    /// <summary>y = x ⊙ (128-bit lane q) at offset 2q·<paramref name="stride"/>.</summary>
+    static abstract void MultiplyRow(TF v, float* x, float* y, nint stride);
 }
 
 internal readonly unsafe struct Lanes256 : IMaskLanes<Vector256<ulong>, Vector256<float>>
@@ -261,6 +287,13 @@ internal readonly unsafe struct Lanes256 : IMaskLanes<Vector256<ulong>, Vector25
         v.GetLower().Store(d);
         v.GetUpper().Store(d + 2 * stride);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyRow(Vector256<float> v, float* x, float* y, nint stride)
+    {
+        (v.GetLower() * Vector128.Load(x)).Store(y);
+        (v.GetUpper() * Vector128.Load(x + 2 * stride)).Store(y + 2 * stride);
+    }
 }
 
 internal readonly unsafe struct Lanes512 : IMaskLanes<Vector512<ulong>, Vector512<float>>
@@ -326,5 +359,14 @@ internal readonly unsafe struct Lanes512 : IMaskLanes<Vector512<ulong>, Vector51
         Avx512F.ExtractVector128(v, 1).Store(d + 2 * stride);
         Avx512F.ExtractVector128(v, 2).Store(d + 4 * stride);
         Avx512F.ExtractVector128(v, 3).Store(d + 6 * stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyRow(Vector512<float> v, float* x, float* y, nint stride)
+    {
+        (Avx512F.ExtractVector128(v, 0) * Vector128.Load(x)).Store(y);
+        (Avx512F.ExtractVector128(v, 1) * Vector128.Load(x + 2 * stride)).Store(y + 2 * stride);
+        (Avx512F.ExtractVector128(v, 2) * Vector128.Load(x + 4 * stride)).Store(y + 4 * stride);
+        (Avx512F.ExtractVector128(v, 3) * Vector128.Load(x + 6 * stride)).Store(y + 6 * stride);
     }
 }
