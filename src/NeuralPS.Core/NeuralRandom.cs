@@ -41,8 +41,8 @@ public sealed class NeuralRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
 
-    /// <summary>One xoshiro256** step on the given state words: <see cref="NextUInt64"/> runs it on the fields, the
-    /// dropout mask's loop on locals.</summary>
+    /// <summary>One xoshiro256** step on the state fields (the dropout mask's loops step an
+    /// <see cref="XoshiroState"/> in locals: the same step).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
@@ -54,22 +54,21 @@ public sealed class NeuralRandom
     }
 
     /// <summary>The dropout mask: mask[i] = 0 where the i-th draw's top 24 bits are below <paramref name="threshold"/>,
-    /// else <paramref name="keep"/>; one <see cref="NextUInt64"/> per element, in order, so it is the same stream as
-    /// drawing them one by one. The generator state lives in locals for the loop (in the fields, each draw would
-    /// store and reload all four words).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// else <paramref name="keep"/>; the same stream, and the same state afterwards, as one <see cref="NextUInt64"/>
+    /// per element in order. Large masks run as jumped-ahead vector chains over the thread team
+    /// (<see cref="Backends.Cpu.DropoutMaskKernel"/>), bit for bit the serial result.</summary>
     public void FillDropoutMask(Span<float> mask, uint threshold, float keep)
     {
-        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        int keepBits = BitConverter.SingleToInt32Bits(keep);
-        for (int i = 0; i < mask.Length; i++)
-        {
-            ulong result = Step(ref s0, ref s1, ref s2, ref s3);
-            // Branch-free: a quarter of the draws dropping at random would mispredict a branch about as often.
-            int dropped = (int)(((result >> 40) - threshold) >> 63); // 1 when below the threshold
-            mask[i] = BitConverter.Int32BitsToSingle(keepBits & (dropped - 1));
-        }
-        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+        var s = new XoshiroState(_s0, _s1, _s2, _s3);
+        Backends.Cpu.DropoutMaskKernel.Fill(ref s, mask, threshold, keep);
+        _s0 = s.S0; _s1 = s.S1; _s2 = s.S2; _s3 = s.S3;
+    }
+
+    /// <summary>The four xoshiro words (the CPU backend's dropout runs the mask and the product in one pass).</summary>
+    internal XoshiroState State
+    {
+        get => new(_s0, _s1, _s2, _s3);
+        set { _s0 = value.S0; _s1 = value.S1; _s2 = value.S2; _s3 = value.S3; }
     }
 
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>

@@ -304,8 +304,10 @@ public sealed partial class CpuBackend
         float keep = 1f / (1f - rate);
         // Compare 24-bit uniforms with the rate scaled to the same grid: P(drop) = rate to 2^-24.
         uint threshold = (uint)Math.Round(rate * (1 << 24));
-        random.FillDropoutMask(m, threshold, keep);
-        TensorPrimitives.Multiply(x.Span, m, y.Span);
+        // The same mask as random.FillDropoutMask, with y = x ⊙ mask computed part by part while the mask is in cache.
+        var state = random.State;
+        DropoutMaskKernel.Fill(ref state, m, threshold, keep, x.Span, y.Span);
+        random.State = state;
     }
 
     public void Multiply(Tensor a, Tensor b, Tensor result)

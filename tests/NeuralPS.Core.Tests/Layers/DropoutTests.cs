@@ -65,6 +65,8 @@ public class DropoutTests
     [InlineData(0.5, 64)]
     [InlineData(0.999, 300)]
     [InlineData(1e-9, 300)]
+    [InlineData(0.5, 8193)]   // the chained, fused mask and product
+    [InlineData(0.3, 102400)] // the seed CNN's first Dropout at batch 64: parts on the thread team
     public void Mask_IsTheOneDrawPerElementStream_AndLeavesTheGeneratorWhereThoseDrawsWould(double rate, int count)
     {
         // The backend's mask loop keeps the generator in locals; it must stay the very stream of NextUInt64
