@@ -4,22 +4,23 @@ using System.Runtime.Intrinsics;
 namespace NeuralPS.Core.Backends.Cpu;
 
 /// <summary>3×3 convolution (stride 1, dilation 1, one group, any padding) by Winograd's minimal filtering
-/// F(m×m, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4
-/// (<see cref="WinogradF2"/>, <see cref="WinogradF4"/>; which one per geometry and direction: <see cref="TileFor"/>).
+/// F(m×m, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), m = 2, 4 or 6
+/// (<see cref="WinogradF2"/>, <see cref="WinogradF4"/>, <see cref="WinogradF6"/>; which one per geometry and direction:
+/// <see cref="TileFor"/>).
 ///
 /// Each m×m block of outputs ("tile") is computed from the α×α input patch d around it (α = m + 2) as
 ///   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A,
 /// so the 9 multiply-adds per output and channel of a direct 3×3 convolution become α²/m² (4 for F(2×2),
-/// 2.25 for F(4×4)), done as α² independent GEMMs, one per position ξ of the transformed tile:
+/// 2.25 for F(4×4), 1.78 for F(6×6)), done as α² independent GEMMs, one per position ξ of the transformed tile:
 ///   M_ξ[T, K] = V_ξ[T, C] · U_ξᵀ   (U_ξ[K, C] = transformed filters, V_ξ = transformed input tiles).
 /// As in <see cref="ConvIm2RowGemm"/>, the big operand (V, tiles × channels) is the GEMM's A, read in place,
 /// and the small filter matrix is the packed B. Input and output are moved channels-last with the
 /// register-tile transposes so that every transform runs over Lanes channels (filters) at a time, written
-/// once over <see cref="ISimd{TV}"/> for every vector width and once over <see cref="IWinogradTile"/> for both tiles.
+/// once over <see cref="ISimd{TV}"/> for every vector width and once over <see cref="IWinogradTile"/> for all tiles.
 ///
 /// Arithmetic: F(2×2)'s coefficients are ±1 and halves, so it adds rounding comparable to a different summation
-/// order; F(4×4)'s run to 8 and 1/24 and lose about a decimal digit more (both measured against the direct
-/// float64 sum in the tests). Used for the forward (inference and training, <see cref="InTraining"/>), the input
+/// order; F(4×4)'s run to 8 and 1/24 and lose about a decimal digit more, F(6×6)'s to 32 and 1/90 and more again (all
+/// measured against the direct float64 sum in the tests). Used for the forward (inference and training, <see cref="InTraining"/>), the input
 /// gradient (<see cref="BackwardData"/>) and the filter gradient (<see cref="BackwardFilter"/>).</summary>
 internal static unsafe class ConvWinograd
 {
@@ -42,6 +43,13 @@ internal static unsafe class ConvWinograd
     /// forward 0.74 vs 0.95–1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512
     /// (96–192 rows within ±3% of 144).</summary>
     public static int TilesPerChunk { get; set; } = 144;
+
+    /// <summary>F(6×6)'s tiles per chunk in the forward and the input gradient: 64 GEMMs of this many rows. One thread
+    /// measured the same from 48 to 144 (seed CNN conv 2, AVX2, F(6×6)/F(4×4) 0.88–0.98 throughout); with two threads
+    /// the batch of 64 then splits into 4 chunks of 18 images instead of 2 of 32, which kept both threads busy:
+    /// forward 0.92–1.02 vs 0.99–1.13 and input gradient 0.86–0.96 vs 1.01–1.08 of F(4×4)'s time. The filter
+    /// gradient's F(6×6) chunks stay at <see cref="FilterTilesPerChunk"/> (72 and 144 measured the same).</summary>
+    public static int F6TilesPerChunk { get; set; } = 72;
 
     /// <summary>Fewer tiles in the whole batch than this and the GEMM paths are used: the filter transform
     /// (per call) and sixteen small GEMMs cost more than they save (seed CNN, batch 1: 212 µs vs 90 µs).</summary>
@@ -106,20 +114,25 @@ internal static unsafe class ConvWinograd
                 for (int t = 0; t < 9; t++) d[t * stride] = s[8 - t];
             }
         var data = DataGeometry(g);
-        if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips);
-        else Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips);
+        switch (TileFor(g, Pass.BackwardData))
+        {
+            case 6: Forward<WinogradF6>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips); break;
+            case 4: Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips); break;
+            default: Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips); break;
+        }
     }
 
-    /// <summary>In the input gradient, an output side of 4q + 1 (the seed CNN's 13×13) takes F(4×4) tiles over 4q rows and
-    /// columns only, and the last row and column directly (<see cref="Strips{TS, TV}"/>): a fourth row of tiles would
-    /// compute 16 outputs per tile to keep 4 (the seed CNN's input gradient ran 16 tiles per image, 9 with the strips).
-    /// NEURALPS_WINOGRAD_STRIPS=0 turns it off.</summary>
+    /// <summary>In the input gradient, an output side of mq + 1 (the seed CNN's 13×13: 4·3 + 1 and 6·2 + 1) takes F(4×4) or
+    /// F(6×6) tiles over mq rows and columns only, and the last row and column directly (<see cref="Strips{TS, TV}"/>): a
+    /// last row of tiles would compute m² outputs per tile to keep m (the seed CNN's input gradient ran 16 F(4×4) tiles per
+    /// image, 9 with the strips; 9 F(6×6) tiles, 4 with them). NEURALPS_WINOGRAD_STRIPS=0 turns it off.</summary>
     public static bool EdgeStrips { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_STRIPS") != "0";
 
     /// <summary>Tiles over an output side of <paramref name="size"/> with tile <paramref name="m"/>: all of it, or with
-    /// <paramref name="strips"/> and m = 4 a side of 4q + 1 (q ≥ 1) only its first 4q (the last one goes to a strip).</summary>
+    /// <paramref name="strips"/> and m = 4 or 6 a side of mq + 1 (q ≥ 1) only its first mq (the last one goes to a strip).
+    /// Not for F(2×2), whose last tile keeps 2 of its 4 outputs.</summary>
     private static int TilesAlong(int size, int m, bool strips) =>
-        strips && m == 4 && size > 4 && size % 4 == 1 ? size / 4 : (size + m - 1) / m;
+        strips && m >= 4 && size > m && size % m == 1 ? size / m : (size + m - 1) / m;
 
     [ThreadStatic] private static float[]? _stripWeights;
 
@@ -236,9 +249,9 @@ internal static unsafe class ConvWinograd
     /// <summary>Which pass a tile size is chosen for (<see cref="TileFor"/>).</summary>
     internal enum Pass { Forward, BackwardData, BackwardFilter }
 
-    /// <summary>NEURALPS_WINOGRAD_TILE=2 or 4 puts every Winograd convolution on F(2×2) or F(4×4); 0 (unset) lets
-    /// <see cref="TileFor"/> choose. Benchmarks and tests set it to compare the two.</summary>
-    public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, _ => 0 };
+    /// <summary>NEURALPS_WINOGRAD_TILE=2, 4 or 6 puts every Winograd convolution on F(2×2), F(4×4) or F(6×6); 0 (unset)
+    /// lets <see cref="TileFor"/> choose. Benchmarks and tests set it to compare them.</summary>
+    public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, "6" => 6, _ => 0 };
 
     /// <summary>m of the F(m×m, 3×3) a pass of this geometry runs: <see cref="Tile"/> where set, else F(4×4) where its
     /// GEMMs (36 multiplies per 4×4 tile) do at most 3/4 of F(2×2)'s (16 per 2×2 tile) over the pass's output (the
@@ -288,8 +301,12 @@ internal static unsafe class ConvWinograd
     /// per item, summed in item order: the result does not depend on which thread took which chunk.</summary>
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)
     {
-        if (TileFor(g, Pass.BackwardFilter) == 4) BackwardFilter<WinogradF4>(x, dy, dw, g);
-        else BackwardFilter<WinogradF2>(x, dy, dw, g);
+        switch (TileFor(g, Pass.BackwardFilter))
+        {
+            case 6: BackwardFilter<WinogradF6>(x, dy, dw, g); break;
+            case 4: BackwardFilter<WinogradF4>(x, dy, dw, g); break;
+            default: BackwardFilter<WinogradF2>(x, dy, dw, g); break;
+        }
     }
 
     private static void BackwardFilter<TT>(float* x, float* dy, float* dw, in ConvolutionGeometry g) where TT : struct, IWinogradTile
@@ -331,15 +348,19 @@ internal static unsafe class ConvWinograd
     private static void TransformFilterGradient<TS, TV, TT>(float* du, float* taps, long stride)
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         for (long kc = 0; kc < stride; kc += TS.Lanes) TT.FilterGradient<TS, TV>(du + kc, taps + kc, stride, scratch);
     }
 
     private static void BackwardFilterPart(void* state, int start, int end, int part)
     {
         var j = (FilterJob*)state;
-        if (j->Tile == 4) BackwardFilterPart<WinogradF4>(j, start, end);
-        else BackwardFilterPart<WinogradF2>(j, start, end);
+        switch (j->Tile)
+        {
+            case 6: BackwardFilterPart<WinogradF6>(j, start, end); break;
+            case 4: BackwardFilterPart<WinogradF4>(j, start, end); break;
+            default: BackwardFilterPart<WinogradF2>(j, start, end); break;
+        }
     }
 
     private static void BackwardFilterPart<TT>(FilterJob* j, int start, int end) where TT : struct, IWinogradTile
@@ -393,7 +414,7 @@ internal static unsafe class ConvWinograd
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
         int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes, m = TT.M;
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         long t = 0, rowStride = (long)ow * k;
         for (int img = 0; img < images; img++)
         {
@@ -428,8 +449,12 @@ internal static unsafe class ConvWinograd
         float* taps = Taps(stride);
         for (long kc = 0; kc < plane; kc++)
             for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
-        if (TileFor(g, Pass.Forward) == 4) Forward<WinogradF4>(x, taps, stride, bias, y, g, act, alpha);
-        else Forward<WinogradF2>(x, taps, stride, bias, y, g, act, alpha);
+        switch (TileFor(g, Pass.Forward))
+        {
+            case 6: Forward<WinogradF6>(x, taps, stride, bias, y, g, act, alpha); break;
+            case 4: Forward<WinogradF4>(x, taps, stride, bias, y, g, act, alpha); break;
+            default: Forward<WinogradF2>(x, taps, stride, bias, y, g, act, alpha); break;
+        }
     }
 
     /// <summary>The forward from the filters' tap planes (<see cref="Taps"/>).</summary>
@@ -443,7 +468,7 @@ internal static unsafe class ConvWinograd
         strips = th * m < g.OutputHeight || tw * m < g.OutputWidth;
         int outPad = 0;
         float* wt = strips ? StripWeights(taps, stride, g, out outPad) : null;
-        int nb = ImagesPerChunk(TilesPerChunk, perImage, g.Batch);
+        int nb = ImagesPerChunk(m == 6 ? F6TilesPerChunk : TilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
         // Each chunk's work in multiply-adds: α² GEMMs of nb·perImage × K × C.
         int parts = ConvParallel.PartsFor(chunks, (long)positions * nb * perImage * k * c);
@@ -466,15 +491,19 @@ internal static unsafe class ConvWinograd
     private static void TransformFilters<TS, TV, TT>(float* taps, float* u, long stride)
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         for (long kc = 0; kc < stride; kc += TS.Lanes) TT.Filter<TS, TV>(taps + kc, u + kc, stride, scratch);
     }
 
     private static void ForwardPart(void* state, int start, int end, int part)
     {
         var j = (Job*)state;
-        if (j->Tile == 4) ForwardPart<WinogradF4>(j, start, end);
-        else ForwardPart<WinogradF2>(j, start, end);
+        switch (j->Tile)
+        {
+            case 6: ForwardPart<WinogradF6>(j, start, end); break;
+            case 4: ForwardPart<WinogradF4>(j, start, end); break;
+            default: ForwardPart<WinogradF2>(j, start, end); break;
+        }
     }
 
     private static void ForwardPart<TT>(Job* j, int start, int end) where TT : struct, IWinogradTile
@@ -529,8 +558,8 @@ internal static unsafe class ConvWinograd
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
         int h = g.InputHeight, w = g.InputWidth, c = g.InputChannels, lanes = TS.Lanes, m = TT.M, alpha = TT.Alpha;
-        float** p = stackalloc float*[36];
-        TV* scratch = stackalloc TV[36];
+        float** p = stackalloc float*[64];
+        TV* scratch = stackalloc TV[64];
         long t = 0;
         for (int img = 0; img < images; img++)
         {
@@ -585,7 +614,7 @@ internal static unsafe class ConvWinograd
     {
         int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes, m = TT.M;
         float* tail = stackalloc float[16];
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         var e = new Epilogue<TV>
         {
             Relu = act is ActivationKind.ReLU or ActivationKind.LeakyReLU,
