@@ -207,26 +207,37 @@ public class ConvWinogradTests
     }
 
     /// <summary>F(4×4) where its GEMMs do at most 3/4 of F(2×2)'s on the pass's output (the input gradient's is the
-    /// forward's input) and, but for the filter gradient, the batch fills a chunk; F(2×2) elsewhere;
+    /// forward's input) and, but for the filter gradient, the batch fills a chunk; F(2×2) elsewhere; then F(6×6) where
+    /// it does at most 22/25 of the work of F(4×4) (or in the filter gradient of either) with 64 tiles or more;
     /// <see cref="ConvWinograd.Tile"/> (NEURALPS_WINOGRAD_TILE) overrides.</summary>
     [Fact]
-    public void F4_is_chosen_per_pass_where_it_saves_a_quarter_of_the_gemm_work()
+    public void F4_and_F6_are_chosen_per_pass_where_they_save_gemm_work()
     {
         int saved = ConvWinograd.Tile;
         try
         {
             ConvWinograd.Tile = 0;
-            var seed2 = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3); // 11×11 out: 324 vs 576; 13×13 in: 576 vs 784
-            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
-            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
-            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData));
-            var small = ConvolutionGeometry.Create(64, 32, 8, 8, 32, 3, 3); // 6×6 out: 144 vs 144; 8×8 in: 144 vs 256
-            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
-            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardFilter));
+            // F(6×6) in place of F(4×4) (work: 64 per tile, 9 per strip pixel, at most 22/25) with 64 F(6×6) tiles or more
+            var seed2 = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3); // 11×11 out: F2 576, F4 324, F6 256; 13×13 in with strips: F4 549, F6 481
+            Assert.Equal(6, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
+            Assert.Equal(6, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
+            Assert.Equal(6, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData));
+            bool savedStrips = ConvWinograd.EdgeStrips;
+            ConvWinograd.EdgeStrips = false; // 13×13 in without strips: F4 576, F6 576
+            try { Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData)); }
+            finally { ConvWinograd.EdgeStrips = savedStrips; }
+            var small = ConvolutionGeometry.Create(64, 32, 8, 8, 32, 3, 3); // 6×6 out: F2 144, F4 144, F6 64; 8×8 in: F4 144, F6 256
+            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward)); // F(6×6) replaces F(2×2) only in the filter gradient
+            Assert.Equal(6, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardFilter));
             Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
-            var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: 324 vs 400
+            var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: F2 400, F4 324, F6 256; 12×12 in: F4 324, F6 256
             Assert.Equal(2, ConvWinograd.TileFor(ten, ConvWinograd.Pass.Forward));
-            var batch8 = ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3); // 72 F(4×4) tiles: less than one chunk
+            Assert.Equal(6, ConvWinograd.TileFor(ten, ConvWinograd.Pass.BackwardData));
+            var resnet28 = ConvolutionGeometry.Create(64, 16, 28, 28, 16, 3, 3, padding: PaddingMode.Same); // F4 1764, F6 1600: 0.91
+            Assert.Equal(4, ConvWinograd.TileFor(resnet28, ConvWinograd.Pass.Forward));
+            var seven = ConvolutionGeometry.Create(64, 64, 7, 7, 64, 3, 3, padding: PaddingMode.Same); // 7×7 in with strips: F4 144, F6 64 + 9·13
+            Assert.Equal(4, ConvWinograd.TileFor(seven, ConvWinograd.Pass.BackwardData));
+            var batch8 = ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3); // 72 F(4×4) tiles: less than one chunk; 32 F(6×6) tiles
             Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.Forward));
             Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardData));
             Assert.Equal(4, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardFilter));
@@ -234,6 +245,9 @@ public class ConvWinogradTests
             Assert.Equal(2, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
             ConvWinograd.Tile = 4;
             Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
+            ConvWinograd.Tile = 6;
+            Assert.Equal(6, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
         }
         finally { ConvWinograd.Tile = saved; }
     }

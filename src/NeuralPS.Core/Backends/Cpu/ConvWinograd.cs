@@ -262,7 +262,20 @@ internal static unsafe class ConvWinograd
     /// one thread, F(4×4)'s time over F(2×2)'s on AVX2 / AVX-512), batch 64: r = 0.56 (outputs 7, 8, 11, 12, 28)
     /// 0.63–0.83; r = 0.73 (13×13, 14×14) 0.83–1.03; r = 0.81 (10×10) forward 1.03–1.13, filter gradient 0.73–0.98;
     /// r = 1 (6×6) 1.12–1.32. Batch 8, forward and data gradient: 392 tiles (28×28) 0.72–0.77; 128 (14×14) 1.04–1.08;
-    /// 72 (11×11, 13×13) 0.95–1.10; 32 (7×7) 1.10–1.27; the filter gradient 0.64–0.93 in all four.</summary>
+    /// 72 (11×11, 13×13) 0.95–1.10; 32 (7×7) 1.10–1.27; the filter gradient 0.64–0.93 in all four.
+    ///
+    /// Then F(6×6) instead where the batch has 64 F(6×6) tiles or more, its work (<see cref="Work"/>: 64 per tile, 9 per
+    /// strip pixel) is at most 22/25 of the chosen tile's, and that tile is F(4×4) or the pass is the filter gradient.
+    /// `bench conv --winograd-tiles --shapes conv-seed2,c32-12-10,c32-8-6` (and `--batch 8 --shapes conv-seed2`), three
+    /// interleaved runs each on AVX2 and AVX-512, F(6×6)'s time over F(4×4)'s (one thread: thread CPU time; two: wall
+    /// time, with the machine's load at 3–7): seed CNN conv 2 (work 0.79; the input gradient's 13×13 with strips 0.88),
+    /// forward one thread 0.86–0.95, two 0.75–1.03 (5 of 6 below 0.95); input gradient 0.91–0.94, two 0.87–1.07 (4 of 6
+    /// below 1); filter gradient 0.83–0.97, two 0.85–1.06 (5 of 6 below 1). 12×12 → 10×10, 32 → 32 channels: input
+    /// gradient 0.87–1.01 (11 of 12 below 1), filter gradient over F(2×2)'s 0.78–0.85, two threads 0.83–1.06. 8×8 → 6×6:
+    /// filter gradient over F(2×2)'s 0.61–0.80 (one 1.04). Not taken where it measured slower or even: batch 8 (32 F(6×6) tiles:
+    /// forward 1.07–1.58, input gradient 0.99–1.34, filter gradient 0.93–1.27 of F(4×4)'s); in place of F(2×2) in the
+    /// forward (10×10: 0.89–0.96 of F(2×2)'s on one thread but 0.88–1.17 on two; 6×6: 0.80–0.95 on one, 0.97–1.19 on
+    /// two); work 0.91 (28×28: 0.97–1.07), 1 (14×14: 1.04–1.13), or more (7×7, the 8×8 input gradient: 1.7–2.0).</summary>
     internal static int TileFor(in ConvolutionGeometry g, Pass pass)
     {
         if (Tile != 0) return Tile;
@@ -270,7 +283,20 @@ internal static unsafe class ConvWinograd
         long tiles4 = (long)((h + 3) / 4) * ((w + 3) / 4), tiles2 = (long)((h + 1) / 2) * ((w + 1) / 2);
         bool fewer = 4 * 36 * tiles4 <= 3 * 16 * tiles2;
         bool enough = pass == Pass.BackwardFilter || g.Batch * tiles4 >= TilesPerChunk;
-        return fewer && enough ? 4 : 2;
+        int chosen = fewer && enough ? 4 : 2;
+        bool strips = pass == Pass.BackwardData && EdgeStrips;
+        long tiles6 = (long)TilesAlong(h, 6, strips) * TilesAlong(w, 6, strips);
+        bool replaces = chosen == 4 || pass == Pass.BackwardFilter;
+        return replaces && g.Batch * tiles6 >= 64 && 25 * Work(6, h, w, strips) <= 22 * Work(chosen, h, w, strips) ? 6 : chosen;
+    }
+
+    /// <summary>Multiplies per channel pair and image of F(m×m) over an h × w output: α² per tile, and 9 per pixel of the
+    /// input gradient's edge strips (<see cref="TilesAlong"/>), which replace tiles but run as a direct sum.</summary>
+    private static long Work(int m, int h, int w, bool strips)
+    {
+        int th = TilesAlong(h, m, strips), tw = TilesAlong(w, m, strips), alpha = m + 2;
+        long covered = (long)Math.Min(h, th * m) * Math.Min(w, tw * m);
+        return (long)alpha * alpha * th * tw + 9 * ((long)h * w - covered);
     }
 
     /// <summary>Images per chunk: <paramref name="tilesPerChunk"/> tiles' worth, but at least one chunk per thread
