@@ -24,7 +24,8 @@ namespace NeuralPS.Bench;
 /// shapes, NeuralPS vs im2col + OpenBLAS, interleaved, in the form of the gemm lines.
 /// Diagnostics: --eval-each-epoch (test accuracy after every epoch, one JSON line each), --limit N
 /// (training samples), --profile (per-layer forward/backward wall and CPU time of a few batches),
-/// conv --sweep (chunking strategies) / --winograd-tiles (Winograd F(2×2) vs F(4×4) per pass) / --breakdown IMAGES
+/// conv --sweep (chunking strategies) / --winograd-tiles (Winograd F(2×2), F(4×4), F(6×6) per pass; --shapes A,B and
+/// --f6-chunks N,M (F(6×6) tiles per chunk) narrow and widen it) / --breakdown IMAGES
 /// (im2col, col2im and GEMM costs), --chunk
 /// COLUMNS (the im2col chunk width), --classic-im2col / --pixel-major (force one GEMM layout; default: by shape).</summary>
 public static class CnnCommand
@@ -41,9 +42,11 @@ public static class CnnCommand
             bool quick = a.Flag("quick"), sweep = a.Flag("sweep"), winogradTiles = a.Flag("winograd-tiles");
             int rounds = a.Int("rounds", 5), batch = a.Int("batch", 64);
             int? breakdown = a.IntOrNull("breakdown"), threads = a.IntOrNull("threads");
+            string[]? shapes = a.String("shapes")?.Split(',');
+            int[]? f6Chunks = a.Ints("f6-chunks", Array.Empty<int>()) is { Length: > 0 } chunks ? chunks : null;
             a.ThrowOnUnused();
             ThreadSetting.Apply(threads);
-            return breakdown is int images ? ConvBreakdown.Run(images) : ConvBenchmark.Run(quick, rounds, batch, sweep, winogradTiles);
+            return breakdown is int images ? ConvBreakdown.Run(images) : ConvBenchmark.Run(quick, rounds, batch, sweep, winogradTiles, shapes, f6Chunks);
         }
         if (workload is not ("cnn" or "resnet"))
             throw new ArgumentException($"Unknown workload '{workload}' (cnn, resnet, conv).");

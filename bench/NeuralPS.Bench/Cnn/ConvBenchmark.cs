@@ -15,10 +15,10 @@ namespace NeuralPS.Bench.Cnn;
 /// {"workload":"conv-seed2-fwd","metric":"gflops","neuralps":…,"reference":…,"reference_name":"openblas-im2col",…}</summary>
 internal static unsafe class ConvBenchmark
 {
-    public static int Run(bool quick, int rounds, int batch, bool sweep = false, bool winogradTiles = false)
+    public static int Run(bool quick, int rounds, int batch, bool sweep = false, bool winogradTiles = false, string[]? only = null, int[]? f6Chunks = null)
     {
         if (sweep) return Sweep(rounds, batch);
-        if (winogradTiles) return WinogradTiles(rounds, batch);
+        if (winogradTiles) return WinogradTiles(rounds, batch, only, f6Chunks);
         bool haveBlas = BlasConv.TryLoad(out string blasError);
         if (!haveBlas) Console.Error.WriteLine($"reference unavailable: {blasError}");
         else BlasConv.SetThreads(ThreadSetting.Current);
@@ -120,15 +120,19 @@ internal static unsafe class ConvBenchmark
         return 0;
     }
 
-    /// <summary>Interleaved comparison of Winograd F(2×2, 3×3), F(4×4, 3×3) (<see cref="ConvWinograd.Tile"/>) and the GEMM
-    /// paths (Winograd off), per pass on 3×3 stride-1 shapes: milliseconds per call (thread CPU time with one thread,
-    /// immune to the neighbours' load; wall time with more), median of the rounds, and F(4×4)'s time over F(2×2)'s.
-    /// Winograd is forced on (its speed rules off) so that every shape runs both tiles.</summary>
-    private static int WinogradTiles(int rounds, int batch)
+    /// <summary>Interleaved comparison of Winograd F(2×2, 3×3), F(4×4, 3×3), F(6×6, 3×3) (<see cref="ConvWinograd.Tile"/>)
+    /// and the GEMM paths (Winograd off), per pass on 3×3 stride-1 shapes: milliseconds per call (thread CPU time with one
+    /// thread, immune to the neighbours' load; wall time with more), median of the rounds, each time over F(2×2)'s, and
+    /// F(6×6)'s over F(4×4)'s. Winograd is forced on (its speed rules off) so that every shape runs every tile.
+    /// <paramref name="only"/>: only these shapes (--shapes conv-seed2,resnet-14); <paramref name="f6Chunks"/>: one F(6×6)
+    /// column per tiles-per-chunk value (--f6-chunks 64,144; default the driver's own).</summary>
+    private static int WinogradTiles(int rounds, int batch, string[]? only, int[]? f6Chunks)
     {
         var backend = CpuBackend.Instance;
-        // (name, tile (0: Winograd off, the GEMM path), tiles per chunk)
-        var variants = new (string Name, int Tile, int Chunk)[] { ("F2", 2, 144), ("F4", 4, 144), ("gemm", 0, 144) };
+        // (name, tile (0: Winograd off, the GEMM path), tiles per chunk (0: the driver's default))
+        var variants = new List<(string Name, int Tile, int Chunk)> { ("F2", 2, 144), ("F4", 4, 144) };
+        foreach (int chunk in f6Chunks ?? new[] { 0 }) variants.Add((chunk == 0 ? "F6" : $"F6/{chunk}", 6, chunk));
+        variants.Add(("gemm", 0, 144));
         bool cpuClock = ThreadSetting.Current == 1;
         Console.Error.WriteLine($"NeuralPS {backend.Description}; threads {ThreadSetting.Current}; ms per call ({(cpuClock ? "thread CPU time" : "wall time")}), median of {rounds}; load {MachineLoad.LoadAverage1()}");
         var shapes = new (string Name, ConvolutionGeometry G)[]
@@ -141,7 +145,9 @@ internal static unsafe class ConvBenchmark
             ("c32-12-10", ConvolutionGeometry.Create(batch, 32, 12, 12, 32, 3, 3)),
             ("c32-8-6", ConvolutionGeometry.Create(batch, 32, 8, 8, 32, 3, 3)),
         };
+        if (only is not null) shapes = shapes.Where(s => only.Contains(s.Name)).ToArray();
         int savedTile = ConvWinograd.Tile, savedChunk = ConvWinograd.TilesPerChunk, savedFilterChunk = ConvWinograd.FilterTilesPerChunk;
+        int savedF6Chunk = ConvWinograd.F6TilesPerChunk;
         ConvWinograd.Force = true;
         try
         {
@@ -158,18 +164,22 @@ internal static unsafe class ConvBenchmark
                 {
                     var ms = variants.Select(_ => new List<double>()).ToArray();
                     for (int r = 0; r < rounds; r++)
-                        for (int v = 0; v < variants.Length; v++)
+                        for (int v = 0; v < variants.Count; v++)
                         {
                             ConvWinograd.Enabled = variants[v].Tile != 0;
                             ConvWinograd.Tile = variants[v].Tile;
-                            ConvWinograd.TilesPerChunk = ConvWinograd.FilterTilesPerChunk = variants[v].Chunk;
+                            // F(2×2) and F(4×4) at 144 (their default) or the F(6×6) chunk given for every pass
+                            ConvWinograd.TilesPerChunk = variants[v].Chunk == 0 ? savedChunk : variants[v].Chunk;
+                            ConvWinograd.F6TilesPerChunk = variants[v].Chunk == 0 ? savedF6Chunk : variants[v].Chunk;
+                            ConvWinograd.FilterTilesPerChunk = variants[v].Chunk == 0 ? savedFilterChunk : variants[v].Chunk;
                             // Rate counts "FLOPs" of 1 per call in units of 1e9: calls per second / 1e9.
                             double callsPerSecond = (cpuClock ? CpuRate(run, 1, 0.15) : Rate(run, 1, 0.15)) * 1e9;
                             ms[v].Add(1e3 / callsPerSecond);
                         }
-                    double f2 = Median(ms[0]);
+                    double f2 = Median(ms[0]), f4 = Median(ms[1]);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name + "-" + pass,-22} ")
-                        + string.Join("  ", variants.Select((v, i) => string.Create(CultureInfo.InvariantCulture, $"{v.Name} {Median(ms[i]),7:F3} ms ({Median(ms[i]) / f2:F2})"))));
+                        + string.Join("  ", variants.Select((v, i) => string.Create(CultureInfo.InvariantCulture, $"{v.Name} {Median(ms[i]),7:F3} ms ({Median(ms[i]) / f2:F2})")))
+                        + string.Concat(variants.Select((v, i) => v.Tile == 6 ? string.Create(CultureInfo.InvariantCulture, $"  {v.Name}/F4 {Median(ms[i]) / f4:F2}") : "")));
                 }
             }
         }
@@ -180,6 +190,7 @@ internal static unsafe class ConvBenchmark
             ConvWinograd.Tile = savedTile;
             ConvWinograd.TilesPerChunk = savedChunk;
             ConvWinograd.FilterTilesPerChunk = savedFilterChunk;
+            ConvWinograd.F6TilesPerChunk = savedF6Chunk;
         }
         Console.Error.WriteLine($"load after: {MachineLoad.LoadAverage1()}");
         return 0;

@@ -70,10 +70,14 @@ internal static unsafe class ConvBreakdown
             };
             if (Simd512.IsSupported)
                 items = items.Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF2>("F2 4img", 4, xp))
-                    .Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF4>("F4 16img", 16, xp)).ToArray();
+                    .Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF4>("F4 16img", 16, xp))
+                    .Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF6>("F6 16img", 16, xp))
+                    .Concat(WinogradPieces<Simd512, System.Runtime.Intrinsics.Vector512<float>, WinogradF6>("F6 36img", 36, xp)).ToArray();
             else
                 items = items.Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF2>("F2 4img", 4, xp))
-                    .Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF4>("F4 16img", 16, xp)).ToArray();
+                    .Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF4>("F4 16img", 16, xp))
+                    .Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF6>("F6 16img", 16, xp))
+                    .Concat(WinogradPieces<Simd256, System.Runtime.Intrinsics.Vector256<float>, WinogradF6>("F6 36img", 36, xp)).ToArray();
             var times = items.Select(_ => new List<double>()).ToArray();
             for (int r = 0; r < 7; r++)
                 for (int i = 0; i < items.Length; i++)
@@ -95,7 +99,8 @@ internal static unsafe class ConvBreakdown
         return 0;
     }
 
-    /// <summary>The pieces of one Winograd forward chunk of 144 tiles of the seed CNN's conv 2 (fused ReLU).</summary>
+    /// <summary>The pieces of one Winograd forward chunk of the seed CNN's conv 2 (fused ReLU): F(2×2) 4 images and F(4×4) 16
+    /// (144 tiles each), F(6×6) 16 images (64 tiles: the same outputs as F(4×4)'s) and 36 (144 tiles).</summary>
     private static (string Name, double Flops, Action Run)[] WinogradPieces<TS, TV, TT>(string label, int images, float* x)
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {

@@ -7,20 +7,25 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Convolution;
 
-/// <summary>The Winograd F(2×2, 3×3) and F(4×4, 3×3) forward, input gradient and filter gradient against the naive
-/// direct convolution (float64 sums) on the geometries they take, each with both tiles: odd and even output sizes
-/// (tiles past the edge), every padding form, channel and filter counts that are not multiples of any vector width,
-/// chunks of one and of several images, fused and unfused activations. Each case first asserts that the Winograd path
-/// applies, so a geometry that silently fell back to another path could not pass. Tolerance 1e-5·(1 + terms summed)
-/// for both tiles: ten times tighter than the GEMM paths' test. Measured maxima per unit on all three vector paths:
-/// F(2×2) below 6e-8, F(4×4) below 6e-7 (its coefficients run to 8 and 1/24); NEURALPS_WINOGRAD_ERRORS=file lists
-/// every case's.</summary>
+/// <summary>The Winograd F(2×2, 3×3), F(4×4, 3×3) and F(6×6, 3×3) forward, input gradient and filter gradient against
+/// the naive direct convolution (float64 sums) on the geometries they take, each with every tile: odd and even output
+/// sizes (tiles past the edge), every padding form, channel and filter counts that are not multiples of any vector width,
+/// chunks of one and of several images, fused and unfused activations, input-gradient sides of 4q + 1 and 6q + 1 (the
+/// edge strips). Each case first asserts that the Winograd path applies, so a geometry that silently fell back to another
+/// path could not pass. Tolerance 1e-5·(1 + terms summed) for all tiles: ten times tighter than the GEMM paths' test.
+/// Measured maxima per unit on all three vector paths: F(2×2) below 6e-8, F(4×4) below 6e-7 (its coefficients run to 8
+/// and 1/24), F(6×6) forward 6.5e-7, input gradient 5.9e-7, filter gradient 1.25e-6 (its coefficients run to 32 and
+/// 1/90), 8× inside the tolerance; NEURALPS_WINOGRAD_ERRORS=file lists every case's. On the seed CNN's conv 2 with
+/// realistic data (ReLU'd unit Gaussians, He weights, batch 64) the error relative to the largest output was, GEMM path /
+/// F(2×2) / F(4×4) / F(6×6): forward 4.8e-7 / 2.4e-7 / 4.1e-6 / 6.7e-6, input gradient 2.1e-7 / 5.1e-7 / 7.0e-6 / 1.1e-5,
+/// filter gradient 3.4e-7 / 4.5e-7 / 3.2e-6 / 5.7e-6 (root-mean-square relative: F(6×6) 1.9e-6 – 3.7e-6, about twice
+/// F(4×4)'s).</summary>
 [Collection(ConvSettingsCollection.Name)]
 public class ConvWinogradTests
 {
     public static IEnumerable<object[]> Geometries()
     {
-        foreach (int tile in new[] { 2, 4 })
+        foreach (int tile in new[] { 2, 4, 6 })
         {
             // tile, n, c, h, w, k, padding, padH, padW
             yield return new object[] { tile, 3, 32, 13, 13, 64, PaddingMode.Valid, 0, 0 };   // the seed CNN's second conv
@@ -31,6 +36,7 @@ public class ConvWinogradTests
             yield return new object[] { tile, 2, 40, 4, 4, 48, PaddingMode.Valid, 0, 0 };     // one 2×2 tile per image, a ragged 4×4 one
             yield return new object[] { tile, 3, 16, 10, 10, 24, PaddingMode.Valid, 0, 0 };   // one full 4×4 tile per cell (8×8 output)
             yield return new object[] { tile, 2, 21, 15, 9, 17, PaddingMode.Explicit, 1, 2 }; // ragged 4×4 tiles on both axes
+            yield return new object[] { tile, 2, 16, 14, 14, 20, PaddingMode.Valid, 0, 0 };   // full 6×6 tiles only (12×12 output)
         }
     }
 
@@ -58,14 +64,14 @@ public class ConvWinogradTests
         var x = GradientCheck.Random(new Shape(n, c, h, w), 11);
         var weight = GradientCheck.Random(new Shape(k, c, 3, 3), 12);
         var bias = GradientCheck.Random(new Shape(k), 13);
-        int saved = ConvWinograd.TilesPerChunk;
+        int saved = ConvWinograd.TilesPerChunk, savedF6 = ConvWinograd.F6TilesPerChunk;
         ConvWinograd.Force = true;
         try
         {
             foreach (int tiles in new[] { 1, 144 })
                 foreach (var act in new[] { ActivationKind.None, ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Tanh })
                 {
-                    ConvWinograd.TilesPerChunk = tiles;
+                    ConvWinograd.TilesPerChunk = ConvWinograd.F6TilesPerChunk = tiles;
                     var expected = new float[n * g.OutputSize];
                     ConvNaive.Forward(x.Span, weight.Span, bias.Span, expected, g, act, 0.1f);
                     var y = new Tensor(n, k, g.OutputHeight, g.OutputWidth);
@@ -80,6 +86,7 @@ public class ConvWinogradTests
         finally
         {
             ConvWinograd.TilesPerChunk = saved;
+            ConvWinograd.F6TilesPerChunk = savedF6;
             ConvWinograd.Force = false;
         }
         return 0;
@@ -200,26 +207,37 @@ public class ConvWinogradTests
     }
 
     /// <summary>F(4×4) where its GEMMs do at most 3/4 of F(2×2)'s on the pass's output (the input gradient's is the
-    /// forward's input) and, but for the filter gradient, the batch fills a chunk; F(2×2) elsewhere;
+    /// forward's input) and, but for the filter gradient, the batch fills a chunk; F(2×2) elsewhere; then F(6×6) where
+    /// it does at most 22/25 of the work of F(4×4) (or in the filter gradient of either) with 64 tiles or more;
     /// <see cref="ConvWinograd.Tile"/> (NEURALPS_WINOGRAD_TILE) overrides.</summary>
     [Fact]
-    public void F4_is_chosen_per_pass_where_it_saves_a_quarter_of_the_gemm_work()
+    public void F4_and_F6_are_chosen_per_pass_where_they_save_gemm_work()
     {
         int saved = ConvWinograd.Tile;
         try
         {
             ConvWinograd.Tile = 0;
-            var seed2 = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3); // 11×11 out: 324 vs 576; 13×13 in: 576 vs 784
-            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
-            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
-            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData));
-            var small = ConvolutionGeometry.Create(64, 32, 8, 8, 32, 3, 3); // 6×6 out: 144 vs 144; 8×8 in: 144 vs 256
-            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
-            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardFilter));
+            // F(6×6) in place of F(4×4) (work: 64 per tile, 9 per strip pixel, at most 22/25) with 64 F(6×6) tiles or more
+            var seed2 = ConvolutionGeometry.Create(64, 32, 13, 13, 64, 3, 3); // 11×11 out: F2 576, F4 324, F6 256; 13×13 in with strips: F4 549, F6 481
+            Assert.Equal(6, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
+            Assert.Equal(6, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
+            Assert.Equal(6, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData));
+            bool savedStrips = ConvWinograd.EdgeStrips;
+            ConvWinograd.EdgeStrips = false; // 13×13 in without strips: F4 576, F6 576
+            try { Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardData)); }
+            finally { ConvWinograd.EdgeStrips = savedStrips; }
+            var small = ConvolutionGeometry.Create(64, 32, 8, 8, 32, 3, 3); // 6×6 out: F2 144, F4 144, F6 64; 8×8 in: F4 144, F6 256
+            Assert.Equal(2, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward)); // F(6×6) replaces F(2×2) only in the filter gradient
+            Assert.Equal(6, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardFilter));
             Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
-            var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: 324 vs 400
+            var ten = ConvolutionGeometry.Create(64, 32, 12, 12, 32, 3, 3); // 10×10 out: F2 400, F4 324, F6 256; 12×12 in: F4 324, F6 256
             Assert.Equal(2, ConvWinograd.TileFor(ten, ConvWinograd.Pass.Forward));
-            var batch8 = ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3); // 72 F(4×4) tiles: less than one chunk
+            Assert.Equal(6, ConvWinograd.TileFor(ten, ConvWinograd.Pass.BackwardData));
+            var resnet28 = ConvolutionGeometry.Create(64, 16, 28, 28, 16, 3, 3, padding: PaddingMode.Same); // F4 1764, F6 1600: 0.91
+            Assert.Equal(4, ConvWinograd.TileFor(resnet28, ConvWinograd.Pass.Forward));
+            var seven = ConvolutionGeometry.Create(64, 64, 7, 7, 64, 3, 3, padding: PaddingMode.Same); // 7×7 in with strips: F4 144, F6 64 + 9·13
+            Assert.Equal(4, ConvWinograd.TileFor(seven, ConvWinograd.Pass.BackwardData));
+            var batch8 = ConvolutionGeometry.Create(8, 32, 13, 13, 64, 3, 3); // 72 F(4×4) tiles: less than one chunk; 32 F(6×6) tiles
             Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.Forward));
             Assert.Equal(2, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardData));
             Assert.Equal(4, ConvWinograd.TileFor(batch8, ConvWinograd.Pass.BackwardFilter));
@@ -227,8 +245,49 @@ public class ConvWinogradTests
             Assert.Equal(2, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.Forward));
             ConvWinograd.Tile = 4;
             Assert.Equal(4, ConvWinograd.TileFor(small, ConvWinograd.Pass.Forward));
+            Assert.Equal(4, ConvWinograd.TileFor(seed2, ConvWinograd.Pass.BackwardFilter));
+            ConvWinograd.Tile = 6;
+            Assert.Equal(6, ConvWinograd.TileFor(small, ConvWinograd.Pass.BackwardData));
         }
         finally { ConvWinograd.Tile = saved; }
+    }
+
+    /// <summary>Each forced tile runs its own transforms: on the seed CNN's conv 2 the three tiles' forward, input gradient
+    /// and filter gradient agree within the tolerance but no two are bit-identical (a tile that fell back to another one
+    /// in a dispatch would be).</summary>
+    [Fact]
+    public void Each_forced_tile_computes_with_its_own_transforms()
+    {
+        var g = ConvolutionGeometry.Create(4, 32, 13, 13, 64, 3, 3);
+        var x = GradientCheck.Random(new Shape(4, 32, 13, 13), 31);
+        var w = GradientCheck.Random(new Shape(64, 32, 3, 3), 32);
+        var dy = GradientCheck.Random(new Shape(4, 64, 11, 11), 33);
+        var results = new List<float[][]>();
+        ConvWinograd.Force = true;
+        try
+        {
+            foreach (int tile in new[] { 2, 4, 6 })
+                results.Add(WithTile(tile, () =>
+                {
+                    var y = new Tensor(4, 64, 11, 11);
+                    var dx = new Tensor(4, 32, 13, 13);
+                    var dw = new Tensor(64, 32, 3, 3);
+                    CpuBackend.Instance.Conv2dForward(x, w, null, y, g);
+                    CpuBackend.Instance.Conv2dBackwardData(dy, w, dx, g);
+                    CpuBackend.Instance.Conv2dBackwardFilter(x, dy, dw, null, g);
+                    return new[] { y.ToArray(), dx.ToArray(), dw.ToArray() };
+                }));
+        }
+        finally { ConvWinograd.Force = false; }
+        double[] tol = { Tolerance * (1 + g.PatchSize), Tolerance * (1 + 64 * 9), Tolerance * (1 + 4 * g.OutputPlane) };
+        for (int a = 0; a < 3; a++)
+            for (int b = a + 1; b < 3; b++)
+                for (int pass = 0; pass < 3; pass++)
+                {
+                    float[] p = results[a][pass], q = results[b][pass];
+                    for (int i = 0; i < p.Length; i++) Assert.True(Math.Abs(p[i] - q[i]) <= 2 * tol[pass], $"pass {pass}, tiles {a}/{b}, [{i}]: {p[i]} vs {q[i]}");
+                    Assert.False(p.AsSpan().SequenceEqual(q), $"pass {pass}: tiles {a} and {b} gave bit-identical results");
+                }
     }
 
     /// <summary>With <see cref="ConvWinograd.InTraining"/> off, inference takes Winograd and the training forward
@@ -264,6 +323,7 @@ public class ConvWinogradTests
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
+    [InlineData(6)]
     public void Training_with_Winograd_matches_training_without(int tile)
     {
         float[][] Train(bool winograd)

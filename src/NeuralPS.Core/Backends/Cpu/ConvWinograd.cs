@@ -4,22 +4,23 @@ using System.Runtime.Intrinsics;
 namespace NeuralPS.Core.Backends.Cpu;
 
 /// <summary>3×3 convolution (stride 1, dilation 1, one group, any padding) by Winograd's minimal filtering
-/// F(m×m, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4
-/// (<see cref="WinogradF2"/>, <see cref="WinogradF4"/>; which one per geometry and direction: <see cref="TileFor"/>).
+/// F(m×m, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), m = 2, 4 or 6
+/// (<see cref="WinogradF2"/>, <see cref="WinogradF4"/>, <see cref="WinogradF6"/>; which one per geometry and direction:
+/// <see cref="TileFor"/>).
 ///
 /// Each m×m block of outputs ("tile") is computed from the α×α input patch d around it (α = m + 2) as
 ///   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A,
 /// so the 9 multiply-adds per output and channel of a direct 3×3 convolution become α²/m² (4 for F(2×2),
-/// 2.25 for F(4×4)), done as α² independent GEMMs, one per position ξ of the transformed tile:
+/// 2.25 for F(4×4), 1.78 for F(6×6)), done as α² independent GEMMs, one per position ξ of the transformed tile:
 ///   M_ξ[T, K] = V_ξ[T, C] · U_ξᵀ   (U_ξ[K, C] = transformed filters, V_ξ = transformed input tiles).
 /// As in <see cref="ConvIm2RowGemm"/>, the big operand (V, tiles × channels) is the GEMM's A, read in place,
 /// and the small filter matrix is the packed B. Input and output are moved channels-last with the
 /// register-tile transposes so that every transform runs over Lanes channels (filters) at a time, written
-/// once over <see cref="ISimd{TV}"/> for every vector width and once over <see cref="IWinogradTile"/> for both tiles.
+/// once over <see cref="ISimd{TV}"/> for every vector width and once over <see cref="IWinogradTile"/> for all tiles.
 ///
 /// Arithmetic: F(2×2)'s coefficients are ±1 and halves, so it adds rounding comparable to a different summation
-/// order; F(4×4)'s run to 8 and 1/24 and lose about a decimal digit more (both measured against the direct
-/// float64 sum in the tests). Used for the forward (inference and training, <see cref="InTraining"/>), the input
+/// order; F(4×4)'s run to 8 and 1/24 and lose about a decimal digit more, F(6×6)'s to 32 and 1/90 and more again (all
+/// measured against the direct float64 sum in the tests). Used for the forward (inference and training, <see cref="InTraining"/>), the input
 /// gradient (<see cref="BackwardData"/>) and the filter gradient (<see cref="BackwardFilter"/>).</summary>
 internal static unsafe class ConvWinograd
 {
@@ -42,6 +43,13 @@ internal static unsafe class ConvWinograd
     /// forward 0.74 vs 0.95–1.05 and filter gradient 0.64–0.67 vs 0.89–0.93 of F(2×2)'s time on AVX2 and AVX-512
     /// (96–192 rows within ±3% of 144).</summary>
     public static int TilesPerChunk { get; set; } = 144;
+
+    /// <summary>F(6×6)'s tiles per chunk in the forward and the input gradient: 64 GEMMs of this many rows. One thread
+    /// measured the same from 48 to 144 (seed CNN conv 2, AVX2, F(6×6)/F(4×4) 0.88–0.98 throughout); with two threads
+    /// the batch of 64 then splits into 4 chunks of 18 images instead of 2 of 32, which kept both threads busy:
+    /// forward 0.92–1.02 vs 0.99–1.13 and input gradient 0.86–0.96 vs 1.01–1.08 of F(4×4)'s time. The filter
+    /// gradient's F(6×6) chunks stay at <see cref="FilterTilesPerChunk"/> (72 and 144 measured the same).</summary>
+    public static int F6TilesPerChunk { get; set; } = 72;
 
     /// <summary>Fewer tiles in the whole batch than this and the GEMM paths are used: the filter transform
     /// (per call) and sixteen small GEMMs cost more than they save (seed CNN, batch 1: 212 µs vs 90 µs).</summary>
@@ -106,20 +114,25 @@ internal static unsafe class ConvWinograd
                 for (int t = 0; t < 9; t++) d[t * stride] = s[8 - t];
             }
         var data = DataGeometry(g);
-        if (TileFor(g, Pass.BackwardData) == 4) Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips);
-        else Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips);
+        switch (TileFor(g, Pass.BackwardData))
+        {
+            case 6: Forward<WinogradF6>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips); break;
+            case 4: Forward<WinogradF4>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips); break;
+            default: Forward<WinogradF2>(dy, taps, stride, null, dx, data, ActivationKind.None, 0f, EdgeStrips); break;
+        }
     }
 
-    /// <summary>In the input gradient, an output side of 4q + 1 (the seed CNN's 13×13) takes F(4×4) tiles over 4q rows and
-    /// columns only, and the last row and column directly (<see cref="Strips{TS, TV}"/>): a fourth row of tiles would
-    /// compute 16 outputs per tile to keep 4 (the seed CNN's input gradient ran 16 tiles per image, 9 with the strips).
-    /// NEURALPS_WINOGRAD_STRIPS=0 turns it off.</summary>
+    /// <summary>In the input gradient, an output side of mq + 1 (the seed CNN's 13×13: 4·3 + 1 and 6·2 + 1) takes F(4×4) or
+    /// F(6×6) tiles over mq rows and columns only, and the last row and column directly (<see cref="Strips{TS, TV}"/>): a
+    /// last row of tiles would compute m² outputs per tile to keep m (the seed CNN's input gradient ran 16 F(4×4) tiles per
+    /// image, 9 with the strips; 9 F(6×6) tiles, 4 with them). NEURALPS_WINOGRAD_STRIPS=0 turns it off.</summary>
     public static bool EdgeStrips { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_STRIPS") != "0";
 
     /// <summary>Tiles over an output side of <paramref name="size"/> with tile <paramref name="m"/>: all of it, or with
-    /// <paramref name="strips"/> and m = 4 a side of 4q + 1 (q ≥ 1) only its first 4q (the last one goes to a strip).</summary>
+    /// <paramref name="strips"/> and m = 4 or 6 a side of mq + 1 (q ≥ 1) only its first mq (the last one goes to a strip).
+    /// Not for F(2×2), whose last tile keeps 2 of its 4 outputs.</summary>
     private static int TilesAlong(int size, int m, bool strips) =>
-        strips && m == 4 && size > 4 && size % 4 == 1 ? size / 4 : (size + m - 1) / m;
+        strips && m >= 4 && size > m && size % m == 1 ? size / m : (size + m - 1) / m;
 
     [ThreadStatic] private static float[]? _stripWeights;
 
@@ -236,9 +249,9 @@ internal static unsafe class ConvWinograd
     /// <summary>Which pass a tile size is chosen for (<see cref="TileFor"/>).</summary>
     internal enum Pass { Forward, BackwardData, BackwardFilter }
 
-    /// <summary>NEURALPS_WINOGRAD_TILE=2 or 4 puts every Winograd convolution on F(2×2) or F(4×4); 0 (unset) lets
-    /// <see cref="TileFor"/> choose. Benchmarks and tests set it to compare the two.</summary>
-    public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, _ => 0 };
+    /// <summary>NEURALPS_WINOGRAD_TILE=2, 4 or 6 puts every Winograd convolution on F(2×2), F(4×4) or F(6×6); 0 (unset)
+    /// lets <see cref="TileFor"/> choose. Benchmarks and tests set it to compare them.</summary>
+    public static int Tile { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_TILE") switch { "2" => 2, "4" => 4, "6" => 6, _ => 0 };
 
     /// <summary>m of the F(m×m, 3×3) a pass of this geometry runs: <see cref="Tile"/> where set, else F(4×4) where its
     /// GEMMs (36 multiplies per 4×4 tile) do at most 3/4 of F(2×2)'s (16 per 2×2 tile) over the pass's output (the
@@ -249,7 +262,20 @@ internal static unsafe class ConvWinograd
     /// one thread, F(4×4)'s time over F(2×2)'s on AVX2 / AVX-512), batch 64: r = 0.56 (outputs 7, 8, 11, 12, 28)
     /// 0.63–0.83; r = 0.73 (13×13, 14×14) 0.83–1.03; r = 0.81 (10×10) forward 1.03–1.13, filter gradient 0.73–0.98;
     /// r = 1 (6×6) 1.12–1.32. Batch 8, forward and data gradient: 392 tiles (28×28) 0.72–0.77; 128 (14×14) 1.04–1.08;
-    /// 72 (11×11, 13×13) 0.95–1.10; 32 (7×7) 1.10–1.27; the filter gradient 0.64–0.93 in all four.</summary>
+    /// 72 (11×11, 13×13) 0.95–1.10; 32 (7×7) 1.10–1.27; the filter gradient 0.64–0.93 in all four.
+    ///
+    /// Then F(6×6) instead where the batch has 64 F(6×6) tiles or more, its work (<see cref="Work"/>: 64 per tile, 9 per
+    /// strip pixel) is at most 22/25 of the chosen tile's, and that tile is F(4×4) or the pass is the filter gradient.
+    /// `bench conv --winograd-tiles --shapes conv-seed2,c32-12-10,c32-8-6` (and `--batch 8 --shapes conv-seed2`), three
+    /// interleaved runs each on AVX2 and AVX-512, F(6×6)'s time over F(4×4)'s (one thread: thread CPU time; two: wall
+    /// time, with the machine's load at 3–7): seed CNN conv 2 (work 0.79; the input gradient's 13×13 with strips 0.88),
+    /// forward one thread 0.86–0.95, two 0.75–1.03 (5 of 6 below 0.95); input gradient 0.91–0.94, two 0.87–1.07 (4 of 6
+    /// below 1); filter gradient 0.83–0.97, two 0.85–1.06 (5 of 6 below 1). 12×12 → 10×10, 32 → 32 channels: input
+    /// gradient 0.87–1.01 (11 of 12 below 1), filter gradient over F(2×2)'s 0.78–0.85, two threads 0.83–1.06. 8×8 → 6×6:
+    /// filter gradient over F(2×2)'s 0.61–0.80 (one 1.04). Not taken where it measured slower or even: batch 8 (32 F(6×6) tiles:
+    /// forward 1.07–1.58, input gradient 0.99–1.34, filter gradient 0.93–1.27 of F(4×4)'s); in place of F(2×2) in the
+    /// forward (10×10: 0.89–0.96 of F(2×2)'s on one thread but 0.88–1.17 on two; 6×6: 0.80–0.95 on one, 0.97–1.19 on
+    /// two); work 0.91 (28×28: 0.97–1.07), 1 (14×14: 1.04–1.13), or more (7×7, the 8×8 input gradient: 1.7–2.0).</summary>
     internal static int TileFor(in ConvolutionGeometry g, Pass pass)
     {
         if (Tile != 0) return Tile;
@@ -257,7 +283,20 @@ internal static unsafe class ConvWinograd
         long tiles4 = (long)((h + 3) / 4) * ((w + 3) / 4), tiles2 = (long)((h + 1) / 2) * ((w + 1) / 2);
         bool fewer = 4 * 36 * tiles4 <= 3 * 16 * tiles2;
         bool enough = pass == Pass.BackwardFilter || g.Batch * tiles4 >= TilesPerChunk;
-        return fewer && enough ? 4 : 2;
+        int chosen = fewer && enough ? 4 : 2;
+        bool strips = pass == Pass.BackwardData && EdgeStrips;
+        long tiles6 = (long)TilesAlong(h, 6, strips) * TilesAlong(w, 6, strips);
+        bool replaces = chosen == 4 || pass == Pass.BackwardFilter;
+        return replaces && g.Batch * tiles6 >= 64 && 25 * Work(6, h, w, strips) <= 22 * Work(chosen, h, w, strips) ? 6 : chosen;
+    }
+
+    /// <summary>Multiplies per channel pair and image of F(m×m) over an h × w output: α² per tile, and 9 per pixel of the
+    /// input gradient's edge strips (<see cref="TilesAlong"/>), which replace tiles but run as a direct sum.</summary>
+    private static long Work(int m, int h, int w, bool strips)
+    {
+        int th = TilesAlong(h, m, strips), tw = TilesAlong(w, m, strips), alpha = m + 2;
+        long covered = (long)Math.Min(h, th * m) * Math.Min(w, tw * m);
+        return (long)alpha * alpha * th * tw + 9 * ((long)h * w - covered);
     }
 
     /// <summary>Images per chunk: <paramref name="tilesPerChunk"/> tiles' worth, but at least one chunk per thread
@@ -288,8 +327,12 @@ internal static unsafe class ConvWinograd
     /// per item, summed in item order: the result does not depend on which thread took which chunk.</summary>
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)
     {
-        if (TileFor(g, Pass.BackwardFilter) == 4) BackwardFilter<WinogradF4>(x, dy, dw, g);
-        else BackwardFilter<WinogradF2>(x, dy, dw, g);
+        switch (TileFor(g, Pass.BackwardFilter))
+        {
+            case 6: BackwardFilter<WinogradF6>(x, dy, dw, g); break;
+            case 4: BackwardFilter<WinogradF4>(x, dy, dw, g); break;
+            default: BackwardFilter<WinogradF2>(x, dy, dw, g); break;
+        }
     }
 
     private static void BackwardFilter<TT>(float* x, float* dy, float* dw, in ConvolutionGeometry g) where TT : struct, IWinogradTile
@@ -331,15 +374,19 @@ internal static unsafe class ConvWinograd
     private static void TransformFilterGradient<TS, TV, TT>(float* du, float* taps, long stride)
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         for (long kc = 0; kc < stride; kc += TS.Lanes) TT.FilterGradient<TS, TV>(du + kc, taps + kc, stride, scratch);
     }
 
     private static void BackwardFilterPart(void* state, int start, int end, int part)
     {
         var j = (FilterJob*)state;
-        if (j->Tile == 4) BackwardFilterPart<WinogradF4>(j, start, end);
-        else BackwardFilterPart<WinogradF2>(j, start, end);
+        switch (j->Tile)
+        {
+            case 6: BackwardFilterPart<WinogradF6>(j, start, end); break;
+            case 4: BackwardFilterPart<WinogradF4>(j, start, end); break;
+            default: BackwardFilterPart<WinogradF2>(j, start, end); break;
+        }
     }
 
     private static void BackwardFilterPart<TT>(FilterJob* j, int start, int end) where TT : struct, IWinogradTile
@@ -393,7 +440,7 @@ internal static unsafe class ConvWinograd
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
         int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes, m = TT.M;
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         long t = 0, rowStride = (long)ow * k;
         for (int img = 0; img < images; img++)
         {
@@ -428,8 +475,12 @@ internal static unsafe class ConvWinograd
         float* taps = Taps(stride);
         for (long kc = 0; kc < plane; kc++)
             for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
-        if (TileFor(g, Pass.Forward) == 4) Forward<WinogradF4>(x, taps, stride, bias, y, g, act, alpha);
-        else Forward<WinogradF2>(x, taps, stride, bias, y, g, act, alpha);
+        switch (TileFor(g, Pass.Forward))
+        {
+            case 6: Forward<WinogradF6>(x, taps, stride, bias, y, g, act, alpha); break;
+            case 4: Forward<WinogradF4>(x, taps, stride, bias, y, g, act, alpha); break;
+            default: Forward<WinogradF2>(x, taps, stride, bias, y, g, act, alpha); break;
+        }
     }
 
     /// <summary>The forward from the filters' tap planes (<see cref="Taps"/>).</summary>
@@ -443,7 +494,7 @@ internal static unsafe class ConvWinograd
         strips = th * m < g.OutputHeight || tw * m < g.OutputWidth;
         int outPad = 0;
         float* wt = strips ? StripWeights(taps, stride, g, out outPad) : null;
-        int nb = ImagesPerChunk(TilesPerChunk, perImage, g.Batch);
+        int nb = ImagesPerChunk(m == 6 ? F6TilesPerChunk : TilesPerChunk, perImage, g.Batch);
         int chunks = (g.Batch + nb - 1) / nb;
         // Each chunk's work in multiply-adds: α² GEMMs of nb·perImage × K × C.
         int parts = ConvParallel.PartsFor(chunks, (long)positions * nb * perImage * k * c);
@@ -466,15 +517,19 @@ internal static unsafe class ConvWinograd
     private static void TransformFilters<TS, TV, TT>(float* taps, float* u, long stride)
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         for (long kc = 0; kc < stride; kc += TS.Lanes) TT.Filter<TS, TV>(taps + kc, u + kc, stride, scratch);
     }
 
     private static void ForwardPart(void* state, int start, int end, int part)
     {
         var j = (Job*)state;
-        if (j->Tile == 4) ForwardPart<WinogradF4>(j, start, end);
-        else ForwardPart<WinogradF2>(j, start, end);
+        switch (j->Tile)
+        {
+            case 6: ForwardPart<WinogradF6>(j, start, end); break;
+            case 4: ForwardPart<WinogradF4>(j, start, end); break;
+            default: ForwardPart<WinogradF2>(j, start, end); break;
+        }
     }
 
     private static void ForwardPart<TT>(Job* j, int start, int end) where TT : struct, IWinogradTile
@@ -529,8 +584,8 @@ internal static unsafe class ConvWinograd
         where TS : struct, ISimd<TV> where TV : unmanaged where TT : struct, IWinogradTile
     {
         int h = g.InputHeight, w = g.InputWidth, c = g.InputChannels, lanes = TS.Lanes, m = TT.M, alpha = TT.Alpha;
-        float** p = stackalloc float*[36];
-        TV* scratch = stackalloc TV[36];
+        float** p = stackalloc float*[64];
+        TV* scratch = stackalloc TV[64];
         long t = 0;
         for (int img = 0; img < images; img++)
         {
@@ -585,7 +640,7 @@ internal static unsafe class ConvWinograd
     {
         int oh = g.OutputHeight, ow = g.OutputWidth, k = g.Filters, lanes = TS.Lanes, m = TT.M;
         float* tail = stackalloc float[16];
-        TV* scratch = stackalloc TV[36];
+        TV* scratch = stackalloc TV[64];
         var e = new Epilogue<TV>
         {
             Relu = act is ActivationKind.ReLU or ActivationKind.LeakyReLU,
