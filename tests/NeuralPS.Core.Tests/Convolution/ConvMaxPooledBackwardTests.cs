@@ -33,11 +33,13 @@ public class ConvMaxPooledBackwardTests
     [InlineData(2, 48, 8, 8, 4, "Same", 1, 3, 3, "None", 0.0)]          // 3×3 windows (the 8th row/col not pooled); 48 channels
     [InlineData(2, 16, 12, 12, 3, "Valid", 2, 2, 2, "ReLU", 0.0)]       // a strided convolution
     [InlineData(1, 32, 10, 10, 6, "Same", 1, 2, 3, "ReLU", 0.0)]        // windows 2×3, stride 2×3
+    [InlineData(2, 16, 9, 9, 4, "Valid", 1, 2, 2, "ReLU", 0.0, 2, 2)]   // a 2×2 kernel: taps not in rows of three (the stamp path)
+    [InlineData(2, 16, 11, 11, 3, "Same", 1, 2, 2, "ReLU", 0.0, 5, 5)]  // 5×5: 25 taps, groups of three across rows
     public void MatchesTheDenseGradientInFloat64(int batch, int channels, int h, int w, int filters, string padding, int stride,
-        int pool, int poolWidth, string activation, double alpha)
+        int pool, int poolWidth, string activation, double alpha, int kh = 3, int kw = 3)
     {
         var mode = Enum.Parse<PaddingMode>(padding);
-        var g = ConvolutionGeometry.Create(batch, channels, h, w, filters, 3, 3, stride, stride, mode);
+        var g = ConvolutionGeometry.Create(batch, channels, h, w, filters, kh, kw, stride, stride, mode);
         var act = Enum.Parse<ActivationKind>(activation);
         var p = PoolingGeometry.Create(batch, filters, g.OutputHeight, g.OutputWidth, pool, poolWidth, pool, poolWidth);
         Assert.True(ConvMaxPooledBackward.Applies(g, p));
@@ -45,7 +47,7 @@ public class ConvMaxPooledBackwardTests
         var x = new Tensor(new Shape(batch, channels, h, w), Random(batch * g.InputSize, 1, relu: true));
         // Flat regions: equal values in a window (the argmax's tie order) and exact zeros under ReLU.
         for (int i = 0; i < x.Size; i += 5) x.Data[i] = 0.5f;
-        var wt = new Tensor(new Shape(filters, channels, 3, 3), Random(g.WeightSize, 2, 0.3));
+        var wt = new Tensor(new Shape(filters, channels, kh, kw), Random(g.WeightSize, 2, 0.3));
         var bias = new Tensor(new Shape(filters), Random(filters, 3, 0.1));
         var y = new Tensor(new Shape(batch, filters, g.OutputHeight, g.OutputWidth));
         be.Conv2dForward(x, wt, bias, y, g, act, (float)alpha);
@@ -82,12 +84,12 @@ public class ConvMaxPooledBackwardTests
                         dbRef[k] += s;
                         dbAbs[k] += Math.Abs(s);
                         for (int c = 0; c < channels; c++)
-                            for (int i = 0; i < 3; i++)
-                                for (int jj = 0; jj < 3; jj++)
+                            for (int i = 0; i < kh; i++)
+                                for (int jj = 0; jj < kw; jj++)
                                 {
                                     int iy = oy * stride - g.PadTop + i, ix = ox * stride - g.PadLeft + jj;
                                     if ((uint)iy >= (uint)h || (uint)ix >= (uint)w) continue;
-                                    int xi = ((n * channels + c) * h + iy) * w + ix, wi = ((k * channels + c) * 3 + i) * 3 + jj;
+                                    int xi = ((n * channels + c) * h + iy) * w + ix, wi = ((k * channels + c) * kh + i) * kw + jj;
                                     dwRef[wi] += s * x.Data[xi];
                                     dwAbs[wi] += Math.Abs(s * x.Data[xi]);
                                     dxRef[xi] += s * wt.Data[wi];

@@ -140,6 +140,8 @@ internal static unsafe class ConvMaxPooledBackward
         var stage = ConvScratch.Staging((long)g.InputSize + (j->Dx != null ? imageFloats : 0) + 64);
         int* offsets = j->TapOffsets;
         int* stampOffsets = stackalloc int[taps];
+        TapOffsetsIn(taps, c, stampOffsets);
+        bool rowsOfThree = g.KernelWidth == 3 && g.DilationWidth == 1;
         int area = j->WindowArea;
         if (_bucketOf is null || _bucketOf.Length < g.Filters || _groupFilters!.Length < g.Filters + area)
         {
@@ -206,7 +208,13 @@ internal static unsafe class ConvMaxPooledBackward
                         // The position of this bucket's filters: any of them has it (they share the window place).
                         long first = ((long)n * g.Filters + groupFilters[starts[b]] / ((long)taps * c)) * pooled + q;
                         float* origin = dxp + j->OriginOf[j->Argmax[first]];
-                        ForTapsAndVectors<TS, TV>(j->WTaps, groupFilters + starts[b], groupValues + starts[b], count, taps, c, stamp, TapOffsetsIn(taps, c, stampOffsets), add: false);
+                        if (rowsOfThree)
+                        {
+                            // Three adjacent taps of a row land c apart in the image: sum straight into it.
+                            ForTapsAndVectors<TS, TV>(j->WTaps, groupFilters + starts[b], groupValues + starts[b], count, taps, c, origin, stampOffsets, offsets, add: true);
+                            continue;
+                        }
+                        ForTapsAndVectors<TS, TV>(j->WTaps, groupFilters + starts[b], groupValues + starts[b], count, taps, c, stamp, stampOffsets, stampOffsets, add: false);
                         for (int t = 0; t < taps; t++)
                         {
                             float* d = origin + offsets[t];
@@ -239,11 +247,12 @@ internal static unsafe class ConvMaxPooledBackward
         return offsets;
     }
 
-    /// <summary>out[t·c + v] for every tap t and channel v (= Σ_e values[e]·x[origins[e] + offsets[t] + v], plus out's
-    /// values when <paramref name="add"/>): <see cref="ThreeTaps{TS, TV, TVectors}"/> over groups of three taps and up
-    /// to four channel vectors, a tap at a time for the last one or two.</summary>
+    /// <summary>output[outputOffsets[t] + v] for every tap t and channel v (= Σ_e values[e]·x[origins[e] + offsets[t] + v], plus
+    /// output's values when <paramref name="add"/>): <see cref="ThreeTaps{TS, TV, TVectors}"/> over groups of three taps
+    /// (whose outputs must lie c apart) and up to four channel vectors, a tap at a time for the last one or two.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForTapsAndVectors<TS, TV>(float* x, long* origins, float* values, int count, int taps, int c, float* output, int* offsets, bool add)
+    private static void ForTapsAndVectors<TS, TV>(float* x, long* origins, float* values, int count, int taps, int c, float* output, int* offsets,
+        int* outputOffsets, bool add)
         where TS : struct, ISimd<TV> where TV : unmanaged
     {
         int lanes = TS.Lanes;
@@ -254,7 +263,7 @@ internal static unsafe class ConvMaxPooledBackward
             for (; t0 + 3 <= taps; t0 += 3)
             {
                 int o0 = offsets[t0] + v0, o1 = offsets[t0 + 1] + v0, o2 = offsets[t0 + 2] + v0;
-                float* s0 = output + (long)t0 * c + v0;
+                float* s0 = output + outputOffsets[t0] + v0;
                 switch (vectors)
                 {
                     case 4: ThreeTaps<TS, TV, C4>(x, origins, values, count, o0, o1, o2, s0, c, add); break;
@@ -266,7 +275,7 @@ internal static unsafe class ConvMaxPooledBackward
             for (; t0 < taps; t0++)
                 for (int v = v0; v < v0 + vectors * lanes; v += lanes)
                 {
-                    float* sv = output + (long)t0 * c + v;
+                    float* sv = output + outputOffsets[t0] + v;
                     var acc = add ? TS.Load(sv) : TS.Zero;
                     int o = offsets[t0] + v;
                     for (int e = 0; e < count; e++) acc = TS.MultiplyAdd(TS.Create(values[e]), TS.Load(x + origins[e] + o), acc);
@@ -297,6 +306,8 @@ internal static unsafe class ConvMaxPooledBackward
         if (_origins is null || _origins.Length < most) { _origins = new long[most]; _values = new float[most]; }
         if (_sums is null || _sums.Length < (long)filters * taps * c) _sums = new float[(long)filters * taps * c];
         if (_biases is null || _biases.Length < filters) _biases = new float[filters];
+        int* blockOffsets = stackalloc int[taps];
+        TapOffsetsIn(taps, c, blockOffsets);
         fixed (long* origins = _origins)
         fixed (float* values = _values, sums = _sums, biases = _biases)
         {
@@ -322,7 +333,7 @@ internal static unsafe class ConvMaxPooledBackward
                         }
                     }
                     biases[k - start] = bias;
-                    ForTapsAndVectors<TS, TV>(j->XPadded, origins, values, count, taps, c, sums + (long)(k - start) * taps * c, j->TapOffsets, add: n0 > 0);
+                    ForTapsAndVectors<TS, TV>(j->XPadded, origins, values, count, taps, c, sums + (long)(k - start) * taps * c, j->TapOffsets, blockOffsets, add: n0 > 0);
                 }
             }
             for (int k = start; k < end; k++)
