@@ -169,18 +169,24 @@ public sealed class Network
 
     /// <summary>The training forward of <paramref name="layers"/> (a network's, in order) on a batch, for a backward by
     /// <see cref="BackwardLayers"/> that asks the first layer for no input gradient (the trainer's and <see cref="Backward"/>'s):
-    /// a one-channel 3×3 Conv2d and the 2×2 max pool after it as the first two layers run as one pass
-    /// (<see cref="MaxPool2d.TryForwardFusedTraining"/>), so the convolution's output never goes to memory, and their backward
-    /// is one pass too. Every value, the argmax and every gradient are bit for bit those of the layers one by one.</summary>
+    /// a Conv2d and the 2×2 max pool after it run as one pass where a kernel for the pair applies
+    /// (<see cref="MaxPool2d.TryForwardFusedTraining"/>: a one-channel 3×3 first layer, or a Winograd convolution), so the
+    /// convolution's output never goes to memory, and their backward is one pass too. The pooled values and the argmax are
+    /// bit for bit those of the layers one by one, and so are the gradients (the first layer's) or they are those of the
+    /// pooled backward (<see cref="Backends.Cpu.ConvMaxPooledBackward"/>), which BackwardLayers would take anyway.</summary>
     internal static Tensor ForwardTraining(IReadOnlyList<Layer> layers, Tensor x, LayerContext context)
     {
-        int i = 0;
-        if (layers.Count >= 2 && layers[0] is Conv2d conv && layers[1] is MaxPool2d pool && pool.TryForwardFusedTraining(conv, x, context, out var pooled))
+        for (int i = 0; i < layers.Count; i++)
         {
-            x = pooled;
-            i = 2;
+            if (i + 1 < layers.Count && layers[i] is Conv2d conv && layers[i + 1] is MaxPool2d pool
+                && pool.TryForwardFusedTraining(conv, x, context, firstLayer: i == 0, out var pooled))
+            {
+                x = pooled;
+                i++;
+                continue;
+            }
+            x = layers[i].Forward(x, context);
         }
-        for (; i < layers.Count; i++) x = layers[i].Forward(x, context);
         return x;
     }
 
@@ -209,11 +215,11 @@ public sealed class Network
         {
             if (i > first && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv)
             {
-                // After ForwardTraining's fused first pair: the convolution's gradients straight from the pool's.
-                if (i - 1 == first && !firstNeedsInputGradient && pool.TryBackwardFusedConvolution(conv, g!, context))
+                // After ForwardTraining's fused pair: the convolution's gradients straight from the pool's.
+                if (pool.TryBackwardFusedConvolution(conv, g!, context, needInputGradient: i - 1 > first || firstNeedsInputGradient, out var fusedDx))
                 {
                     i--;
-                    g = null;
+                    g = fusedDx;
                     continue;
                 }
                 // The convolution's gradients computed only where the pool sent its gradient.

@@ -49,12 +49,13 @@ internal static unsafe class LayerProfile
             {
                 double c0 = ThreadCpuMs();
                 clock.Restart();
-                if (i == 0 && layers.Count > 1 && layers[0] is Conv2d conv0 && layers[1] is MaxPool2d pool0 && pool0.TryForwardFusedTraining(conv0, x, ctx, out var pooled))
+                if (i + 1 < layers.Count && layers[i] is Conv2d conv0 && layers[i + 1] is MaxPool2d pool0
+                    && pool0.TryForwardFusedTraining(conv0, x, ctx, firstLayer: i == 0, out var pooled))
                 {
                     x = pooled;
                     fusedPair = true;
-                    if (b >= warmup) { fwd[0] += clock.Elapsed.TotalMilliseconds; fwdCpu[0] += ThreadCpuMs() - c0; }
-                    i = 1;
+                    if (b >= warmup) { fwd[i] += clock.Elapsed.TotalMilliseconds; fwdCpu[i] += ThreadCpuMs() - c0; }
+                    i++;
                     continue;
                 }
                 x = layers[i].Forward(x, ctx);
@@ -68,10 +69,13 @@ internal static unsafe class LayerProfile
                 double c0 = ThreadCpuMs();
                 clock.Restart();
                 // As Network.BackwardLayers: a max pool applies the act′ of the convolution before it.
-                if (i == 1 && fusedPair && ((MaxPool2d)layers[1]).TryBackwardFusedConvolution((Conv2d)layers[0], g!, ctx))
+                if (i > 0 && layers[i] is MaxPool2d fusedPool && layers[i - 1] is Conv2d fusedConv
+                    && fusedPool.TryBackwardFusedConvolution(fusedConv, g!, ctx, needInputGradient: i - 1 > 0, out var fusedDx))
                 {
-                    if (b >= warmup) { bwd[0] += clock.Elapsed.TotalMilliseconds; bwdCpu[0] += ThreadCpuMs() - c0; }
-                    break;
+                    g = fusedDx;
+                    if (b >= warmup) { bwd[i - 1] += clock.Elapsed.TotalMilliseconds; bwdCpu[i - 1] += ThreadCpuMs() - c0; }
+                    i--;
+                    continue;
                 }
                 if (i > 0 && layers[i] is MaxPool2d pooling && layers[i - 1] is Conv2d pooledConv
                     && pooling.TryBackwardPooledConvolution(pooledConv, g!, ctx, needInputGradient: i - 1 > 0, out var pooledDx))
@@ -97,7 +101,7 @@ internal static unsafe class LayerProfile
                 if (b >= warmup) { bwd[i] += clock.Elapsed.TotalMilliseconds; bwdCpu[i] += ThreadCpuMs() - c0; }
             }
         }
-        if (fused) Console.Error.WriteLine($"{layers[0].Name} and {layers[1].Name} run fused (one forward pass, one backward pass; timed on {layers[0].Name}'s row)");
+        if (fused) Console.Error.WriteLine("a Conv2d and the MaxPool2d after it run fused (one forward pass, one backward pass; timed on the Conv2d's row)");
         if (pooledBackward) Console.Error.WriteLine("a Conv2d under a MaxPool2d back-propagates from the pool's gradient in one pass (timed on the Conv2d's row)");
         double total = fwd.Sum() + bwd.Sum();
         double totalCpu = fwdCpu.Sum() + bwdCpu.Sum();

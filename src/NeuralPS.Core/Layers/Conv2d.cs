@@ -114,6 +114,7 @@ public sealed class Conv2d : Layer
         var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
         _input = input;
         _lastForwardFused = false;
+        _fusedWithPool = FusedPool.None;
         if (StoresPreActivation)
         {
             // An activation whose derivative needs its input (GELU) is applied after the GEMM, not fused.
@@ -152,52 +153,94 @@ public sealed class Conv2d : Layer
         }
         _input = input;
         _lastForwardFused = true;
+        _fusedWithPool = FusedPool.None; // inference: nothing to back-propagate from
         return true;
     }
 
     /// <summary>The training forward of this convolution and the 2×2 max pool <paramref name="pool"/> after it in one pass
-    /// (<see cref="Network.ForwardTraining"/> calls it when the pair are the network's first layers): the pooled values into
-    /// <paramref name="pooled"/> and each window's argmax into <paramref name="argmax"/>, bit for bit what the two layers
-    /// give (<see cref="Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training"/>); this layer keeps no output, and its backward
-    /// is <see cref="BackwardFromMaxPooled"/>, which gives no input gradient. False, having done nothing, where the CPU kernel
-    /// does not apply or the activation is not ReLU or LeakyReLU with a slope ≥ 0 (whose derivative the pooled value tells).</summary>
-    internal unsafe bool TryForwardMaxPooledTraining(Tensor input, LayerContext context, in PoolingGeometry pool, Tensor pooled, int[] argmax)
+    /// (<see cref="Network.ForwardTraining"/> calls it for every such pair): the pooled values into <paramref name="pooled"/>
+    /// and each window's argmax into <paramref name="argmax"/>, bit for bit what the two layers give; this layer keeps no
+    /// output, and its backward is <see cref="BackwardFromMaxPooled"/>. Two kernels: a one-channel 3×3 convolution as the
+    /// network's first layer (<paramref name="firstLayer"/>; <see cref="Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training"/>,
+    /// no input gradient then), and the Winograd forward whose output goes straight through the pool
+    /// (<see cref="Backends.Cpu.ConvWinograd.ForwardMaxPooled"/>, with the pooled backward). False, having done nothing,
+    /// where neither applies or the activation is not ReLU or LeakyReLU with a slope ≥ 0 (whose derivative the pooled
+    /// value tells).</summary>
+    internal unsafe bool TryForwardMaxPooledTraining(Tensor input, LayerContext context, in PoolingGeometry pool, Tensor pooled, int[] argmax, bool firstLayer)
     {
         if (!context.Training || context.Backend is not CpuBackend || !IsBuilt) return false;
         if (!(Activation == ActivationKind.ReLU || (Activation == ActivationKind.LeakyReLU && Alpha >= 0))) return false;
         if (input.Shape.Rank != 4 || input.Columns != InputShape.Size) return false;
         var g = _geometry.WithBatch(input.Rows);
-        if (!Backends.Cpu.ConvDirect.AppliesPooledTraining(g, pool) || pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane
-            || argmax.Length < pooled.Size)
-            return false;
-        fixed (float* px = input.Data, pw = _weight!.Value.Data, py = pooled.Data)
-        fixed (float* pb = _bias is null ? null : _bias.Value.Data)
-        fixed (int* pa = argmax)
+        if (pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane || argmax.Length < pooled.Size) return false;
+        if (firstLayer && Backends.Cpu.ConvDirect.AppliesPooledTraining(g, pool))
         {
-            Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training(px, pw, pb, py, pa, g, pool, Activation, Alpha);
+            fixed (float* px = input.Data, pw = _weight!.Value.Data, py = pooled.Data)
+            fixed (float* pb = _bias is null ? null : _bias.Value.Data)
+            fixed (int* pa = argmax)
+            {
+                Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training(px, pw, pb, py, pa, g, pool, Activation, Alpha);
+            }
+            _fusedWithPool = FusedPool.Direct;
         }
+        else if (Backends.Cpu.ConvWinograd.AppliesMaxPooled(g, pool))
+        {
+            long kept = (long)g.Batch * g.InputSize + 64;
+            if (_channelsLastInput is null || _channelsLastInput.LongLength < kept) _channelsLastInput = GC.AllocateUninitializedArray<float>((int)kept, pinned: true);
+            fixed (float* px = input.Data, pw = _weight!.Value.Data, py = pooled.Data, pxc = _channelsLastInput)
+            fixed (float* pb = _bias is null ? null : _bias.Value.Data)
+            fixed (int* pa = argmax)
+            {
+                Backends.Cpu.ConvWinograd.ForwardMaxPooled(px, pw, pb, py, pa, pxc, g, pool, Activation, Alpha);
+            }
+            _fusedWithPool = FusedPool.Winograd;
+        }
+        else return false;
         _workspace.Invalidate();
         _input = input;
         _lastForwardFused = true;
         return true;
     }
 
-    /// <summary>The weight and bias gradients after a training forward fused with the max pool
-    /// (<see cref="TryForwardMaxPooledTraining"/>), from the pool's output, its gradient and its argmax; bit for bit the pool's
-    /// backward through this layer's activation followed by this layer's filter gradient. No input gradient (the fused
-    /// forward runs only where none is asked for).</summary>
-    internal unsafe void BackwardFromMaxPooled(Tensor pooled, Tensor pooledGradient, int[] argmax, in PoolingGeometry pool)
+    /// <summary>Which kernel ran the last training forward fused with the max pool after this layer (None: none did).</summary>
+    private enum FusedPool { None, Direct, Winograd }
+    private FusedPool _fusedWithPool;
+    private float[]? _channelsLastInput; // the Winograd fused forward's input, channels-last, for the pooled backward
+
+    /// <summary>The gradients after a training forward fused with the max pool (<see cref="TryForwardMaxPooledTraining"/>), from
+    /// the pool's output, its gradient and its argmax. After the one-channel kernel (the network's first layer): the weight and
+    /// bias gradients, bit for bit the pool's backward through this layer's activation followed by this layer's filter
+    /// gradient, no input gradient. After the Winograd one: <see cref="Backends.Cpu.ConvMaxPooledBackward"/>, with the input
+    /// gradient when <paramref name="needInputGradient"/>.</summary>
+    internal unsafe Tensor? BackwardFromMaxPooled(Tensor pooled, Tensor pooledGradient, int[] argmax, in PoolingGeometry pool, bool needInputGradient)
     {
-        if (_input is null || !_lastForwardFused)
+        if (_input is null || !_lastForwardFused || _fusedWithPool == FusedPool.None)
             throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward did not run fused with the max pool after it in training.");
-        if (Frozen) return;
         var g = _geometry.WithBatch(_input.Rows);
+        if (_fusedWithPool == FusedPool.Winograd)
+        {
+            if (Frozen && !needInputGradient) return null;
+            var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
+            fixed (float* px = _input.Data, pw = _weight!.Value.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight.Gradient.Data, pxc = _channelsLastInput)
+            fixed (float* pdb = _bias is null ? null : _bias.Gradient.Data)
+            fixed (float* pdx = dx is null ? null : dx.Data)
+            fixed (int* pa = argmax)
+            {
+                Backends.Cpu.ConvMaxPooledBackward.Backward(px, pw, py, pdy, pa, Frozen ? null : pdw, Frozen ? null : pdb, pdx, g, pool,
+                    mask: Activation != ActivationKind.None, slope: Activation == ActivationKind.LeakyReLU ? Alpha : 0f, xChannelsLast: pxc);
+            }
+            return dx;
+        }
+        if (needInputGradient)
+            throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its training forward ran fused with the max pool as the network's first layer, which gives no input gradient.");
+        if (Frozen) return null;
         fixed (float* px = _input.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight!.Gradient.Data)
         fixed (float* pdb = _bias is null ? null : _bias.Gradient.Data)
         fixed (int* pa = argmax)
         {
             Backends.Cpu.ConvDirect.BackwardFilterMaxPooled(px, py, pdy, pa, pdw, g, pool, Activation == ActivationKind.LeakyReLU ? Alpha : 0f, pdb);
         }
+        return null;
     }
 
     // The backend may keep the forward's im2col matrix for the filter gradient; only worth it in training.

@@ -60,15 +60,16 @@ public sealed class MaxPool2d : Pool2dLayer
     }
 
     /// <summary>The training forward of <paramref name="conv"/> (the layer before this one, fed <paramref name="input"/>) and
-    /// this pool in one pass, keeping the argmax (<see cref="Conv2d.TryForwardMaxPooledTraining"/>); false, having done
-    /// nothing, where it does not apply. The backward is then <see cref="TryBackwardFusedConvolution"/>.</summary>
-    internal bool TryForwardFusedTraining(Conv2d conv, Tensor input, LayerContext context, out Tensor output)
+    /// this pool in one pass, keeping the argmax (<see cref="Conv2d.TryForwardMaxPooledTraining"/>; <paramref name="firstLayer"/>:
+    /// conv is the network's first layer, so no input gradient will be asked of it); false, having done nothing, where it does
+    /// not apply. The backward is then <see cref="TryBackwardFusedConvolution"/>.</summary>
+    internal bool TryForwardFusedTraining(Conv2d conv, Tensor input, LayerContext context, bool firstLayer, out Tensor output)
     {
         output = null!;
         if (!context.Training || !IsBuilt || conv.OutputShape != InputShape) return false;
         var y = BatchBuffer.Ensure(ref _output, input.Rows, OutputShape);
         if (_argmax.Length < y.Size) _argmax = new int[y.Size];
-        if (!conv.TryForwardMaxPooledTraining(input, context, Geometry.WithBatch(input.Rows), y, _argmax)) return false;
+        if (!conv.TryForwardMaxPooledTraining(input, context, Geometry.WithBatch(input.Rows), y, _argmax, firstLayer)) return false;
         _input = null;
         _fusedConvolution = conv;
         _argmaxValid = true;
@@ -76,15 +77,16 @@ public sealed class MaxPool2d : Pool2dLayer
         return true;
     }
 
-    /// <summary>After <see cref="TryForwardFusedTraining"/> with <paramref name="conv"/>: conv's weight and bias gradients
-    /// from this pool's output gradient (<see cref="Conv2d.BackwardFromMaxPooled"/>); no input gradient. False, having done
-    /// nothing, after any other forward.</summary>
-    internal bool TryBackwardFusedConvolution(Conv2d conv, Tensor outputGradient, LayerContext context)
+    /// <summary>After <see cref="TryForwardFusedTraining"/> with <paramref name="conv"/>: conv's gradients from this pool's output
+    /// gradient (<see cref="Conv2d.BackwardFromMaxPooled"/>), and its input gradient when <paramref name="needInputGradient"/>.
+    /// False, having done nothing, after any other forward.</summary>
+    internal bool TryBackwardFusedConvolution(Conv2d conv, Tensor outputGradient, LayerContext context, bool needInputGradient, out Tensor? inputGradient)
     {
+        inputGradient = null;
         if (_fusedConvolution is null || !ReferenceEquals(_fusedConvolution, conv) || _output is null) return false;
         if (outputGradient.Size != _output.Size)
             throw new ShapeMismatchException($"Layer '{Name}' (MaxPool2d): output gradient {outputGradient.Shape} does not match its output {_output.Shape}.");
-        conv.BackwardFromMaxPooled(_output, outputGradient, _argmax, Geometry.WithBatch(_output.Shape[0]));
+        inputGradient = conv.BackwardFromMaxPooled(_output, outputGradient, _argmax, Geometry.WithBatch(_output.Shape[0]), needInputGradient);
         return true;
     }
 

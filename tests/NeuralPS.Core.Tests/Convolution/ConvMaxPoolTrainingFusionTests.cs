@@ -129,7 +129,7 @@ public class ConvMaxPoolTrainingFusionTests
         var e2 = Assert.Throws<InvalidOperationException>(() => n.Layers[0].Backward(new Tensor(new Shape(2, 6, 26, 26)), ctx));
         Assert.Contains("fused", e2.Message);
         // A mismatched gradient is a clear error, not a read past the end.
-        Assert.Throws<ShapeMismatchException>(() => pool.TryBackwardFusedConvolution((Conv2d)n.Layers[0], new Tensor(new Shape(1, 6, 13, 13)), ctx));
+        Assert.Throws<ShapeMismatchException>(() => pool.TryBackwardFusedConvolution((Conv2d)n.Layers[0], new Tensor(new Shape(1, 6, 13, 13)), ctx, false, out _));
     }
 
     [Fact]
@@ -138,12 +138,12 @@ public class ConvMaxPoolTrainingFusionTests
         var ctx = new LayerContext(CpuBackend.Instance, training: true, new NeuralRandom(1));
         var x = Inputs(2, 20, 40, 6);
         var tanh = Net(20, 40, "Valid", "Tanh");
-        Assert.False(((MaxPool2d)tanh.Layers[1]).TryForwardFusedTraining((Conv2d)tanh.Layers[0], x, ctx, out _));
+        Assert.False(((MaxPool2d)tanh.Layers[1]).TryForwardFusedTraining((Conv2d)tanh.Layers[0], x, ctx, true, out _));
         var negative = Net(20, 40, "Valid", "LeakyReLU", -0.5);
-        Assert.False(((MaxPool2d)negative.Layers[1]).TryForwardFusedTraining((Conv2d)negative.Layers[0], x, ctx, out _));
+        Assert.False(((MaxPool2d)negative.Layers[1]).TryForwardFusedTraining((Conv2d)negative.Layers[0], x, ctx, true, out _));
         // Inference never takes the training kernel (it keeps no argmax).
         var relu = Net(20, 40, "Valid", "ReLU");
-        Assert.False(((MaxPool2d)relu.Layers[1]).TryForwardFusedTraining((Conv2d)relu.Layers[0], x, LayerContext.Inference(), out _));
+        Assert.False(((MaxPool2d)relu.Layers[1]).TryForwardFusedTraining((Conv2d)relu.Layers[0], x, LayerContext.Inference(), true, out _));
     }
 
     [Fact]

@@ -174,4 +174,69 @@ public class ConvMaxPooledBackwardTests
         if (frozen) Assert.All(pooled[2], v => Assert.Equal(42f, v)); // the frozen convolution's weight gradient untouched
         Assert.Contains(pooled[0], v => v != 0f && v != 42f);           // the first convolution got its gradient through dx
     }
+
+    /// <summary>In training a Winograd Conv2d and the 2×2 max pool after it run as one forward (ConvWinograd.ForwardMaxPooled:
+    /// the output goes straight through the pool, the input is kept channels-last for the pooled backward): the pooled values,
+    /// the argmax (through the gradients) and every gradient must be bit for bit those of the two layers one by one with the
+    /// pooled backward, first layer or not, padded or not.</summary>
+    [Theory]
+    [InlineData(16, 13, 13, "Valid", true)]    // conv 11×11: the pool drops the last row and column; the network's first layer
+    [InlineData(16, 12, 12, "Same", false)]    // padded (the kept input is copied into the padded layout), after another conv
+    [InlineData(32, 15, 15, "Valid", false)]   // the seed CNN's conv 2 shape class
+    public void WinogradFusedForward_EqualsTheLayersOneByOne(int channels, int h, int w, string padding, bool first)
+    {
+        Network Net()
+        {
+            var n = new Network("winograd-pooled", new Shape(first ? channels : 3, h, w), 5);
+            if (!first) n.Add(L("Conv2d", ("filters", channels), ("kernelSize", new[] { 3, 3 }), ("padding", "Same"), ("activation", "ReLU")));
+            n.Add(L("Conv2d", ("filters", 24), ("kernelSize", new[] { 3, 3 }), ("padding", padding), ("activation", "ReLU")));
+            n.Add(L("MaxPool2d", ("poolSize", new[] { 2, 2 })));
+            n.Add(L("Flatten"));
+            n.Add(L("Dense", ("units", 5)));
+            return n;
+        }
+        int rows = 8;
+        var x = new Tensor(new Shape(rows, first ? channels : 3, h, w), Random(rows * (first ? channels : 3) * h * w, 9));
+        for (int i = 0; i < x.Size; i += 3) x.Data[i] = 0.25f; // flat regions: ties in the windows
+        (float[] Pooled, float[] Output, float[][] Gradients, bool Fused) Run(bool fused)
+        {
+            bool before = ConvWinograd.FusedPool, force = ConvWinograd.Force;
+            ConvWinograd.FusedPool = fused;
+            ConvWinograd.Force = true; // a small batch: Winograd by the kernel's rules, not the speed rule
+            try
+            {
+                var n = Net();
+                int c = first ? 0 : 1;
+                var ctx = new LayerContext(CpuBackend.Instance, training: true, new NeuralRandom(1));
+                foreach (var p in n.Layers.SelectMany(l => l.Parameters)) p.Gradient.Fill(42f);
+                var y = Network.ForwardTraining(n.Layers, x, ctx);
+                bool didFuse = ((Conv2d)n.Layers[c]).LastOutput is null;
+                var pooled = ((MaxPool2d)n.Layers[c + 1]).LastOutput!.ToArray();
+                var dy = new Tensor(y.Shape, Random((int)y.Size, 10));
+                Network.BackwardLayers(n.Layers, dy, n.Layers.Count - 1, 0, ctx, firstNeedsInputGradient: false);
+                return (pooled, y.ToArray(), n.Layers.SelectMany(l => l.Parameters).Select(p => p.Gradient.ToArray()).ToArray(), didFuse);
+            }
+            finally
+            {
+                ConvWinograd.FusedPool = before;
+                ConvWinograd.Force = force;
+            }
+        }
+        var expected = Run(false);
+        var got = Run(true);
+        Assert.False(expected.Fused);
+        Assert.True(got.Fused);
+        Bitwise(expected.Pooled, got.Pooled, "pooled");
+        Bitwise(expected.Output, got.Output, "output");
+        for (int i = 0; i < expected.Gradients.Length; i++) Bitwise(expected.Gradients[i], got.Gradients[i], $"gradient {i}");
+        Assert.All(got.Gradients, gr => Assert.Contains(gr, v => v != 0f && v != 42f));
+    }
+
+    private static void Bitwise(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                Assert.Fail($"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}");
+    }
 }

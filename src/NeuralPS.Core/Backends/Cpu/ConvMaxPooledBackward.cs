@@ -41,7 +41,7 @@ internal static unsafe class ConvMaxPooledBackward
 
     private struct Job
     {
-        public float* X, Y, Dy, W, Dw, DBias, Dx, XPadded, WTaps, Masked;
+        public float* X, Y, Dy, W, Dw, DBias, Dx, XPadded, WTaps, Masked, XChannelsLast;
         public int* Argmax, TapOffsets, LocalOf;
         public long* OriginOf;
         public ConvolutionGeometry G;
@@ -60,7 +60,7 @@ internal static unsafe class ConvMaxPooledBackward
     /// argmax (index in the convolution's output plane). <paramref name="mask"/>: the activation is ReLU / LeakyReLU
     /// (<paramref name="slope"/>), read from the pooled value's sign; false: none.</summary>
     public static void Backward(float* x, float* w, float* y, float* dy, int* argmax, float* dw, float* dbias, float* dx,
-        in ConvolutionGeometry g, in PoolingGeometry p, bool mask, float slope)
+        in ConvolutionGeometry g, in PoolingGeometry p, bool mask, float slope, float* xChannelsLast = null)
     {
         int c = g.InputChannels, taps = g.KernelArea;
         int hp = g.InputHeight + g.PadTop + g.PadBottom, wp = g.InputWidth + g.PadLeft + g.PadRight;
@@ -68,7 +68,9 @@ internal static unsafe class ConvMaxPooledBackward
         hp = Math.Max(hp, (g.OutputHeight - 1) * g.StrideHeight + (g.KernelHeight - 1) * g.DilationHeight + 1);
         wp = Math.Max(wp, (g.OutputWidth - 1) * g.StrideWidth + (g.KernelWidth - 1) * g.DilationWidth + 1);
         long imageFloats = (long)hp * wp * c;
-        var xBuffer = ConvScratch.Columns(g.Batch * imageFloats + 64);
+        // The padded channels-last input; without padding the forward's channels-last copy, when it kept one, is that already.
+        bool padded = hp != g.InputHeight || wp != g.InputWidth;
+        var xBuffer = ConvScratch.Columns(xChannelsLast != null && !padded ? 64 : g.Batch * imageFloats + 64);
         var wBuffer = ConvScratch.Weights((long)g.Filters * taps * c + 64);
         var maskedBuffer = ConvScratch.Output((long)g.Batch * g.Filters * p.OutputPlane + 64);
         int* offsets = stackalloc int[taps];
@@ -99,7 +101,8 @@ internal static unsafe class ConvMaxPooledBackward
                         wt[((long)k * taps + t) * c + ch] = w[((long)k * c + ch) * taps + t];
             var job = new Job
             {
-                X = x, Y = y, Dy = dy, W = w, Masked = masked, Dw = dw, DBias = dbias, Dx = dx, XPadded = xp, WTaps = wt, Argmax = argmax, TapOffsets = offsets,
+                X = x, Y = y, Dy = dy, W = w, Masked = masked, Dw = dw, DBias = dbias, Dx = dx, XPadded = xChannelsLast != null && !padded ? xChannelsLast : xp,
+                XChannelsLast = xChannelsLast, WTaps = wt, Argmax = argmax, TapOffsets = offsets,
                 G = g, P = p, Slope = slope, Mask = mask, PaddedHeight = hp, PaddedWidth = wp, OriginOf = originOf, LocalOf = localOf,
                 WindowArea = windowArea,
             };
@@ -163,10 +166,15 @@ internal static unsafe class ConvMaxPooledBackward
                 long planes = (long)n * g.Filters * pooled;
                 Pool2d.MaskedGradients(j->Dy + planes, j->Y + planes, j->Mask ? j->Slope : 1f, g.Filters * pooled, j->Masked + planes);
                 float* xn = j->XPadded + n * imageFloats;
-                if (!padded) ConvIm2RowGemm.ToPixelMajor(j->X + (long)n * g.InputSize, 1, c, g.InputPlane, g.InputSize, xn);
+                float* kept = j->XChannelsLast == null ? null : j->XChannelsLast + (long)n * g.InputSize;
+                if (!padded)
+                {
+                    if (kept == null) ConvIm2RowGemm.ToPixelMajor(j->X + (long)n * g.InputSize, 1, c, g.InputPlane, g.InputSize, xn);
+                }
                 else
                 {
-                    ConvIm2RowGemm.ToPixelMajor(j->X + (long)n * g.InputSize, 1, c, g.InputPlane, g.InputSize, compact);
+                    if (kept == null) ConvIm2RowGemm.ToPixelMajor(j->X + (long)n * g.InputSize, 1, c, g.InputPlane, g.InputSize, compact);
+                    else Buffer.MemoryCopy(kept, compact, (long)g.InputSize * sizeof(float), (long)g.InputSize * sizeof(float));
                     new Span<float>(xn, (int)imageFloats).Clear();
                     for (int r = 0; r < g.InputHeight; r++)
                         Buffer.MemoryCopy(compact + (long)r * g.InputWidth * c, xn + ((long)(r + g.PadTop) * wp + g.PadLeft) * c,

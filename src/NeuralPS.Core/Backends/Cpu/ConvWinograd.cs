@@ -467,6 +467,52 @@ internal static unsafe class ConvWinograd
         public ActivationKind Activation;
         public float Alpha;
         public int ImagesPerChunk, TilesH, TilesW, Tile;
+        public float* Pooled, XChannelsLast; // ForwardMaxPooled: the pool's output instead of Y; the input kept channels-last
+        public int* Argmax;
+        public PoolingGeometry P;
+    }
+
+    /// <summary>Whether <see cref="ForwardMaxPooled"/> takes this convolution and the max pool <paramref name="p"/> after it: a
+    /// training forward <see cref="InTraining"/> allows on a geometry <see cref="Applies"/> takes, a 2×2 stride-2 unpadded pool
+    /// over its whole output, and a backward the pooled kernel takes (<see cref="ConvMaxPooledBackward.Applies"/>: the
+    /// convolution's own output is then never needed).</summary>
+    public static bool AppliesMaxPooled(in ConvolutionGeometry g, in PoolingGeometry p) =>
+        InTraining && FusedPool && Applies(g) && ConvMaxPooledBackward.Applies(g, p)
+        && p.WindowHeight == 2 && p.WindowWidth == 2 && p.StrideHeight == 2 && p.StrideWidth == 2
+        && p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0 && p.OutputHeight >= 1 && p.OutputWidth >= 1
+        && g.OutputPlane < (1 << 24);
+
+    /// <summary>Off switch for <see cref="ForwardMaxPooled"/> in training (NEURALPS_WINOGRAD_POOL=0; tests compare both).</summary>
+    public static bool FusedPool { get; set; } = Environment.GetEnvironmentVariable("NEURALPS_WINOGRAD_POOL") != "0";
+
+    /// <summary>The training forward of a convolution and the 2×2 max pool after it (see <see cref="AppliesMaxPooled"/>): the
+    /// Winograd forward as <see cref="Forward"/>, but each chunk's channels-last output goes through the pool's window
+    /// comparison (Pool2d.MaxWindow2x2, a vector of filters at a time) into <paramref name="pooled"/> and
+    /// <paramref name="argmax"/> (index in the output plane), bit for bit what the pool gives on the convolution's output,
+    /// which is never written (the seed CNN's conv 2: 2 MB per batch of 64, and the pool's pass over it). The input, moved
+    /// channels-last for the transforms anyway, is kept in <paramref name="xChannelsLast"/> ([n][pixel][c], batch × input size
+    /// floats) for the backward (<see cref="ConvMaxPooledBackward"/>).</summary>
+    public static void ForwardMaxPooled(float* x, float* w, float* bias, float* pooled, int* argmax, float* xChannelsLast,
+        in ConvolutionGeometry g, in PoolingGeometry p, ActivationKind act, float alpha)
+    {
+        long stride = PlaneStride(g.Filters, g.InputChannels), plane = (long)g.Filters * g.InputChannels;
+        float* taps = Taps(stride);
+        for (long kc = 0; kc < plane; kc++)
+            for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
+        var pool = new PooledOutput { Pooled = pooled, Argmax = argmax, XChannelsLast = xChannelsLast, P = p };
+        switch (TileFor(g, Pass.Forward))
+        {
+            case 6: Forward<WinogradF6>(x, taps, stride, bias, null, g, act, alpha, pooled: &pool); break;
+            case 4: Forward<WinogradF4>(x, taps, stride, bias, null, g, act, alpha, pooled: &pool); break;
+            default: Forward<WinogradF2>(x, taps, stride, bias, null, g, act, alpha, pooled: &pool); break;
+        }
+    }
+
+    private struct PooledOutput
+    {
+        public float* Pooled, XChannelsLast;
+        public int* Argmax;
+        public PoolingGeometry P;
     }
 
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
@@ -485,7 +531,7 @@ internal static unsafe class ConvWinograd
 
     /// <summary>The forward from the filters' tap planes (<see cref="Taps"/>).</summary>
     private static void Forward<TT>(float* x, float* taps, long stride, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha,
-        bool strips = false)
+        bool strips = false, PooledOutput* pooled = null)
         where TT : struct, IWinogradTile
     {
         int c = g.InputChannels, k = g.Filters, m = TT.M, positions = TT.Alpha * TT.Alpha;
@@ -509,6 +555,13 @@ internal static unsafe class ConvWinograd
                 X = x, U = pu, UStride = stride, Bias = bias, Y = y, G = g, Activation = act, Alpha = alpha,
                 ImagesPerChunk = nb, TilesH = th, TilesW = tw, Tile = m, StripWeights = wt, StripPad = outPad,
             };
+            if (pooled != null)
+            {
+                job.Pooled = pooled->Pooled;
+                job.Argmax = pooled->Argmax;
+                job.XChannelsLast = pooled->XChannelsLast;
+                job.P = pooled->P;
+            }
             ConvParallel.ForEachClaimed(chunks, parts, &ForwardPart, &job);
         }
     }
@@ -558,13 +611,20 @@ internal static unsafe class ConvWinograd
             for (int chunk = start; chunk < end; chunk++)
             {
                 int n0 = chunk * nb, cnt = Math.Min(nb, g.Batch - n0), tiles = cnt * perImage;
-                ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xn);
-                TransformInput<TS, TV, TT>(xn, cnt, g, j->TilesH, j->TilesW, v, vStride);
+                float* xc = j->XChannelsLast != null ? j->XChannelsLast + (long)n0 * g.InputSize : xn;
+                ConvIm2RowGemm.ToPixelMajor(j->X + (long)n0 * g.InputSize, cnt, c, g.InputPlane, g.InputSize, xc);
+                TransformInput<TS, TV, TT>(xc, cnt, g, j->TilesH, j->TilesW, v, vStride);
                 for (int xi = 0; xi < positions; xi++)
                     Sgemm.Multiply(false, true, tiles, k, c, 1f, v + xi * vStride, c, j->U + xi * j->UStride, c, 0f, m + xi * mStride, k, default, null, settings);
                 TransformOutput<TS, TV, TT>(m, mStride, cnt, g, j->TilesH, j->TilesW, bias, j->Activation, j->Alpha, yt);
                 if (j->StripWeights != null)
-                    Strips<TS, TV>(xn, cnt, g, j->TilesH * TT.M, j->TilesW * TT.M, j->StripWeights, j->StripPad, yt);
+                    Strips<TS, TV>(xc, cnt, g, j->TilesH * TT.M, j->TilesW * TT.M, j->StripWeights, j->StripPad, yt);
+                if (j->Pooled != null)
+                {
+                    long pooledImage = (long)k * j->P.OutputPlane;
+                    MaxPoolChannelsLast<TS, TV>(yt, cnt, g, j->P, j->Pooled + n0 * pooledImage, j->Argmax + n0 * pooledImage);
+                    continue;
+                }
                 float* y = j->Y + (long)n0 * g.OutputSize;
                 ConvIm2RowGemm.FromPixelMajor(yt, cnt, k, g.OutputPlane, y, g.OutputSize);
                 if (j->Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
@@ -572,6 +632,53 @@ internal static unsafe class ConvWinograd
                     var span = new Span<float>(y, cnt * g.OutputSize);
                     for (int i = 0; i < span.Length; i++) span[i] = CpuActivations.Apply(j->Activation, span[i], j->Alpha);
                 }
+            }
+        }
+    }
+
+    [ThreadStatic] private static float[]? _poolValues, _poolCodes;
+
+    /// <summary>The 2×2 stride-2 max pool of a chunk's channels-last output yt[img][pixel][k], a vector of filters at a time
+    /// through the pool's own window comparison (Pool2d.MaxWindow2x2: scan order, NaN wins), into the NCHW pooled output
+    /// and argmax (index in the output plane, as Pool2d.MaxForward gives it) via a [window][filter] block per image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPoolChannelsLast<TS, TV>(float* yt, int images, in ConvolutionGeometry g, in PoolingGeometry p, float* pooled, int* argmax)
+        where TS : struct, ISimd<TV> where TV : unmanaged
+    {
+        int k = g.Filters, ow = g.OutputWidth, ph = p.OutputHeight, pw = p.OutputWidth, windows = ph * pw, lanes = TS.Lanes;
+        int kp = (k + lanes - 1) / lanes * lanes;
+        long block = (long)windows * kp;
+        if (_poolValues is null || _poolCodes is null || _poolValues.Length < block) { _poolValues = new float[block]; _poolCodes = new float[block]; }
+        var one = TS.Create(1f);
+        var wv = TS.Create(ow);
+        var w1 = TS.Create(ow + 1);
+        fixed (float* values = _poolValues, codes = _poolCodes)
+        {
+            for (int img = 0; img < images; img++)
+            {
+                float* yi = yt + (long)img * g.OutputPlane * k;
+                for (int py = 0; py < ph; py++)
+                    for (int px = 0; px < pw; px++)
+                    {
+                        int a = 2 * py * ow + 2 * px, q = py * pw + px;
+                        float* t00 = yi + (long)a * k, t01 = t00 + k, t10 = t00 + (long)ow * k, t11 = t10 + k;
+                        var origin = TS.Create(a);
+                        // A last partial vector of filters reads into the next pixel (or the buffer's slack): lanes dropped below.
+                        for (int v = 0; v < k; v += lanes)
+                        {
+                            var best = Pool2d.MaxWindow2x2<TS, TV, C1>(TS.Load(t00 + v), TS.Load(t01 + v), TS.Load(t10 + v), TS.Load(t11 + v), one, wv, w1, out var code);
+                            TS.Store(best, values + (long)q * kp + v);
+                            TS.Store(TS.Add(origin, code), codes + (long)q * kp + v);
+                        }
+                    }
+                float* po = pooled + (long)img * k * windows;
+                int* ao = argmax + (long)img * k * windows;
+                for (int f = 0; f < k; f++)
+                    for (int q = 0; q < windows; q++)
+                    {
+                        po[(long)f * windows + q] = values[(long)q * kp + f];
+                        ao[(long)f * windows + q] = (int)codes[(long)q * kp + f];
+                    }
             }
         }
     }
