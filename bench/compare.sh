@@ -150,8 +150,12 @@ if ((QUICK)); then
   # The CNN needs ~100: a kernel called once per chunk or per step stays in tier-0 code longer, and the
   # background tier-1 compiles take one of the two cores meanwhile (measured on AVX2: 10 warm-up batches
   # gave 16.6-16.8 s/epoch, 60-200 gave 7.5-8.9 s, and DOTNET_TieredCompilation=0 made 10 enough).
+  # 300 since 2026-12-01: with the step at ~5 ms, batches 101-160 still ran 15-34% slower than batches 301-500
+  # (Dynamic PGO's instrumented code and its tier-1 recompiles on a background thread that competes with the
+  # two training threads; DOTNET_TieredPGO=0 made 100 enough). Both sides get the same warm-up; the full run's
+  # whole epoch counts NeuralPS's warm-up in its time.
   MLP_NP=(--epochs 1 --max-batches 200 --warmup 40); MLP_PT=(--max-batches 200 --warmup 40)
-  CNN_NP=(--epochs 1 --max-batches 60 --warmup 100); CNN_PT=(--max-batches 60 --warmup 100)
+  CNN_NP=(--epochs 1 --max-batches 60 --warmup 300); CNN_PT=(--max-batches 60 --warmup 300)
   SWEEP=(--openblas 1 --reuse-probe) INFER_S=0.5 PROBE_S=0.4 QFLAG=(--quick) STEP_TIMEOUT=150
   RNN=(--samples 256 --epochs 2 --seconds 0.5)
 else

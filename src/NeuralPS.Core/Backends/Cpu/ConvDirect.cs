@@ -61,6 +61,7 @@ internal static unsafe class ConvDirect
 
     /// <summary>dW (and dBias when not null) of the convolution given dy. With <paramref name="y"/> (the
     /// forward's output) the ReLU-family derivative is applied on the fly: dz = y &gt; 0 ? dy : slope·dy.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g, float* y = null, float slope = 0f, float* dbias = null)
     {
         int parts = ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea);
@@ -424,6 +425,7 @@ internal static unsafe class ConvDirect
     /// (Pool2d.MaxBackward with y) scatters it into memory, and the filter kernels of <see cref="BackwardFilter"/> run on it
     /// with the same split into parts and the same order of sums: bit for bit the two layers' backward, without writing
     /// and reading back the convolution's output gradient.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void BackwardFilterMaxPooled(float* x, float* y, float* dy, int* argmax, float* dw, in ConvolutionGeometry g, in PoolingGeometry p,
         float slope, float* dbias = null)
     {

@@ -59,6 +59,7 @@ internal static unsafe class ConvMaxPooledBackward
     /// <paramref name="y"/>, <paramref name="dy"/>, <paramref name="argmax"/>: the pool's output, output gradient and
     /// argmax (index in the convolution's output plane). <paramref name="mask"/>: the activation is ReLU / LeakyReLU
     /// (<paramref name="slope"/>), read from the pooled value's sign; false: none.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float* x, float* w, float* y, float* dy, int* argmax, float* dw, float* dbias, float* dx,
         in ConvolutionGeometry g, in PoolingGeometry p, bool mask, float slope, float* xChannelsLast = null)
     {

@@ -325,6 +325,7 @@ internal static unsafe class ConvWinograd
     /// gradient; V_ξ the forward's transformed input tiles), α²·K·C·tiles multiply-adds instead of im2col's
     /// 9·m²·K·C·tiles, and no patch matrix. Outputs of a tile past the image's edge have dY = 0. One partial dU
     /// per item, summed in item order: the result does not depend on which thread took which chunk.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void BackwardFilter(float* x, float* dy, float* dw, in ConvolutionGeometry g)
     {
         switch (TileFor(g, Pass.BackwardFilter))
@@ -492,6 +493,7 @@ internal static unsafe class ConvWinograd
     /// which is never written (the seed CNN's conv 2: 2 MB per batch of 64, and the pool's pass over it). The input, moved
     /// channels-last for the transforms anyway, is kept in <paramref name="xChannelsLast"/> ([n][pixel][c], batch × input size
     /// floats) for the backward (<see cref="ConvMaxPooledBackward"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ForwardMaxPooled(float* x, float* w, float* bias, float* pooled, int* argmax, float* xChannelsLast,
         in ConvolutionGeometry g, in PoolingGeometry p, ActivationKind act, float alpha)
     {
@@ -515,6 +517,7 @@ internal static unsafe class ConvWinograd
         public PoolingGeometry P;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
     {
         long stride = PlaneStride(g.Filters, g.InputChannels), plane = (long)g.Filters * g.InputChannels;
