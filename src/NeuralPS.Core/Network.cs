@@ -215,15 +215,9 @@ public sealed class Network
         {
             if (i > first && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv)
             {
-                // After ForwardTraining's fused pair: the convolution's gradients straight from the pool's.
-                if (pool.TryBackwardFusedConvolution(conv, g!, context, needInputGradient: i - 1 > first || firstNeedsInputGradient, out var fusedDx))
-                {
-                    i--;
-                    g = fusedDx;
-                    continue;
-                }
-                // The convolution's gradients computed only where the pool sent its gradient.
-                if (pool.TryBackwardPooledConvolution(conv, g!, context, needInputGradient: i - 1 > first || firstNeedsInputGradient, out var pooledDx))
+                // The convolution's gradients straight from the pool's, only where the windows' winners are (after
+                // ForwardTraining's fused pair, or the two layers' own forwards).
+                if (pool.TryBackwardConvolution(conv, g!, context, needInputGradient: i - 1 > first || firstNeedsInputGradient, out var pooledDx))
                 {
                     i--;
                     g = pooledDx;

@@ -68,17 +68,8 @@ internal static unsafe class LayerProfile
             {
                 double c0 = ThreadCpuMs();
                 clock.Restart();
-                // As Network.BackwardLayers: a max pool applies the act′ of the convolution before it.
-                if (i > 0 && layers[i] is MaxPool2d fusedPool && layers[i - 1] is Conv2d fusedConv
-                    && fusedPool.TryBackwardFusedConvolution(fusedConv, g!, ctx, needInputGradient: i - 1 > 0, out var fusedDx))
-                {
-                    g = fusedDx;
-                    if (b >= warmup) { bwd[i - 1] += clock.Elapsed.TotalMilliseconds; bwdCpu[i - 1] += ThreadCpuMs() - c0; }
-                    i--;
-                    continue;
-                }
                 if (i > 0 && layers[i] is MaxPool2d pooling && layers[i - 1] is Conv2d pooledConv
-                    && pooling.TryBackwardPooledConvolution(pooledConv, g!, ctx, needInputGradient: i - 1 > 0, out var pooledDx))
+                    && pooling.TryBackwardConvolution(pooledConv, g!, ctx, needInputGradient: i - 1 > 0, out var pooledDx))
                 {
                     // As Network.BackwardLayers: the convolution's gradients from the pool's (timed on the convolution's row).
                     g = pooledDx;
@@ -92,6 +83,7 @@ internal static unsafe class LayerProfile
                     g = ((Conv2d)layers[i]).BackwardFromPreActivation(g!, ctx, needInputGradient: i > 0);
                     preActivation = false;
                 }
+                // As Network.BackwardLayers: otherwise a max pool applies the act′ of the convolution before it.
                 else if (i > 0 && layers[i] is MaxPool2d pool && layers[i - 1] is Conv2d conv && pool.TryBackwardThroughActivation(conv, g!, ctx, out var dz))
                 {
                     g = dz;

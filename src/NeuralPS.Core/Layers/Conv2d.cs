@@ -217,20 +217,7 @@ public sealed class Conv2d : Layer
         if (_input is null || !_lastForwardFused || _fusedWithPool == FusedPool.None)
             throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward did not run fused with the max pool after it in training.");
         var g = _geometry.WithBatch(_input.Rows);
-        if (_fusedWithPool == FusedPool.Winograd)
-        {
-            if (Frozen && !needInputGradient) return null;
-            var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
-            fixed (float* px = _input.Data, pw = _weight!.Value.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight.Gradient.Data, pxc = _channelsLastInput)
-            fixed (float* pdb = _bias is null ? null : _bias.Gradient.Data)
-            fixed (float* pdx = dx is null ? null : dx.Data)
-            fixed (int* pa = argmax)
-            {
-                Backends.Cpu.ConvMaxPooledBackward.Backward(px, pw, py, pdy, pa, Frozen ? null : pdw, Frozen ? null : pdb, pdx, g, pool,
-                    mask: Activation != ActivationKind.None, slope: Activation == ActivationKind.LeakyReLU ? Alpha : 0f, xChannelsLast: pxc);
-            }
-            return dx;
-        }
+        if (_fusedWithPool == FusedPool.Winograd) return PooledBackward(g, pooled, pooledGradient, argmax, pool, needInputGradient, _channelsLastInput);
         if (needInputGradient)
             throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its training forward ran fused with the max pool as the network's first layer, which gives no input gradient.");
         if (Frozen) return null;
@@ -265,18 +252,26 @@ public sealed class Conv2d : Layer
         if (!Backends.Cpu.ConvMaxPooledBackward.Applies(g, pool) || pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane
             || pooledGradient.Size != pooled.Size || argmax.Length < pooled.Size)
             return false;
-        if (Frozen && !needInputGradient) return true;
+        inputGradient = PooledBackward(g, pooled, pooledGradient, argmax, pool, needInputGradient, channelsLastInput: null);
+        return true;
+    }
+
+    /// <summary>dW, dBias (unless frozen) and dx (when <paramref name="needInputGradient"/>) by
+    /// <see cref="Backends.Cpu.ConvMaxPooledBackward"/>, from the input channels-last when the forward kept it.</summary>
+    private unsafe Tensor? PooledBackward(in ConvolutionGeometry g, Tensor pooled, Tensor pooledGradient, int[] argmax, in PoolingGeometry pool,
+        bool needInputGradient, float[]? channelsLastInput)
+    {
+        if (Frozen && !needInputGradient) return null;
         var dx = needInputGradient ? BatchBuffer.Ensure(ref _inputGradient, g.Batch, InputShape) : null;
-        fixed (float* px = _input.Data, pw = _weight!.Value.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight.Gradient.Data)
+        fixed (float* px = _input!.Data, pw = _weight!.Value.Data, py = pooled.Data, pdy = pooledGradient.Data, pdw = _weight.Gradient.Data, pxc = channelsLastInput)
         fixed (float* pdb = _bias is null ? null : _bias.Gradient.Data)
         fixed (float* pdx = dx is null ? null : dx.Data)
         fixed (int* pa = argmax)
         {
             Backends.Cpu.ConvMaxPooledBackward.Backward(px, pw, py, pdy, pa, Frozen ? null : pdw, Frozen ? null : pdb, pdx, g, pool,
-                mask: Activation != ActivationKind.None, slope: Activation == ActivationKind.LeakyReLU ? Alpha : 0f);
+                mask: Activation != ActivationKind.None, slope: Activation == ActivationKind.LeakyReLU ? Alpha : 0f, xChannelsLast: pxc);
         }
-        inputGradient = dx;
-        return true;
+        return dx;
     }
 
     /// <summary>True when act′ is read from the output alone and the max pool after this layer may apply it

@@ -62,7 +62,7 @@ public sealed class MaxPool2d : Pool2dLayer
     /// <summary>The training forward of <paramref name="conv"/> (the layer before this one, fed <paramref name="input"/>) and
     /// this pool in one pass, keeping the argmax (<see cref="Conv2d.TryForwardMaxPooledTraining"/>; <paramref name="firstLayer"/>:
     /// conv is the network's first layer, so no input gradient will be asked of it); false, having done nothing, where it does
-    /// not apply. The backward is then <see cref="TryBackwardFusedConvolution"/>.</summary>
+    /// not apply. The backward is then <see cref="TryBackwardConvolution"/>.</summary>
     internal bool TryForwardFusedTraining(Conv2d conv, Tensor input, LayerContext context, bool firstLayer, out Tensor output)
     {
         output = null!;
@@ -77,17 +77,25 @@ public sealed class MaxPool2d : Pool2dLayer
         return true;
     }
 
-    /// <summary>After <see cref="TryForwardFusedTraining"/> with <paramref name="conv"/>: conv's gradients from this pool's output
-    /// gradient (<see cref="Conv2d.BackwardFromMaxPooled"/>), and its input gradient when <paramref name="needInputGradient"/>.
-    /// False, having done nothing, after any other forward.</summary>
-    internal bool TryBackwardFusedConvolution(Conv2d conv, Tensor outputGradient, LayerContext context, bool needInputGradient, out Tensor? inputGradient)
+    /// <summary>The backward of this pool and of <paramref name="conv"/>, the layer before it, in one: conv's gradients (and its
+    /// input gradient when <paramref name="needInputGradient"/>) from this pool's output gradient, computed only where the
+    /// windows' winners are. After <see cref="TryForwardFusedTraining"/> with conv: <see cref="Conv2d.BackwardFromMaxPooled"/>;
+    /// after the two layers' own forwards, when this pool read conv's last output and the pooled kernel takes the pair:
+    /// <see cref="Conv2d.TryBackwardFromMaxPool"/>. False, having done nothing, otherwise.</summary>
+    internal bool TryBackwardConvolution(Conv2d conv, Tensor outputGradient, LayerContext context, bool needInputGradient, out Tensor? inputGradient)
     {
         inputGradient = null;
-        if (_fusedConvolution is null || !ReferenceEquals(_fusedConvolution, conv) || _output is null) return false;
-        if (outputGradient.Size != _output.Size)
-            throw new ShapeMismatchException($"Layer '{Name}' (MaxPool2d): output gradient {outputGradient.Shape} does not match its output {_output.Shape}.");
-        inputGradient = conv.BackwardFromMaxPooled(_output, outputGradient, _argmax, Geometry.WithBatch(_output.Shape[0]), needInputGradient);
-        return true;
+        if (_output is null) return false;
+        if (_fusedConvolution is not null && ReferenceEquals(_fusedConvolution, conv))
+        {
+            if (outputGradient.Size != _output.Size)
+                throw new ShapeMismatchException($"Layer '{Name}' (MaxPool2d): output gradient {outputGradient.Shape} does not match its output {_output.Shape}.");
+            inputGradient = conv.BackwardFromMaxPooled(_output, outputGradient, _argmax, Geometry.WithBatch(_output.Shape[0]), needInputGradient);
+            return true;
+        }
+        if (_input is null || !_argmaxValid || !ReferenceEquals(conv.LastOutput, _input)) return false;
+        if (outputGradient.Size != _output.Size) return false; // the plain Backward reports the mismatch
+        return conv.TryBackwardFromMaxPool(_output, outputGradient, _argmax, Geometry.WithBatch(_input.Shape[0]), context, needInputGradient, out inputGradient);
     }
 
     // dy [N, C, OH, OW] -> dx [N, C, H, W]
@@ -114,18 +122,6 @@ public sealed class MaxPool2d : Pool2dLayer
             _argmaxValid ? _argmax : null, conv.Activation, conv.Alpha);
         inputGradient = dx;
         return true;
-    }
-
-    /// <summary>The backward of this pool and of <paramref name="conv"/> (the layer before it, whose last output this pool's
-    /// last input is) in one: conv's gradients from this pool's output gradient, only where the windows' winners are
-    /// (<see cref="Conv2d.TryBackwardFromMaxPool"/>); returns conv's input gradient (null unless
-    /// <paramref name="needInputGradient"/>). False, having done nothing, where it does not apply.</summary>
-    internal bool TryBackwardPooledConvolution(Conv2d conv, Tensor outputGradient, LayerContext context, bool needInputGradient, out Tensor? inputGradient)
-    {
-        inputGradient = null;
-        if (_input is null || _output is null || !_argmaxValid || !ReferenceEquals(conv.LastOutput, _input)) return false;
-        if (outputGradient.Size != _output.Size) return false; // the plain Backward reports the mismatch
-        return conv.TryBackwardFromMaxPool(_output, outputGradient, _argmax, Geometry.WithBatch(_input.Shape[0]), context, needInputGradient, out inputGradient);
     }
 
     public static Layer FromSpec(LayerSpec spec)

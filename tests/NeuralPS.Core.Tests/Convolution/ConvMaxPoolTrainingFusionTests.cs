@@ -129,7 +129,7 @@ public class ConvMaxPoolTrainingFusionTests
         var e2 = Assert.Throws<InvalidOperationException>(() => n.Layers[0].Backward(new Tensor(new Shape(2, 6, 26, 26)), ctx));
         Assert.Contains("fused", e2.Message);
         // A mismatched gradient is a clear error, not a read past the end.
-        Assert.Throws<ShapeMismatchException>(() => pool.TryBackwardFusedConvolution((Conv2d)n.Layers[0], new Tensor(new Shape(1, 6, 13, 13)), ctx, false, out _));
+        Assert.Throws<ShapeMismatchException>(() => pool.TryBackwardConvolution((Conv2d)n.Layers[0], new Tensor(new Shape(1, 6, 13, 13)), ctx, false, out _));
     }
 
     [Fact]
