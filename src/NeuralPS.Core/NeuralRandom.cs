@@ -10,13 +10,13 @@ namespace NeuralPS.Core;
 /// (System.Random's state cannot).</summary>
 public sealed class NeuralRandom
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private XoshiroState _state; // xoshiro256**: the one step lives in XoshiroState.Next
     private double? _spareGaussian;
 
     public NeuralRandom(ulong seed)
     {
         ulong x = seed;
-        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+        _state.S0 = SplitMix(ref x); _state.S1 = SplitMix(ref x); _state.S2 = SplitMix(ref x); _state.S3 = SplitMix(ref x);
     }
 
     /// <summary>An independent stream for a named purpose ("init", "shuffle", "dropout"), derived
@@ -39,19 +39,7 @@ public sealed class NeuralRandom
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
-
-    /// <summary>One xoshiro256** step on the state fields (the dropout mask's loops step an
-    /// <see cref="XoshiroState"/> in locals: the same step).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
-    {
-        ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
-        s3 = BitOperations.RotateLeft(s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => _state.Next();
 
     /// <summary>The dropout mask: mask[i] = 0 where the i-th draw's top 24 bits are below <paramref name="threshold"/>,
     /// else <paramref name="keep"/>; the same stream, and the same state afterwards, as one <see cref="NextUInt64"/>
@@ -59,17 +47,12 @@ public sealed class NeuralRandom
     /// (<see cref="Backends.Cpu.DropoutMaskKernel"/>), bit for bit the serial result.</summary>
     public void FillDropoutMask(Span<float> mask, uint threshold, float keep)
     {
-        var s = new XoshiroState(_s0, _s1, _s2, _s3);
-        Backends.Cpu.DropoutMaskKernel.Fill(ref s, mask, threshold, keep);
-        _s0 = s.S0; _s1 = s.S1; _s2 = s.S2; _s3 = s.S3;
+        Backends.Cpu.DropoutMaskKernel.Fill(ref _state, mask, threshold, keep);
     }
 
-    /// <summary>The four xoshiro words (the CPU backend's dropout runs the mask and the product in one pass).</summary>
-    internal XoshiroState State
-    {
-        get => new(_s0, _s1, _s2, _s3);
-        set { _s0 = value.S0; _s1 = value.S1; _s2 = value.S2; _s3 = value.S3; }
-    }
+    /// <summary><see cref="FillDropoutMask"/> with y = x ⊙ mask computed in the same pass (the CPU backend's dropout).</summary>
+    internal void FillDropoutMask(Span<float> mask, uint threshold, float keep, ReadOnlySpan<float> x, Span<float> y) =>
+        Backends.Cpu.DropoutMaskKernel.Fill(ref _state, mask, threshold, keep, x, y);
 
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,12 +97,12 @@ public sealed class NeuralRandom
     }
 
     /// <summary>The full generator state, for checkpoints.</summary>
-    public ulong[] GetState() => new[] { _s0, _s1, _s2, _s3, _spareGaussian is double g ? BitConverter.DoubleToUInt64Bits(g) : 0UL, _spareGaussian.HasValue ? 1UL : 0UL };
+    public ulong[] GetState() => new[] { _state.S0, _state.S1, _state.S2, _state.S3, _spareGaussian is double g ? BitConverter.DoubleToUInt64Bits(g) : 0UL, _spareGaussian.HasValue ? 1UL : 0UL };
 
     public void SetState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 6) throw new ModelFileException("Random state must have 6 words.");
-        _s0 = state[0]; _s1 = state[1]; _s2 = state[2]; _s3 = state[3];
+        _state = new XoshiroState(state[0], state[1], state[2], state[3]);
         _spareGaussian = state[5] != 0 ? BitConverter.UInt64BitsToDouble(state[4]) : null;
     }
 }

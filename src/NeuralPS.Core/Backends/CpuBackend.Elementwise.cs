@@ -305,9 +305,7 @@ public sealed partial class CpuBackend
         // Compare 24-bit uniforms with the rate scaled to the same grid: P(drop) = rate to 2^-24.
         uint threshold = (uint)Math.Round(rate * (1 << 24));
         // The same mask as random.FillDropoutMask, with y = x ⊙ mask computed part by part while the mask is in cache.
-        var state = random.State;
-        DropoutMaskKernel.Fill(ref state, m, threshold, keep, x.Span, y.Span);
-        random.State = state;
+        random.FillDropoutMask(m, threshold, keep, x.Span, y.Span);
     }
 
     public void Multiply(Tensor a, Tensor b, Tensor result)

@@ -113,8 +113,7 @@ public sealed class Conv2d : Layer
         var g = _geometry.WithBatch(input.Rows);
         var y = BatchBuffer.Ensure(ref _output, g.Batch, OutputShape);
         _input = input;
-        _lastForwardFused = false;
-        _fusedWithPool = FusedPool.None;
+        _fused = FusedPool.None;
         if (StoresPreActivation)
         {
             // An activation whose derivative needs its input (GELU) is applied after the GEMM, not fused.
@@ -131,13 +130,16 @@ public sealed class Conv2d : Layer
 
     private bool StoresPreActivation => IBackend.ActivationNeedsInput(Activation, Alpha);
 
-    private bool _lastForwardFused; // the last forward ran fused with the max pool after it: no output of its own kept
+    /// <summary>How the last forward ran: alone (None), or fused with the max pool after it, so that this layer kept no output of
+    /// its own: at inference, or in training by the one-channel kernel (Direct) or the Winograd one, each with its own backward.</summary>
+    private enum FusedPool { None, Inference, Direct, Winograd }
+    private FusedPool _fused;
 
     /// <summary>Inference of this convolution and the 2×2 max pool <paramref name="pool"/> after it in one pass, written
     /// into <paramref name="pooled"/> (<see cref="Network.Forward"/> calls it for a Conv2d followed by a MaxPool2d). False,
     /// having done nothing, where the CPU kernel does not apply (<see cref="Backends.Cpu.ConvDirect.AppliesPooled"/>; an
-    /// activation that does not commute with the maximum). Equal to the two forwards one after the other (the pooled
-    /// values are the same; a zero may come out with the other sign).</summary>
+    /// activation that does not commute with the maximum). Bit for bit the two forwards one after the other (the kernel of
+    /// the training pass, keeping no argmax).</summary>
     internal unsafe bool TryForwardMaxPooled(Tensor input, LayerContext context, in PoolingGeometry pool, Tensor pooled)
     {
         if (context.Training || context.Backend is not CpuBackend || !IsBuilt) return false;
@@ -152,8 +154,7 @@ public sealed class Conv2d : Layer
             Backends.Cpu.ConvDirect.ForwardMaxPool2x2(px, pw, pb, py, g, pool, Activation, Alpha);
         }
         _input = input;
-        _lastForwardFused = true;
-        _fusedWithPool = FusedPool.None; // inference: nothing to back-propagate from
+        _fused = FusedPool.Inference; // nothing to back-propagate from
         return true;
     }
 
@@ -181,7 +182,7 @@ public sealed class Conv2d : Layer
             {
                 Backends.Cpu.ConvDirect.ForwardMaxPool2x2Training(px, pw, pb, py, pa, g, pool, Activation, Alpha);
             }
-            _fusedWithPool = FusedPool.Direct;
+            _fused = FusedPool.Direct;
         }
         else if (Backends.Cpu.ConvWinograd.AppliesMaxPooled(g, pool))
         {
@@ -193,18 +194,14 @@ public sealed class Conv2d : Layer
             {
                 Backends.Cpu.ConvWinograd.ForwardMaxPooled(px, pw, pb, py, pa, pxc, g, pool, Activation, Alpha);
             }
-            _fusedWithPool = FusedPool.Winograd;
+            _fused = FusedPool.Winograd;
         }
         else return false;
         _workspace.Invalidate();
         _input = input;
-        _lastForwardFused = true;
         return true;
     }
 
-    /// <summary>Which kernel ran the last training forward fused with the max pool after this layer (None: none did).</summary>
-    private enum FusedPool { None, Direct, Winograd }
-    private FusedPool _fusedWithPool;
     private float[]? _channelsLastInput; // the Winograd fused forward's input, channels-last, for the pooled backward
 
     /// <summary>The gradients after a training forward fused with the max pool (<see cref="TryForwardMaxPooledTraining"/>), from
@@ -214,10 +211,10 @@ public sealed class Conv2d : Layer
     /// gradient when <paramref name="needInputGradient"/>.</summary>
     internal unsafe Tensor? BackwardFromMaxPooled(Tensor pooled, Tensor pooledGradient, int[] argmax, in PoolingGeometry pool, bool needInputGradient)
     {
-        if (_input is null || !_lastForwardFused || _fusedWithPool == FusedPool.None)
+        if (_input is null || _fused is not (FusedPool.Direct or FusedPool.Winograd))
             throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward did not run fused with the max pool after it in training.");
         var g = _geometry.WithBatch(_input.Rows);
-        if (_fusedWithPool == FusedPool.Winograd) return PooledBackward(g, pooled, pooledGradient, argmax, pool, needInputGradient, _channelsLastInput);
+        if (_fused == FusedPool.Winograd) return PooledBackward(g, pooled, pooledGradient, argmax, pool, needInputGradient, _channelsLastInput);
         if (needInputGradient)
             throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its training forward ran fused with the max pool as the network's first layer, which gives no input gradient.");
         if (Frozen) return null;
@@ -247,7 +244,7 @@ public sealed class Conv2d : Layer
         bool needInputGradient, out Tensor? inputGradient)
     {
         inputGradient = null;
-        if (context.Backend is not CpuBackend || _input is null || _output is null || _lastForwardFused || !ActivationFromOutput) return false;
+        if (context.Backend is not CpuBackend || _input is null || _output is null || _fused != FusedPool.None || !ActivationFromOutput) return false;
         var g = _geometry.WithBatch(_input.Rows);
         if (!Backends.Cpu.ConvMaxPooledBackward.Applies(g, pool) || pooled.Size != (long)pool.Batch * pool.Channels * pool.OutputPlane
             || pooledGradient.Size != pooled.Size || argmax.Length < pooled.Size)
@@ -280,7 +277,7 @@ public sealed class Conv2d : Layer
         (Activation is ActivationKind.None or ActivationKind.ReLU || (Activation == ActivationKind.LeakyReLU && Alpha >= 0));
 
     /// <summary>The output of the last forward (null after one fused with the max pool, which kept none).</summary>
-    internal Tensor? LastOutput => _lastForwardFused ? null : _output;
+    internal Tensor? LastOutput => _fused == FusedPool.None ? _output : null;
 
     /// <summary>Backward from dz, the gradient before the activation (the max pool after this layer applied act′).</summary>
     internal Tensor? BackwardFromPreActivation(Tensor preActivationGradient, LayerContext context, bool needInputGradient) =>
@@ -293,7 +290,7 @@ public sealed class Conv2d : Layer
     // activation: this layer's (outputGradient is dy) or None (outputGradient is already dz).
     private Tensor? BackwardCore(Tensor outputGradient, LayerContext context, bool needInputGradient, ActivationKind activation)
     {
-        if (_input is not null && _lastForwardFused)
+        if (_input is not null && _fused != FusedPool.None)
             throw new InvalidOperationException($"Layer '{Name}' (Conv2d): its last forward ran fused with the max pool after it (at inference, or in a training step as the network's first layers) and kept no output; run this layer's own training forward before Backward.");
         if (_input is null || _output is null) throw new InvalidOperationException($"Layer '{Name}' (Conv2d): Backward called before Forward.");
         var g = _geometry.WithBatch(_input.Rows);

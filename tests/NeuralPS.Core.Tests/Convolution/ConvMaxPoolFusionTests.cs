@@ -56,7 +56,7 @@ public class ConvMaxPoolFusionTests
     [InlineData(15, 37, "Valid", "ReLU", 0.0)]      // conv 13×35: the pool drops the last row and column
     [InlineData(12, 34, "Same", "LeakyReLU", 0.1)]  // padded input; a slope
     [InlineData(20, 40, "Valid", "None", 0.0)]
-    [InlineData(28, 28, "Valid", "ReLU", 0.0)]      // the seed CNN's first layer (pooled 13 wide: fused below 16 lanes)
+    [InlineData(28, 28, "Valid", "ReLU", 0.0)]      // the seed CNN's first layer (pooled 13 wide: a partial vector on every path)
     public void FusedInference_EqualsTheTwoLayers(int h, int w, string padding, string activation, double alpha)
     {
         var n = Net(h, w, padding, activation, alpha);

@@ -178,104 +178,15 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>Whether <see cref="ForwardMaxPool2x2"/> computes this convolution and the 2×2 stride-2 unpadded max pool
-    /// that reads its whole output: a 3×3 one-channel convolution <see cref="Applies"/> takes, and pooled rows at least
-    /// one vector wide (the horizontal step works a vector of pooled outputs at a time).</summary>
-    public static bool AppliesPooled(in ConvolutionGeometry g, in PoolingGeometry p) =>
-        Applies(g) && g.KernelHeight == 3 && g.KernelWidth == 3
-        && p.WindowHeight == 2 && p.WindowWidth == 2 && p.StrideHeight == 2 && p.StrideWidth == 2
-        && p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
-        && p.Channels == g.Filters && p.InputHeight == g.OutputHeight && p.InputWidth == g.OutputWidth
-        && p.OutputHeight >= 1 && p.OutputWidth >= Lanes && 2 * p.OutputWidth <= g.OutputWidth;
-
-    private struct PoolJob
-    {
-        public float* X, W, Bias, Y;
-        public ConvolutionGeometry G;
-        public PoolingGeometry P;
-        public ActivationKind Activation;
-        public float Alpha;
-    }
-
-    [ThreadStatic] private static float[]? _verticalMax;
+    /// that reads its whole output at inference: the kernel of <see cref="ForwardMaxPool2x2Training"/> without the argmax.</summary>
+    public static bool AppliesPooled(in ConvolutionGeometry g, in PoolingGeometry p) => AppliesPooledKernel(g, p);
 
     /// <summary>Inference of a 3×3 one-channel convolution and the 2×2 max pool after it in one pass (see
-    /// <see cref="AppliesPooled"/>; activation None, ReLU or LeakyReLU with a slope ≥ 0, so that it commutes with the
-    /// maximum): per image, filter and pooled row, the two convolution rows are computed as in
-    /// <see cref="Forward3x3{TS, TV}"/> (same summation order, so the same values), their elementwise maximum goes to a
-    /// row in L1, and pairs of its columns give the pooled row. The convolution's output (86.5 KB per image for the
-    /// seed CNN) is never written to memory and read back. A NaN wins its window as in the pool.</summary>
-    public static void ForwardMaxPool2x2(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, in PoolingGeometry p, ActivationKind act, float alpha)
-    {
-        var job = new PoolJob { X = x, W = w, Bias = bias, Y = y, G = g, P = p, Activation = act, Alpha = alpha };
-        ConvParallel.ForEachClaimed(g.Batch, ConvParallel.PartsFor(g.Batch, (long)g.OutputSize * g.KernelArea), &ForwardPoolPart, &job);
-    }
-
-    private static void ForwardPoolPart(void* state, int start, int end, int part)
-    {
-        if (Simd512.IsSupported) ForwardPoolPart<Simd512, Vector512<float>>((PoolJob*)state, start, end);
-        else if (Simd256.IsSupported) ForwardPoolPart<Simd256, Vector256<float>>((PoolJob*)state, start, end);
-        else ForwardPoolPart<Simd128, Vector128<float>>((PoolJob*)state, start, end);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPoolPart<TS, TV>(PoolJob* job, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
-    {
-        var g = job->G;
-        var pg = job->P;
-        int lanes = TS.Lanes, ow = g.OutputWidth, ph = pg.OutputHeight, pw = pg.OutputWidth, plane = ph * pw;
-        int srcW = PaddedWidth(g);
-        bool relu = job->Activation != ActivationKind.None;
-        var slope = TS.Create(job->Activation == ActivationKind.LeakyReLU ? job->Alpha : 0f);
-        if (_verticalMax is null || _verticalMax.Length < ow) _verticalMax = GC.AllocateUninitializedArray<float>(ow + 16, pinned: true);
-        float[]? padBuffer = Padded(g) ? ConvScratch.Staging((long)PaddedHeight(g) * srcW + 16) : null;
-        fixed (float* padded = padBuffer, v = _verticalMax)
-        {
-            for (int n = start; n < end; n++)
-            {
-                float* src = Source(job->X + (long)n * g.InputSize, g, padBuffer, padded);
-                for (int k = 0; k < g.Filters; k++)
-                {
-                    float* wk = job->W + k * 9;
-                    TV w00 = TS.Create(wk[0]), w01 = TS.Create(wk[1]), w02 = TS.Create(wk[2]);
-                    TV w10 = TS.Create(wk[3]), w11 = TS.Create(wk[4]), w12 = TS.Create(wk[5]);
-                    TV w20 = TS.Create(wk[6]), w21 = TS.Create(wk[7]), w22 = TS.Create(wk[8]);
-                    var b = TS.Create(job->Bias == null ? 0f : job->Bias[k]);
-                    float* yk = job->Y + ((long)n * g.Filters + k) * plane;
-                    for (int pr = 0; pr < ph; pr++)
-                    {
-                        for (int ox = 0; ox < ow; ox += lanes)
-                        {
-                            int o = Math.Min(ox, ow - lanes);
-                            float* s0 = src + 2 * pr * srcW + o, s1 = s0 + srcW, s2 = s1 + srcW, s3 = s2 + srcW;
-                            TV a0 = b, a1 = b, xv;
-                            xv = TS.Load(s0); a0 = TS.MultiplyAdd(w00, xv, a0);
-                            xv = TS.Load(s0 + 1); a0 = TS.MultiplyAdd(w01, xv, a0);
-                            xv = TS.Load(s0 + 2); a0 = TS.MultiplyAdd(w02, xv, a0);
-                            xv = TS.Load(s1); a0 = TS.MultiplyAdd(w10, xv, a0); a1 = TS.MultiplyAdd(w00, xv, a1);
-                            xv = TS.Load(s1 + 1); a0 = TS.MultiplyAdd(w11, xv, a0); a1 = TS.MultiplyAdd(w01, xv, a1);
-                            xv = TS.Load(s1 + 2); a0 = TS.MultiplyAdd(w12, xv, a0); a1 = TS.MultiplyAdd(w02, xv, a1);
-                            xv = TS.Load(s2); a0 = TS.MultiplyAdd(w20, xv, a0); a1 = TS.MultiplyAdd(w10, xv, a1);
-                            xv = TS.Load(s2 + 1); a0 = TS.MultiplyAdd(w21, xv, a0); a1 = TS.MultiplyAdd(w11, xv, a1);
-                            xv = TS.Load(s2 + 2); a0 = TS.MultiplyAdd(w22, xv, a0); a1 = TS.MultiplyAdd(w12, xv, a1);
-                            xv = TS.Load(s3); a1 = TS.MultiplyAdd(w20, xv, a1);
-                            xv = TS.Load(s3 + 1); a1 = TS.MultiplyAdd(w21, xv, a1);
-                            xv = TS.Load(s3 + 2); a1 = TS.MultiplyAdd(w22, xv, a1);
-                            TS.Store(MaxOrNaN<TS, TV>(a0, a1), v + o);
-                        }
-                        float* yr = yk + pr * pw;
-                        for (int q = 0; q < pw; q += lanes)
-                        {
-                            int q0 = Math.Min(q, pw - lanes);
-                            TS.Deinterleave(TS.Load(v + 2 * q0), TS.Load(v + 2 * q0 + lanes), out var even, out var odd);
-                            var m = MaxOrNaN<TS, TV>(even, odd);
-                            if (relu) m = TS.Select(TS.GreaterThan(m, TS.Zero), m, TS.Multiply(m, slope));
-                            TS.Store(m, yr + q0);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    /// <see cref="AppliesPooled"/>): <see cref="ForwardMaxPool2x2Training"/>'s pass keeping no argmax, so the pooled values
+    /// are bit for bit the two layers'. The convolution's output (86.5 KB per image for the seed CNN) is never written to
+    /// memory and read back. A NaN wins its window as in the pool.</summary>
+    public static void ForwardMaxPool2x2(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, in PoolingGeometry p, ActivationKind act, float alpha) =>
+        ForwardMaxPool2x2Training(x, w, bias, y, null, g, p, act, alpha);
 
     /// <summary>Training uses <see cref="ForwardMaxPool2x2Training"/> and <see cref="BackwardFilterMaxPooled"/> for the
     /// network's first layer when it is such a pair. NEURALPS_FUSED_POOL_TRAINING=0 turns it off (tests compare both).</summary>
@@ -284,8 +195,10 @@ internal static unsafe class ConvDirect
     /// <summary>Whether <see cref="ForwardMaxPool2x2Training"/> computes this convolution and the 2×2 stride-2 unpadded max
     /// pool that reads its output: a 3×3 one-channel convolution <see cref="Applies"/> takes (any pooled width: the pooled
     /// rows go through the pool's own row kernel).</summary>
-    public static bool AppliesPooledTraining(in ConvolutionGeometry g, in PoolingGeometry p) =>
-        FusedPoolTraining && Applies(g) && g.KernelHeight == 3 && g.KernelWidth == 3 && g.OutputHeight >= 2
+    public static bool AppliesPooledTraining(in ConvolutionGeometry g, in PoolingGeometry p) => FusedPoolTraining && AppliesPooledKernel(g, p);
+
+    private static bool AppliesPooledKernel(in ConvolutionGeometry g, in PoolingGeometry p) =>
+        Applies(g) && g.KernelHeight == 3 && g.KernelWidth == 3 && g.OutputHeight >= 2
         && p.WindowHeight == 2 && p.WindowWidth == 2 && p.StrideHeight == 2 && p.StrideWidth == 2
         && p.PadTop == 0 && p.PadBottom == 0 && p.PadLeft == 0 && p.PadRight == 0
         && p.Batch == g.Batch && p.Channels == g.Filters && p.InputHeight == g.OutputHeight && p.InputWidth == g.OutputWidth
@@ -307,7 +220,8 @@ internal static unsafe class ConvDirect
     /// activation), kept in L1, and the pool's own row kernel (Pool2d.MaxRow2x2) takes their maxima and argmax (index in the
     /// convolution's output plane). So <paramref name="y"/> and <paramref name="argmax"/> are bit for bit what the two layers
     /// give, and the convolution's output (86.5 KB per image for the seed CNN, 5.5 MB per batch of 64) is never written to
-    /// memory and read back. The backward needs only the pooled values and the argmax (<see cref="BackwardFilterMaxPooled"/>).</summary>
+    /// memory and read back. The backward needs only the pooled values and the argmax (<see cref="BackwardFilterMaxPooled"/>).
+    /// With <paramref name="argmax"/> null (inference, <see cref="ForwardMaxPool2x2"/>) only the maxima are kept.</summary>
     public static void ForwardMaxPool2x2Training(float* x, float* w, float* bias, float* y, int* argmax, in ConvolutionGeometry g, in PoolingGeometry p,
         ActivationKind act, float alpha)
     {
@@ -317,14 +231,23 @@ internal static unsafe class ConvDirect
 
     private static void ForwardPoolTrainingPart(void* state, int start, int end, int part)
     {
-        if (Simd512.IsSupported) ForwardPoolTrainingPart<Simd512, Vector512<float>>((PoolTrainingJob*)state, start, end);
-        else if (Simd256.IsSupported) ForwardPoolTrainingPart<Simd256, Vector256<float>>((PoolTrainingJob*)state, start, end);
-        else ForwardPoolTrainingPart<Simd128, Vector128<float>>((PoolTrainingJob*)state, start, end);
+        var job = (PoolTrainingJob*)state;
+        if (job->Argmax == null)
+        {
+            if (Simd512.IsSupported) ForwardPoolTrainingPart<Simd512, Vector512<float>, C0>(job, start, end);
+            else if (Simd256.IsSupported) ForwardPoolTrainingPart<Simd256, Vector256<float>, C0>(job, start, end);
+            else ForwardPoolTrainingPart<Simd128, Vector128<float>, C0>(job, start, end);
+        }
+        else if (Simd512.IsSupported) ForwardPoolTrainingPart<Simd512, Vector512<float>, C1>(job, start, end);
+        else if (Simd256.IsSupported) ForwardPoolTrainingPart<Simd256, Vector256<float>, C1>(job, start, end);
+        else ForwardPoolTrainingPart<Simd128, Vector128<float>, C1>(job, start, end);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPoolTrainingPart<TS, TV>(PoolTrainingJob* job, int start, int end) where TS : struct, ISimd<TV> where TV : unmanaged
+    private static void ForwardPoolTrainingPart<TS, TV, TIndex>(PoolTrainingJob* job, int start, int end)
+        where TS : struct, ISimd<TV> where TV : unmanaged where TIndex : struct, IConst
     {
+        bool keepArgmax = TIndex.Value != 0; // C0: inference (ForwardMaxPool2x2), the maxima only
         var g = job->G;
         var pg = job->P;
         int lanes = TS.Lanes, ph = pg.OutputHeight, pw = pg.OutputWidth, plane = ph * pw, ow = g.OutputWidth;
@@ -363,7 +286,7 @@ internal static unsafe class ConvDirect
                     for (int pr = 0; pr < ph; pr++)
                     {
                         float* yr = job->Y + planeOffset + pr * pw;
-                        int* ar = job->Argmax + planeOffset + pr * pw;
+                        int* ar = keepArgmax ? job->Argmax + planeOffset + pr * pw : null;
                         for (int q = 0; q < pw; q += lanes)
                         {
                             int c = 2 * q;
@@ -398,18 +321,22 @@ internal static unsafe class ConvDirect
                             }
                             TS.Deinterleave(a0, a1, out var topLeft, out var topRight);
                             TS.Deinterleave(b0, b1, out var bottomLeft, out var bottomRight);
-                            var best = Pool2d.MaxWindow2x2<TS, TV, C1>(topLeft, topRight, bottomLeft, bottomRight, one, wv, w1, out var code);
-                            var index = TS.Add(TS.Add(TS.Create(2 * pr * ow + c), lane2), code);
+                            var best = Pool2d.MaxWindow2x2<TS, TV, TIndex>(topLeft, topRight, bottomLeft, bottomRight, one, wv, w1, out var code);
+                            var index = keepArgmax ? TS.Add(TS.Add(TS.Create(2 * pr * ow + c), lane2), code) : TS.Zero;
                             if (yr + q + lanes <= yImageEnd)
                             {
                                 TS.Store(best, yr + q);
-                                TS.StoreInt32(index, ar + q);
+                                if (keepArgmax) TS.StoreInt32(index, ar + q);
                             }
                             else
                             {
                                 TS.Store(best, tailY);
-                                TS.StoreInt32(index, tailA);
-                                for (int i = 0; i < Math.Min(lanes, pw - q); i++) { yr[q + i] = tailY[i]; ar[q + i] = tailA[i]; }
+                                if (keepArgmax) TS.StoreInt32(index, tailA);
+                                for (int i = 0; i < Math.Min(lanes, pw - q); i++)
+                                {
+                                    yr[q + i] = tailY[i];
+                                    if (keepArgmax) ar[q + i] = tailA[i];
+                                }
                             }
                         }
                     }
@@ -515,11 +442,6 @@ internal static unsafe class ConvDirect
         int* a = job->Argmax + offset;
         for (int o = 0; o < plane; o++) dz[a[o]] = masked[o];
     }
-
-    /// <summary>b where b &gt; a or b is NaN, else a: the max pool's comparison (a NaN wins its window).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV MaxOrNaN<TS, TV>(TV a, TV b) where TS : struct, ISimd<TV> where TV : unmanaged =>
-        TS.Select(TS.Or(TS.GreaterThan(b, a), TS.IsNaN(b)), b, a);
 
     /// <summary>One 3×3 filter over one image: its nine weights stay in registers, and three output rows are computed
     /// together, so each of the five input rows' shifted vectors is loaded once for up to three FMAs (15 loads per 27

@@ -497,10 +497,7 @@ internal static unsafe class ConvWinograd
     public static void ForwardMaxPooled(float* x, float* w, float* bias, float* pooled, int* argmax, float* xChannelsLast,
         in ConvolutionGeometry g, in PoolingGeometry p, ActivationKind act, float alpha)
     {
-        long stride = PlaneStride(g.Filters, g.InputChannels), plane = (long)g.Filters * g.InputChannels;
-        float* taps = Taps(stride);
-        for (long kc = 0; kc < plane; kc++)
-            for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
+        float* taps = TapPlanes(w, g, out long stride);
         var pool = new PooledOutput { Pooled = pooled, Argmax = argmax, XChannelsLast = xChannelsLast, P = p };
         switch (TileFor(g, Pass.Forward))
         {
@@ -508,6 +505,19 @@ internal static unsafe class ConvWinograd
             case 4: Forward<WinogradF4>(x, taps, stride, bias, null, g, act, alpha, pooled: &pool); break;
             default: Forward<WinogradF2>(x, taps, stride, bias, null, g, act, alpha, pooled: &pool); break;
         }
+    }
+
+    /// <summary>The forward's filters w[k, c, 3, 3] as the nine tap planes <see cref="Taps"/> holds (optimized from the first
+    /// call: a tier-0 loop over K·C·9 weights per call showed in the first training steps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float* TapPlanes(float* w, in ConvolutionGeometry g, out long stride)
+    {
+        stride = PlaneStride(g.Filters, g.InputChannels);
+        long plane = (long)g.Filters * g.InputChannels;
+        float* taps = Taps(stride);
+        for (long kc = 0; kc < plane; kc++)
+            for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
+        return taps;
     }
 
     private struct PooledOutput
@@ -520,10 +530,7 @@ internal static unsafe class ConvWinograd
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float* x, float* w, float* bias, float* y, in ConvolutionGeometry g, ActivationKind act, float alpha)
     {
-        long stride = PlaneStride(g.Filters, g.InputChannels), plane = (long)g.Filters * g.InputChannels;
-        float* taps = Taps(stride);
-        for (long kc = 0; kc < plane; kc++)
-            for (int t = 0; t < 9; t++) taps[t * stride + kc] = w[kc * 9 + t];
+        float* taps = TapPlanes(w, g, out long stride);
         switch (TileFor(g, Pass.Forward))
         {
             case 6: Forward<WinogradF6>(x, taps, stride, bias, y, g, act, alpha); break;
