@@ -86,13 +86,14 @@ public class DropoutMaskKernelTests
     };
 
     [Theory]
+    [InlineData(128)]
     [InlineData(256)]
     [InlineData(512)]
     public void Chained_EqualsSerial_ForEveryLengthPartCountAndRate(int bits)
     {
-        // A width this CPU lacks has nothing to run (the path would fault); the project machines have both.
-        var path = bits == 512 ? DropoutMaskPath.Vector512 : DropoutMaskPath.Vector256;
-        if (!(bits == 512 ? Lanes512.IsSupported : Lanes256.IsSupported)) return;
+        // A width this CPU lacks has nothing to run (the path would fault); the project machines have all three.
+        var path = bits switch { 512 => DropoutMaskPath.Vector512, 256 => DropoutMaskPath.Vector256, _ => DropoutMaskPath.Vector128 };
+        if (!(bits switch { 512 => Lanes512.IsSupported, 256 => Lanes256.IsSupported, _ => Lanes128.IsSupported })) return;
         var (minChained, forcedPath, forcedParts) = (DropoutMaskKernel.MinChainedLength, DropoutMaskKernel.ForcedPath, DropoutMaskKernel.ForcedParts);
         try
         {

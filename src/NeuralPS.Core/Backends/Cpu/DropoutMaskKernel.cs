@@ -1,19 +1,20 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace NeuralPS.Core.Backends.Cpu;
 
-internal enum DropoutMaskPath { Serial, Vector256, Vector512 }
+internal enum DropoutMaskPath { Serial, Vector128, Vector256, Vector512 }
 
 /// <summary>The dropout mask: mask[i] = 0 where the i-th xoshiro256** draw's top 24 bits are below the threshold,
 /// else keep, and the generator left where mask.Length draws leave it: bit for bit the stream of one
 /// <see cref="NeuralRandom.NextUInt64"/> per element (seeded runs, checkpoints and weight hashes depend on it).
 ///
 /// The serial loop is latency-bound on the generator's dependency chain (~4 cycles per element). Here a mask is
-/// cut into parts (one per thread of the team), a part into 2·W equal chains (W = vector lanes of ulong: 4 with
-/// AVX2, 8 with AVX-512), each chain started at its offset in the stream by <see cref="XoshiroJump"/>, and the 2·W
+/// cut into parts (one per thread of the team), a part into 2·W equal chains (W = vector lanes of ulong: 2 with
+/// SSE2 or NEON, 4 with AVX2, 8 with AVX-512), each chain started at its offset in the stream by <see cref="XoshiroJump"/>, and the 2·W
 /// chains step as two vectors of W lanes (xoshiro's step is shifts, xors and adds; ·5 and ·9 are shift-adds). The
 /// draws of four steps are narrowed to their top 32 bits, compared and transposed in 128-bit lanes, so each store
 /// writes four consecutive elements of one chain. The elements a part's 2·W·L chains leave over run serially from
@@ -37,7 +38,8 @@ internal static unsafe class DropoutMaskKernel
 
     public static DropoutMaskPath BestPath =>
         Lanes512.IsSupported ? DropoutMaskPath.Vector512 :
-        Lanes256.IsSupported ? DropoutMaskPath.Vector256 : DropoutMaskPath.Serial;
+        Lanes256.IsSupported ? DropoutMaskPath.Vector256 :
+        Lanes128.IsSupported ? DropoutMaskPath.Vector128 : DropoutMaskPath.Serial;
 
     /// <summary>The reference: one draw per element, in order, the state in locals (in the fields each draw would
     /// store and reload all four words).</summary>
@@ -107,9 +109,12 @@ internal static unsafe class DropoutMaskKernel
             int offset = (int)((long)job->Length * part / job->Parts);
             int length = (int)((long)job->Length * (part + 1) / job->Parts) - offset;
             float* x = job->X == null ? null : job->X + offset, y = job->Y == null ? null : job->Y + offset;
-            var s = job->Path == DropoutMaskPath.Vector512
-                ? FillChained<Lanes512, Vector512<ulong>, Vector512<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep)
-                : FillChained<Lanes256, Vector256<ulong>, Vector256<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep);
+            var s = job->Path switch
+            {
+                DropoutMaskPath.Vector512 => FillChained<Lanes512, Vector512<ulong>, Vector512<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep),
+                DropoutMaskPath.Vector256 => FillChained<Lanes256, Vector256<ulong>, Vector256<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep),
+                _ => FillChained<Lanes128, Vector128<ulong>, Vector128<float>>(job->Start, offset, job->Mask + offset, x, y, length, job->Threshold, job->Keep),
+            };
             if (part == job->Parts - 1) job->End = s;
         }
     }
@@ -221,6 +226,87 @@ internal unsafe interface IMaskLanes<TU, TF> where TU : struct where TF : struct
     static abstract void StoreRow(TF v, float* d, nint stride);
     /// <summary>y = x ⊙ (128-bit lane q) at offset 2q·<paramref name="stride"/>.</summary>
     static abstract void MultiplyRow(TF v, float* x, float* y, nint stride);
+}
+
+/// <summary>The 128-bit width (SSE2 on x64 without AVX2, NEON on ARM64): two chains per vector, four in all, one
+/// 128-bit lane.</summary>
+internal readonly unsafe struct Lanes128 : IMaskLanes<Vector128<ulong>, Vector128<float>>
+{
+    public static bool IsSupported => (Sse2.IsSupported || AdvSimd.Arm64.IsSupported) && Vector128.IsHardwareAccelerated;
+    public static int Lanes => 2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ulong> Broadcast(ulong value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ulong> MaskOfBits(uint bits)
+    {
+        var lane = Vector128.Create(1UL, 2);
+        return Vector128.Equals(Vector128.Create((ulong)bits) & lane, lane);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ulong> XorAnd(Vector128<ulong> acc, Vector128<ulong> x, Vector128<ulong> mask) => acc ^ (x & mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Last(Vector128<ulong> v) => v.GetElement(1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ulong> Next(ref Vector128<ulong> s0, ref Vector128<ulong> s1, ref Vector128<ulong> s2, ref Vector128<ulong> s3)
+    {
+        var x = s1 + (s1 << 2);           // ·5
+        x = (x << 7) | (x >>> 57);
+        var result = x + (x << 3);        // ·9
+        var t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
+        s3 = (s3 << 45) | (s3 >>> 19);
+        return result;
+    }
+
+    public static Vector128<float> Threshold(uint threshold) => Vector128.Create((int)threshold).AsSingle();
+    public static Vector128<float> Keep(float keep) => Vector128.Create(keep);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Mask(Vector128<ulong> a, Vector128<ulong> b, Vector128<float> threshold, Vector128<float> keep)
+    {
+        // The high words of the draws (chains 0, 1 from a, 2, 3 from b); their top 24 bits are the uniform.
+        var high = Vector128.Narrow(a >>> 32, b >>> 32) >>> 8;
+        var dropped = Vector128.GreaterThan(threshold.AsInt32(), high.AsInt32());
+        return Vector128.AndNot(keep, dropped.AsSingle());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(ref Vector128<float> v0, ref Vector128<float> v1, ref Vector128<float> v2, ref Vector128<float> v3)
+    {
+        if (Sse2.IsSupported)
+        {
+            var t0 = Sse.UnpackLow(v0, v1).AsDouble();
+            var t1 = Sse.UnpackHigh(v0, v1).AsDouble();
+            var t2 = Sse.UnpackLow(v2, v3).AsDouble();
+            var t3 = Sse.UnpackHigh(v2, v3).AsDouble();
+            v0 = Sse2.UnpackLow(t0, t2).AsSingle();
+            v1 = Sse2.UnpackHigh(t0, t2).AsSingle();
+            v2 = Sse2.UnpackLow(t1, t3).AsSingle();
+            v3 = Sse2.UnpackHigh(t1, t3).AsSingle();
+        }
+        else
+        {
+            var t0 = AdvSimd.Arm64.ZipLow(v0, v1).AsDouble();
+            var t1 = AdvSimd.Arm64.ZipHigh(v0, v1).AsDouble();
+            var t2 = AdvSimd.Arm64.ZipLow(v2, v3).AsDouble();
+            var t3 = AdvSimd.Arm64.ZipHigh(v2, v3).AsDouble();
+            v0 = AdvSimd.Arm64.ZipLow(t0, t2).AsSingle();
+            v1 = AdvSimd.Arm64.ZipHigh(t0, t2).AsSingle();
+            v2 = AdvSimd.Arm64.ZipLow(t1, t3).AsSingle();
+            v3 = AdvSimd.Arm64.ZipHigh(t1, t3).AsSingle();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRow(Vector128<float> v, float* d, nint stride) => v.Store(d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyRow(Vector128<float> v, float* x, float* y, nint stride) => (v * Vector128.Load(x)).Store(y);
 }
 
 internal readonly unsafe struct Lanes256 : IMaskLanes<Vector256<ulong>, Vector256<float>>
